@@ -1,0 +1,53 @@
+# The two commands of the README, and the steps they are made of.
+# `make up`   installs what is missing, builds, and runs the local stack.
+# `make test` installs what is missing, builds, and runs every test.
+
+SHELL := /bin/bash
+JOBS  ?= $(shell nproc)
+FUZZ_SECONDS ?= 60
+CTEST_ARGS ?=
+
+.PHONY: up test deps build release fuzz fuzz-run unit integration format format-check bench clean
+
+up: deps release
+	@scripts/up.sh
+
+test: deps build fuzz
+	ctest --preset dev -j $(JOBS) $(CTEST_ARGS)
+	@$(MAKE) --no-print-directory fuzz-run
+
+deps:
+	@scripts/deps/install.sh
+
+build:
+	cmake --preset dev >/dev/null
+	cmake --build --preset dev -j $(JOBS)
+
+release:
+	cmake --preset release >/dev/null
+	cmake --build --preset release -j $(JOBS)
+
+fuzz:
+	cmake --preset fuzz >/dev/null
+	cmake --build --preset fuzz -j $(JOBS)
+
+fuzz-run: fuzz
+	@scripts/fuzz.sh $(FUZZ_SECONDS)
+
+unit: build
+	ctest --preset dev -L unit -j $(JOBS)
+
+integration: build
+	ctest --preset dev -L integration $(CTEST_ARGS)
+
+format:
+	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
+
+format-check:
+	git ls-files '*.cpp' '*.hpp' | xargs clang-format --dry-run --Werror
+
+bench: deps release
+	bench/http/run.sh
+
+clean:
+	rm -rf build
