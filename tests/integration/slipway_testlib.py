@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 
 BUILD_DIR = os.environ.get("SLIPWAY_BUILD_DIR", os.path.join(os.path.dirname(__file__), "../../build/dev"))
@@ -62,15 +63,19 @@ def http_get(port, path, headers=None, host="127.0.0.1", timeout=5.0, method="GE
 
 
 class Process:
-    """A child process in its own process group, killed (group and all) on stop()."""
+    """A child process in its own session (process group), stopped by PID and group on stop().
+    stdout and stderr go to temporary files, so a chatty child never blocks on a full pipe;
+    read them with output() at any time."""
 
-    def __init__(self, argv, env=None, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **kwargs):
+    def __init__(self, argv, env=None, **kwargs):
         full_env = dict(os.environ)
         if env:
             full_env.update(env)
         self.argv = argv
-        self.proc = subprocess.Popen(argv, env=full_env, stdout=stdout, stderr=stderr,
-                                     start_new_session=True, **kwargs)
+        self._out = tempfile.TemporaryFile()
+        self._err = tempfile.TemporaryFile()
+        self.proc = subprocess.Popen(argv, env=full_env, stdin=subprocess.DEVNULL, stdout=self._out,
+                                     stderr=self._err, start_new_session=True, **kwargs)
         self.pid = self.proc.pid
 
     def signal(self, signum):
@@ -82,8 +87,15 @@ class Process:
     def running(self):
         return self.proc.poll() is None
 
+    def output(self):
+        """(stdout, stderr) so far, as text."""
+        def read(f):
+            f.seek(0)
+            return f.read().decode("utf-8", "replace")
+        return read(self._out), read(self._err)
+
     def stop(self, timeout=5.0):
-        """SIGTERM, then SIGKILL to the whole group; returns (returncode, stdout, stderr)."""
+        """SIGTERM to the group, SIGKILL after `timeout`; returns (returncode, stdout, stderr)."""
         if self.running():
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.pid, signal.SIGTERM)
@@ -93,7 +105,7 @@ class Process:
                 with contextlib.suppress(ProcessLookupError):
                     os.killpg(self.pid, signal.SIGKILL)
                 self.proc.wait(timeout=timeout)
-        out, err = self.proc.communicate()
+        out, err = self.output()
         return self.proc.returncode, out, err
 
     def __enter__(self):
