@@ -7,7 +7,7 @@ JOBS  ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 CTEST_ARGS ?=
 
-.PHONY: up test deps build release fuzz fuzz-run unit integration format format-check bench clean
+.PHONY: up test deps build release fuzz fuzz-run unit integration test-terraform monitor format format-check bench clean
 
 up: deps release
 	@scripts/up.sh
@@ -39,6 +39,15 @@ unit: build
 
 integration: build
 	ctest --preset dev -L integration $(CTEST_ARGS)
+
+# The Terraform checks alone: fmt, validate, policy tests, and the apply against moto.
+test-terraform:
+	cmake --preset dev >/dev/null
+	ctest --preset dev -L terraform $(CTEST_ARGS)
+
+# Prometheus (from Debian) scraping the local stack, with the alert rules of ops/prometheus.
+monitor: deps
+	@scripts/monitor.sh
 
 format:
 	git ls-files '*.cpp' '*.hpp' | xargs clang-format -i
