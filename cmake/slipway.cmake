@@ -1,5 +1,12 @@
 # Shared build settings and the two helpers every module uses.
 
+# Static linking is chosen before the packages are found: it selects their .a files.
+if(SLIPWAY_STATIC)
+  set(OPENSSL_USE_STATIC_LIBS TRUE)
+  set(Boost_USE_STATIC_LIBS ON)
+  add_link_options(-static)
+endif()
+
 find_package(Boost 1.81 CONFIG REQUIRED COMPONENTS json)
 find_package(OpenSSL REQUIRED)
 find_package(Threads REQUIRED)
@@ -17,11 +24,6 @@ if(SLIPWAY_SANITIZE)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
-if(SLIPWAY_STATIC)
-  set(OPENSSL_USE_STATIC_LIBS TRUE)
-  set(Boost_USE_STATIC_LIBS ON)
-  add_link_options(-static)
-endif()
 
 # slipway_module(NAME DEPS ...): a static library from every .cpp beside this CMakeLists.txt
 # (except main.cpp), exported as slipway::NAME, headers included as "NAME/file.hpp".

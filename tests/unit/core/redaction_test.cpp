@@ -19,8 +19,7 @@ TEST_F(RedactionTest, NothingRegisteredLeavesTextAlone) {
 
 TEST_F(RedactionTest, ReplacesEveryOccurrence) {
   core::register_secret("hunter22");
-  EXPECT_EQ(core::redact("a=hunter22 b=hunter22hunter22"),
-            "a=[REDACTED] b=[REDACTED][REDACTED]");
+  EXPECT_EQ(core::redact("a=hunter22 b=hunter22hunter22"), "a=[REDACTED] b=[REDACTED][REDACTED]");
 }
 
 TEST_F(RedactionTest, LongerValueWinsOverItsPrefix) {
