@@ -1,0 +1,181 @@
+#include "release/ledger.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cstdio>
+#include <fstream>
+#include <set>
+#include <sstream>
+
+#include "release/errors.hpp"
+#include "release/workload.hpp"
+
+namespace slipway::release {
+namespace json = boost::json;
+namespace {
+
+constexpr std::pair<Outcome, std::string_view> kOutcomes[] = {{Outcome::in_progress, "in_progress"},
+                                                              {Outcome::succeeded, "succeeded"},
+                                                              {Outcome::rolled_back, "rolled_back"},
+                                                              {Outcome::failed, "failed"},
+                                                              {Outcome::timed_out, "timed_out"}};
+
+json::object to_json(const Release& r) {
+  json::object secrets;
+  for (const auto& [name, version] : r.secret_versions) secrets[name] = version;
+  json::object o{{"revision", r.revision},
+                 {"commit", r.commit},
+                 {"image", r.image},
+                 {"digest", r.digest},
+                 {"secret_versions", secrets},
+                 {"who", r.who},
+                 {"when", r.when},
+                 {"outcome", to_string(r.outcome)},
+                 {"reason", r.reason}};
+  if (r.rollback_of) o["rollback_of"] = *r.rollback_of;
+  return o;
+}
+
+Release from_json(const json::value& v, const std::string& path) {
+  try {
+    const auto& o = v.as_object();
+    Release r;
+    r.revision = o.at("revision").to_number<std::int64_t>();
+    r.commit = json::value_to<std::string>(o.at("commit"));
+    r.image = json::value_to<std::string>(o.at("image"));
+    r.digest = json::value_to<std::string>(o.at("digest"));
+    for (const auto& [name, version] : o.at("secret_versions").as_object()) {
+      r.secret_versions[std::string(name)] = json::value_to<std::string>(version);
+    }
+    r.who = json::value_to<std::string>(o.at("who"));
+    r.when = json::value_to<std::string>(o.at("when"));
+    r.outcome = outcome_from_string(o.at("outcome").as_string());
+    if (const auto* reason = o.if_contains("reason"))
+      r.reason = json::value_to<std::string>(*reason);
+    if (const auto* of = o.if_contains("rollback_of"))
+      r.rollback_of = of->to_number<std::int64_t>();
+    return r;
+  } catch (const LedgerError&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw LedgerError(path + ": not a slipway release ledger (" + e.what() +
+                      "); restore it from backup or move it away");
+  }
+}
+
+}  // namespace
+
+std::string_view to_string(Outcome outcome) {
+  for (const auto& [value, name] : kOutcomes) {
+    if (value == outcome) return name;
+  }
+  return "unknown";
+}
+
+Outcome outcome_from_string(std::string_view text) {
+  for (const auto& [value, name] : kOutcomes) {
+    if (name == text) return value;
+  }
+  throw LedgerError("unknown release outcome \"" + std::string(text) + "\"");
+}
+
+Ledger Ledger::load(const std::string& path) {
+  Ledger ledger;
+  ledger.path_ = path;
+  std::ifstream in(path);
+  if (!in) return ledger;  // no file yet: no releases
+  std::stringstream text;
+  text << in.rdbuf();
+  json::value doc;
+  try {
+    doc = parse_json_document(text.str(), path);
+  } catch (const SpecError& e) {
+    throw LedgerError(e.what());
+  }
+  const auto* list = doc.is_object() ? doc.as_object().if_contains("releases") : nullptr;
+  if (list == nullptr || !list->is_array()) {
+    throw LedgerError(path + ": not a slipway release ledger (no \"releases\" array)");
+  }
+  for (const auto& item : list->as_array()) ledger.releases_.push_back(from_json(item, path));
+  return ledger;
+}
+
+void Ledger::save() const {
+  json::array list;
+  for (const auto& r : releases_) list.push_back(to_json(r));
+  auto text = json::serialize(json::object{{"releases", list}});
+  auto temporary = path_ + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << text << '\n';
+    out.flush();
+    if (!out) throw LedgerError("cannot write " + temporary + ": check the state directory");
+  }
+  if (std::rename(temporary.c_str(), path_.c_str()) != 0) {
+    std::remove(temporary.c_str());
+    throw LedgerError("cannot replace " + path_ + ": check the state directory");
+  }
+}
+
+std::int64_t Ledger::append(Release release) {
+  release.revision = releases_.empty() ? 1 : releases_.back().revision + 1;
+  releases_.push_back(std::move(release));
+  return releases_.back().revision;
+}
+
+void Ledger::set_outcome(std::int64_t revision, Outcome outcome, std::string reason) {
+  for (auto& r : releases_) {
+    if (r.revision == revision) {
+      r.outcome = outcome;
+      r.reason = std::move(reason);
+      return;
+    }
+  }
+  throw ReleaseNotFound("release revision " + std::to_string(revision) + " is not in the ledger");
+}
+
+std::optional<Release> Ledger::by_revision(std::int64_t revision) const {
+  for (const auto& r : releases_) {
+    if (r.revision == revision) return r;
+  }
+  return std::nullopt;
+}
+
+Release Ledger::find(std::string_view what) const {
+  bool all_digits = !what.empty() && std::all_of(what.begin(), what.end(), ::isdigit);
+  if (all_digits && what.size() < 7) {
+    if (auto r = by_revision(std::stoll(std::string(what)))) return *r;
+  } else if (what.size() >= 7) {
+    for (auto it = releases_.rbegin(); it != releases_.rend(); ++it) {
+      if (it->commit.starts_with(what)) return *it;
+    }
+  }
+  throw ReleaseNotFound("release \"" + std::string(what) +
+                        "\" is not in the ledger: give a revision number or a commit SHA (7+ "
+                        "digits) from `slipway history`");
+}
+
+std::optional<Release> Ledger::last_good_before(std::int64_t current_revision) const {
+  auto current = by_revision(current_revision);
+  for (auto it = releases_.rbegin(); it != releases_.rend(); ++it) {
+    if (it->revision >= current_revision || it->outcome != Outcome::succeeded) continue;
+    if (current && it->image == current->image) continue;
+    return *it;
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> Ledger::protected_images(std::size_t keep) const {
+  std::vector<std::string> images;
+  for (auto it = releases_.rbegin(); it != releases_.rend() && images.size() < keep; ++it) {
+    if (it->outcome != Outcome::succeeded) continue;
+    if (std::find(images.begin(), images.end(), it->image) == images.end()) {
+      images.push_back(it->image);
+    }
+  }
+  return images;
+}
+
+}  // namespace slipway::release

@@ -1,0 +1,71 @@
+#pragma once
+// The release ledger: one JSON file in the state dir listing every release ever attempted, so
+// `history` can show them and `rollback` can find the last good one without a rebuild.
+// Writes go to a temporary file renamed over the old one: a killed run never leaves half a file.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace slipway::release {
+
+enum class Outcome { in_progress, succeeded, rolled_back, failed, timed_out };
+
+std::string_view to_string(Outcome outcome);
+// Throws LedgerError on an unknown name.
+Outcome outcome_from_string(std::string_view text);
+
+struct Release {
+  std::int64_t revision = 0;  // 1, 2, 3 ... assigned by the ledger
+  std::string commit;         // full commit SHA
+  std::string image;          // REPOSITORY:SHA
+  std::string digest;         // sha256:... of the image, empty for the process engine
+  std::map<std::string, std::string> secret_versions;  // env name -> version id resolved
+  std::string who;                                     // user@host that ran the command
+  std::string when;                                    // UTC, ISO 8601
+  Outcome outcome = Outcome::in_progress;
+  std::string reason;                       // why it ended so (empty on success)
+  std::optional<std::int64_t> rollback_of;  // set when this release is a rollback target
+};
+
+class Ledger {
+ public:
+  // Loads `path` (a missing file is an empty ledger); throws LedgerError when it is unreadable
+  // or not a ledger.
+  static Ledger load(const std::string& path);
+
+  // Writes the ledger atomically to the path it was loaded from; throws LedgerError.
+  void save() const;
+
+  // Appends `release` with the next revision number and returns that number.
+  std::int64_t append(Release release);
+
+  // Records how a release ended; throws ReleaseNotFound for an unknown revision.
+  void set_outcome(std::int64_t revision, Outcome outcome, std::string reason);
+
+  const std::vector<Release>& releases() const { return releases_; }
+
+  // Returns the release with this revision number, or nullopt.
+  std::optional<Release> by_revision(std::int64_t revision) const;
+
+  // Returns the latest release whose commit starts with `sha_prefix` (at least 7 hex digits),
+  // or whose revision is the number written; throws ReleaseNotFound naming `what` otherwise.
+  Release find(std::string_view what) const;
+
+  // Returns the newest succeeded release that is not `current_revision` and is older than it,
+  // whose image differs from the current one; nullopt when there is none.
+  std::optional<Release> last_good_before(std::int64_t current_revision) const;
+
+  // Returns the images of the newest `keep` succeeded releases (distinct images, newest first):
+  // these must never be pruned, so any of them can be rolled back to without a rebuild.
+  std::vector<std::string> protected_images(std::size_t keep) const;
+
+ private:
+  std::string path_;
+  std::vector<Release> releases_;
+};
+
+}  // namespace slipway::release

@@ -1,0 +1,253 @@
+#include "release/spec.hpp"
+
+#include <yaml-cpp/yaml.h>
+
+#include <fstream>
+#include <functional>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "core/env.hpp"
+#include "release/errors.hpp"
+
+namespace slipway::release {
+namespace {
+
+const std::vector<SpecField> kFields = {
+    {"service", "string", "(required)",
+     "Service name: prefixes replica names, HAProxy backend and events."},
+    {"image_repository", "string", "app",
+     "Image repository; a release's image is REPOSITORY:<commit sha>."},
+    {"target", "enum", "vm", "Where releases run: vm (this machine, HAProxy + replicas) or ecs."},
+    {"task_definition", "string", "deploy/taskdef.json",
+     "ECS RegisterTaskDefinition input (a ${VAR} template)."},
+    {"service_definition", "string", "deploy/service.json",
+     "ECS CreateService input (a ${VAR} template)."},
+    {"vm.listener.address", "string", "127.0.0.1", "Address HAProxy listens on for traffic."},
+    {"vm.listener.port", "port", "8080", "Port HAProxy listens on for traffic."},
+    {"vm.haproxy.stats_address", "string", "127.0.0.1",
+     "Address of HAProxy's stats page and Prometheus /metrics."},
+    {"vm.haproxy.stats_port", "port", "8404",
+     "Port of HAProxy's stats page and Prometheus /metrics."},
+    {"vm.health_check.path", "string", "/readyz",
+     "HTTP path probed on each replica; 200 means ready."},
+    {"vm.health_check.interval", "duration", "1s", "Time between two probes of one replica."},
+    {"vm.health_check.healthy_threshold", "count", "2",
+     "Consecutive passes before a replica is healthy."},
+    {"vm.health_check.unhealthy_threshold", "count", "3",
+     "Consecutive failures before a replica is unhealthy."},
+    {"vm.health_check.timeout", "duration", "1s", "A probe slower than this fails."},
+    {"vm.drain_delay", "duration", "10s",
+     "Longest wait for a draining replica's sessions to reach zero (ECS deregistration delay)."},
+    {"vm.bake_time", "duration", "30s",
+     "After the switch, how long health and the 5xx rate are watched before the release is good."},
+    {"vm.bake_max_5xx_ratio", "ratio", "0.01",
+     "During bake, a 5xx share of responses above this rolls back."},
+    {"vm.ready_timeout", "duration", "60s",
+     "A new replica not healthy within this counts as a failed task."},
+    {"vm.engine", "enum", "auto",
+     "Replica engine: auto (podman if installed, else process), podman or process."},
+    {"ecs.cluster", "string", "", "ECS cluster name (ecs target)."},
+    {"ecs.region", "string", "us-east-1", "AWS region (ecs target)."},
+    {"ecs.endpoint", "string", "",
+     "AWS endpoint URL, e.g. http://127.0.0.1:4566 for moto; empty for real AWS."},
+};
+
+class Reader {
+ public:
+  explicit Reader(std::string_view file) : file_(file) {}
+
+  [[noreturn]] void fail(const std::string& key, const std::string& problem) const {
+    throw SpecError(file_ + ": " + key + ": " + problem);
+  }
+
+  // Walks the document and rejects keys no field describes.
+  void check_keys(const YAML::Node& node, const std::string& prefix) const {
+    if (!node.IsMap()) {
+      if (!prefix.empty()) return;
+      fail("(document)", "expected a mapping of keys such as service, target, vm");
+    }
+    for (const auto& entry : node) {
+      auto key = prefix.empty() ? entry.first.as<std::string>()
+                                : prefix + "." + entry.first.as<std::string>();
+      bool leaf = false;
+      bool parent = false;
+      for (const auto& field : kFields) {
+        if (field.key == key) leaf = true;
+        if (field.key.starts_with(key + ".")) parent = true;
+      }
+      if (!leaf && !parent) fail(key, "unknown key; see `slipway spec --help` for the fields");
+      if (parent) {
+        if (!entry.second.IsMap()) fail(key, "expected a mapping");
+        check_keys(entry.second, key);
+      } else if (!entry.second.IsScalar()) {
+        fail(key, "expected a single value");
+      }
+    }
+  }
+
+  std::optional<std::string> scalar(const YAML::Node& root, const std::string& key) const {
+    YAML::Node node = YAML::Clone(root);
+    std::stringstream parts(key);
+    std::string part;
+    while (std::getline(parts, part, '.')) {
+      if (!node.IsMap()) return std::nullopt;
+      node = node[part];
+      if (!node) return std::nullopt;
+    }
+    if (node.IsNull()) return std::nullopt;
+    return node.as<std::string>();
+  }
+
+  void string(const YAML::Node& root, const std::string& key, std::string& out) const {
+    if (auto value = scalar(root, key)) out = *value;
+  }
+
+  void port(const YAML::Node& root, const std::string& key, int& out) const {
+    if (auto value = scalar(root, key)) out = whole(key, *value, 1, 65535);
+  }
+
+  void count(const YAML::Node& root, const std::string& key, int& out) const {
+    if (auto value = scalar(root, key)) out = whole(key, *value, 1, 100);
+  }
+
+  void duration(const YAML::Node& root, const std::string& key,
+                std::chrono::milliseconds& out) const {
+    if (auto value = scalar(root, key)) {
+      auto parsed = core::parse_duration(*value);
+      if (!parsed || parsed->count() <= 0) {
+        fail(key, "\"" + *value + "\" is not a positive duration; write e.g. 500ms, 5s or 2m");
+      }
+      out = *parsed;
+    }
+  }
+
+  void ratio(const YAML::Node& root, const std::string& key, double& out) const {
+    if (auto value = scalar(root, key)) {
+      try {
+        std::size_t used = 0;
+        double parsed = std::stod(*value, &used);
+        if (used != value->size() || parsed < 0 || parsed > 1) throw std::invalid_argument("");
+        out = parsed;
+      } catch (const std::exception&) {
+        fail(key, "\"" + *value + "\" is not a ratio; write a number from 0 to 1, e.g. 0.01");
+      }
+    }
+  }
+
+ private:
+  int whole(const std::string& key, const std::string& value, int min, int max) const {
+    try {
+      std::size_t used = 0;
+      int parsed = std::stoi(value, &used);
+      if (used == value.size() && parsed >= min && parsed <= max) return parsed;
+    } catch (const std::exception&) {
+    }
+    fail(key, "\"" + value + "\" is invalid; write a whole number from " + std::to_string(min) +
+                  " to " + std::to_string(max));
+  }
+
+  std::string file_;
+};
+
+}  // namespace
+
+const std::vector<SpecField>& spec_fields() {
+  return kFields;
+}
+
+std::string_view to_string(TargetKind kind) {
+  return kind == TargetKind::vm ? "vm" : "ecs";
+}
+
+ServiceSpec parse_spec(std::string_view yaml_text, std::string_view file_name) {
+  Reader reader(file_name);
+  YAML::Node root;
+  try {
+    root = YAML::Load(std::string(yaml_text));
+  } catch (const YAML::Exception& e) {
+    throw SpecError(std::string(file_name) + ":" + std::to_string(e.mark.line + 1) +
+                    ": malformed YAML: " + e.msg);
+  }
+  reader.check_keys(root, "");
+
+  ServiceSpec spec;
+  spec.image_repository = "app";
+  reader.string(root, "service", spec.service);
+  reader.string(root, "image_repository", spec.image_repository);
+  reader.string(root, "task_definition", spec.task_definition_file);
+  reader.string(root, "service_definition", spec.service_file);
+  if (auto target = reader.scalar(root, "target")) {
+    if (*target == "vm") {
+      spec.target = TargetKind::vm;
+    } else if (*target == "ecs") {
+      spec.target = TargetKind::ecs;
+    } else {
+      reader.fail("target", "\"" + *target + "\" is not a target; write vm or ecs");
+    }
+  }
+  auto& vm = spec.vm;
+  reader.string(root, "vm.listener.address", vm.listener_address);
+  reader.port(root, "vm.listener.port", vm.listener_port);
+  reader.string(root, "vm.haproxy.stats_address", vm.stats_address);
+  reader.port(root, "vm.haproxy.stats_port", vm.stats_port);
+  reader.string(root, "vm.health_check.path", vm.health_check.path);
+  reader.duration(root, "vm.health_check.interval", vm.health_check.interval);
+  reader.count(root, "vm.health_check.healthy_threshold", vm.health_check.healthy_threshold);
+  reader.count(root, "vm.health_check.unhealthy_threshold", vm.health_check.unhealthy_threshold);
+  reader.duration(root, "vm.health_check.timeout", vm.health_check.timeout);
+  reader.duration(root, "vm.drain_delay", vm.drain_delay);
+  reader.duration(root, "vm.bake_time", vm.bake_time);
+  reader.ratio(root, "vm.bake_max_5xx_ratio", vm.bake_max_5xx_ratio);
+  reader.duration(root, "vm.ready_timeout", vm.ready_timeout);
+  reader.string(root, "vm.engine", vm.engine);
+  reader.string(root, "ecs.cluster", spec.ecs.cluster);
+  reader.string(root, "ecs.region", spec.ecs.region);
+  reader.string(root, "ecs.endpoint", spec.ecs.endpoint);
+
+  // Validate what defaults cannot fix.
+  auto valid_name = [](const std::string& name) {
+    if (name.empty() || name.size() > 64) return false;
+    for (char c : name) {
+      if (!std::isalnum(static_cast<unsigned char>(c)) && c != '-' && c != '_') return false;
+    }
+    return true;
+  };
+  if (spec.service.empty())
+    reader.fail("service", "required; give the service a name, e.g. service: app");
+  if (!valid_name(spec.service)) {
+    reader.fail("service", "\"" + spec.service + "\" is invalid; use 1-64 letters, digits, - or _");
+  }
+  if (spec.image_repository.empty() || spec.image_repository.find(':') != std::string::npos) {
+    reader.fail("image_repository", "\"" + spec.image_repository +
+                                        "\" is invalid; give a repository without a tag, e.g. app");
+  }
+  if (vm.health_check.path.empty() || vm.health_check.path.front() != '/') {
+    reader.fail("vm.health_check.path", "\"" + vm.health_check.path + "\" must start with /");
+  }
+  if (vm.health_check.timeout > vm.health_check.interval) {
+    reader.fail("vm.health_check.timeout", "must not exceed vm.health_check.interval");
+  }
+  if (vm.engine != "auto" && vm.engine != "podman" && vm.engine != "process") {
+    reader.fail("vm.engine",
+                "\"" + vm.engine + "\" is not an engine; write auto, podman or process");
+  }
+  if (vm.listener_port == vm.stats_port && vm.listener_address == vm.stats_address) {
+    reader.fail("vm.haproxy.stats_port", "must differ from vm.listener.port");
+  }
+  if (spec.target == TargetKind::ecs && spec.ecs.cluster.empty()) {
+    reader.fail("ecs.cluster", "required when target is ecs");
+  }
+  return spec;
+}
+
+ServiceSpec load_spec(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw SpecError(path + ": cannot read the service spec; create it or pass --spec FILE");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_spec(text.str(), path);
+}
+
+}  // namespace slipway::release

@@ -1,0 +1,71 @@
+#pragma once
+// slipway.yaml: the short, non-ECS part of a service's spec. Loaded in a fixed order: parse,
+// fill defaults, validate; every field is described in spec_fields() and an unknown key is an
+// error (a typo must not silently fall back to a default).
+
+#include <chrono>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace slipway::release {
+
+enum class TargetKind { vm, ecs };
+
+struct HealthCheckSpec {
+  std::string path = "/readyz";
+  std::chrono::milliseconds interval{1000};
+  int healthy_threshold = 2;
+  int unhealthy_threshold = 3;
+  std::chrono::milliseconds timeout{1000};
+};
+
+struct VmSpec {
+  std::string listener_address = "127.0.0.1";
+  int listener_port = 8080;
+  std::string stats_address = "127.0.0.1";
+  int stats_port = 8404;
+  HealthCheckSpec health_check;
+  std::chrono::milliseconds drain_delay{10000};
+  std::chrono::milliseconds bake_time{30000};
+  double bake_max_5xx_ratio = 0.01;
+  std::chrono::milliseconds ready_timeout{60000};
+  std::string engine = "auto";  // auto | podman | process
+};
+
+struct EcsSpec {
+  std::string cluster;
+  std::string region = "us-east-1";
+  std::string endpoint;  // empty = real AWS
+};
+
+struct ServiceSpec {
+  std::string service;
+  std::string image_repository;
+  TargetKind target = TargetKind::vm;
+  std::string task_definition_file = "deploy/taskdef.json";
+  std::string service_file = "deploy/service.json";
+  VmSpec vm;
+  EcsSpec ecs;
+};
+
+struct SpecField {
+  std::string_view key;   // dotted path, e.g. "vm.health_check.interval"
+  std::string_view type;  // string, port, duration, count, ratio, enum
+  std::string_view default_value;
+  std::string_view description;
+};
+
+// Returns every field slipway.yaml accepts, with its type, default and meaning.
+const std::vector<SpecField>& spec_fields();
+
+// Parses and validates slipway.yaml text; throws SpecError "FILE: KEY: problem; fix" on a
+// malformed document, an unknown key, a missing required field or a value out of range.
+ServiceSpec parse_spec(std::string_view yaml_text, std::string_view file_name);
+
+// Reads and parses the file; throws SpecError when it cannot be read.
+ServiceSpec load_spec(const std::string& path);
+
+std::string_view to_string(TargetKind kind);
+
+}  // namespace slipway::release

@@ -1,0 +1,50 @@
+#pragma once
+// What the vm target takes from the ECS-native spec: the rendered deploy/taskdef.json
+// (RegisterTaskDefinition input) and deploy/service.json (CreateService input), read with ECS's
+// meaning and ECS's defaults, so the same files drive both targets.
+
+#include <boost/json/value.hpp>
+#include <chrono>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace slipway::release {
+
+struct SecretRef {
+  std::string name;        // environment variable the value is injected as
+  std::string value_from;  // Secrets Manager ARN (with optional :json-key:stage:id), SSM name/ARN,
+                           // env://, ...
+  bool operator==(const SecretRef&) const = default;
+};
+
+struct DeploymentLimits {
+  int minimum_healthy_percent = 100;  // ECS default for a replica service
+  int maximum_percent = 200;          // ECS default
+  bool circuit_breaker_enable = false;
+  bool circuit_breaker_rollback = false;
+};
+
+struct Workload {
+  std::string family;          // taskdef family
+  std::string container_name;  // the container that serves traffic
+  std::string image;           // the container's image (usually ${IMAGE})
+  int container_port = 8080;   // portMappings[0].containerPort, given to the app as PORT
+  int desired_count = 1;       // service desiredCount = replicas
+  DeploymentLimits limits;
+  std::map<std::string, std::string> environment;  // plain values, in the clear
+  std::vector<SecretRef> secrets;                  // resolved at start, injected as env
+  std::chrono::seconds stop_timeout{30};           // ECS default 30 s, max 120 s
+};
+
+// Parses JSON text; throws SpecError "FILE:LINE: malformed JSON: ..." when it is not JSON.
+boost::json::value parse_json_document(std::string_view text, std::string_view file_name);
+
+// Reads the workload from rendered taskdef and service documents; throws SpecError naming the
+// file and field for a missing container, a wrong type or an out-of-range value (ECS's rules:
+// minimumHealthyPercent 0-100, maximumPercent 100-200 and above the minimum, stopTimeout 2-120).
+Workload read_workload(const boost::json::value& task_definition, std::string_view taskdef_file,
+                       const boost::json::value& service, std::string_view service_file);
+
+}  // namespace slipway::release

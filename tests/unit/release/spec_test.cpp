@@ -1,0 +1,107 @@
+#include "release/spec.hpp"
+
+#include <gtest/gtest.h>
+
+#include "release/errors.hpp"
+
+namespace {
+
+using namespace std::chrono_literals;
+using slipway::release::parse_spec;
+using slipway::release::SpecError;
+
+TEST(Spec, MinimalSpecGetsDefaults) {
+  auto spec = parse_spec("service: web\n", "slipway.yaml");
+  EXPECT_EQ(spec.service, "web");
+  EXPECT_EQ(spec.image_repository, "app");
+  EXPECT_EQ(spec.target, slipway::release::TargetKind::vm);
+  EXPECT_EQ(spec.vm.listener_port, 8080);
+  EXPECT_EQ(spec.vm.health_check.path, "/readyz");
+  EXPECT_EQ(spec.vm.health_check.interval, 1000ms);
+  EXPECT_EQ(spec.vm.drain_delay, 10s);
+  EXPECT_EQ(spec.task_definition_file, "deploy/taskdef.json");
+}
+
+TEST(Spec, ReadsEveryVmField) {
+  auto spec = parse_spec(R"(
+service: app
+image_repository: registry.local/app
+target: vm
+vm:
+  listener: {address: 127.0.0.2, port: 9090}
+  haproxy: {stats_address: 127.0.0.3, stats_port: 9404}
+  health_check: {path: /healthz, interval: 500ms, healthy_threshold: 3, unhealthy_threshold: 4, timeout: 200ms}
+  drain_delay: 7s
+  bake_time: 2m
+  bake_max_5xx_ratio: 0.05
+  ready_timeout: 20s
+  engine: process
+)",
+                         "slipway.yaml");
+  EXPECT_EQ(spec.image_repository, "registry.local/app");
+  EXPECT_EQ(spec.vm.listener_address, "127.0.0.2");
+  EXPECT_EQ(spec.vm.listener_port, 9090);
+  EXPECT_EQ(spec.vm.stats_address, "127.0.0.3");
+  EXPECT_EQ(spec.vm.stats_port, 9404);
+  EXPECT_EQ(spec.vm.health_check.path, "/healthz");
+  EXPECT_EQ(spec.vm.health_check.interval, 500ms);
+  EXPECT_EQ(spec.vm.health_check.healthy_threshold, 3);
+  EXPECT_EQ(spec.vm.health_check.unhealthy_threshold, 4);
+  EXPECT_EQ(spec.vm.health_check.timeout, 200ms);
+  EXPECT_EQ(spec.vm.drain_delay, 7s);
+  EXPECT_EQ(spec.vm.bake_time, 120s);
+  EXPECT_DOUBLE_EQ(spec.vm.bake_max_5xx_ratio, 0.05);
+  EXPECT_EQ(spec.vm.ready_timeout, 20s);
+  EXPECT_EQ(spec.vm.engine, "process");
+}
+
+TEST(Spec, BadInputNamesTheKey) {
+  struct Case {
+    const char* yaml;
+    const char* expected_fragment;
+  } cases[] = {
+      {"image_repository: app\n", "service: required"},
+      {"service: a b\n", "service: \"a b\" is invalid"},
+      {"service: app\nvm: {listner: {port: 1}}\n", "vm.listner: unknown key"},
+      {"service: app\nbogus: 1\n", "bogus: unknown key"},
+      {"service: app\nvm: {listener: {port: 70000}}\n", "vm.listener.port: \"70000\" is invalid"},
+      {"service: app\nvm: {listener: {port: http}}\n", "vm.listener.port"},
+      {"service: app\nvm: {health_check: {interval: soon}}\n", "vm.health_check.interval"},
+      {"service: app\nvm: {health_check: {interval: 1s, timeout: 2s}}\n",
+       "vm.health_check.timeout"},
+      {"service: app\nvm: {health_check: {path: readyz}}\n", "must start with /"},
+      {"service: app\nvm: {bake_max_5xx_ratio: 2}\n", "vm.bake_max_5xx_ratio"},
+      {"service: app\nvm: {engine: docker-compose}\n", "vm.engine"},
+      {"service: app\ntarget: k8s\n", "target: \"k8s\""},
+      {"service: app\ntarget: ecs\n", "ecs.cluster: required"},
+      {"service: app\nvm: {listener: {port: 8404}}\n", "vm.haproxy.stats_port"},
+      {"service: app\nimage_repository: app:1\n", "image_repository"},
+      {"service: [app\n", "malformed YAML"},
+      {"- a\n- b\n", "expected a mapping"},
+      {"service: app\nvm: 3\n", "vm: expected a mapping"},
+  };
+  for (const auto& c : cases) {
+    try {
+      parse_spec(c.yaml, "slipway.yaml");
+      ADD_FAILURE() << "accepted: " << c.yaml;
+    } catch (const SpecError& e) {
+      std::string message = e.what();
+      EXPECT_TRUE(message.starts_with("slipway.yaml")) << message;
+      EXPECT_NE(message.find(c.expected_fragment), std::string::npos) << message;
+      EXPECT_EQ(message.find('\n'), std::string::npos) << "one line: " << message;
+    }
+  }
+}
+
+TEST(Spec, EveryFieldIsDescribed) {
+  for (const auto& field : slipway::release::spec_fields()) {
+    EXPECT_FALSE(field.description.empty()) << field.key;
+    EXPECT_FALSE(field.type.empty()) << field.key;
+  }
+}
+
+TEST(Spec, MissingFileIsAnInputError) {
+  EXPECT_THROW(slipway::release::load_spec("/nonexistent/slipway.yaml"), SpecError);
+}
+
+}  // namespace
