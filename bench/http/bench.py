@@ -1,0 +1,389 @@
+"""The HTTP benchmark behind bench/http/run.sh: the slipway service against nginx and Node.js on the
+same machine in the same run. Each server is pinned to one CPU (taskset), wrk to another; for each
+path, several wrk runs, interleaved across servers so a noisy neighbour hits all of them alike.
+Reports median requests/s and median p99 per server and path, their ratios to the peers, RSS
+after load, and the median time from process start to the first 200. Writes a Markdown table and
+a JSON file under bench/http/results/. Traffic goes to 127.0.0.1 only."""
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
+sys.path.insert(0, HERE)
+from first_200 import median_first_200  # noqa: E402
+
+# nginx as the reference peer: one worker, `return 200`, no access log, nothing from /etc/nginx.
+# {dir} is filled in by bench.py, {port} by the start script (one config per start).
+NGINX_CONF = """\
+worker_processes 1;
+daemon off;
+pid {dir}/nginx.pid;
+error_log {dir}/nginx-error.log warn;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  # nginx closes a keep-alive connection after 1000 requests by default; the other servers do not,
+  # so wrk's reconnects would count against nginx alone.
+  keepalive_requests 1000000;
+  client_body_temp_path {dir}/client_body;
+  proxy_temp_path {dir}/proxy;
+  fastcgi_temp_path {dir}/fastcgi;
+  uwsgi_temp_path {dir}/uwsgi;
+  scgi_temp_path {dir}/scgi;
+  default_type text/plain;
+  server {
+    listen 127.0.0.1:{port};
+    location = /healthz { return 200 "ok"; }
+    location = / { return 200 "Hello from nginx\\n"; }
+  }
+}
+"""
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def log(msg):
+    print(f"bench: {msg}", file=sys.stderr, flush=True)
+
+
+class Server:
+    """One server under test: how to start it on a given port (command(port) may write a config
+    file first) and with which environment (PORT is added)."""
+
+    def __init__(self, name, command, env, workdir):
+        self.name, self.command, self.env, self.workdir = name, command, env, workdir
+        self.proc = None
+        self.port = None
+
+    def start(self, cpu, pid_dir):
+        self.port = free_port()
+        env = dict(self.env, PORT=str(self.port))
+        self.stdout_path = os.path.join(self.workdir, f"{self.name}.stdout")
+        with open(self.stdout_path, "wb") as out:
+            self.proc = subprocess.Popen(["taskset", "-c", str(cpu), *self.command(self.port)], env=env,
+                                         stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                                         start_new_session=True, cwd=self.workdir)
+        with open(os.path.join(pid_dir, f"{self.name}.pid"), "w") as f:
+            f.write(str(self.proc.pid))
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; output in {self.stdout_path}")
+            if http_status(self.port, "/healthz") == 200:
+                return
+            time.sleep(0.02)
+        raise TimeoutError(f"{self.name} did not answer 200 on /healthz within 15 s")
+
+    def rss_kib(self):
+        """VmRSS and VmHWM (peak) from /proc/PID/status, and Pss (shared pages split between the
+        processes sharing them), in KiB, summed over the server's processes (nginx has a master
+        and a worker)."""
+        pids = process_tree(self.proc.pid)
+        rss = hwm = pss = 0
+        for pid in pids:
+            status = read(f"/proc/{pid}/status")
+            rss += int(re.search(r"^VmRSS:\s+(\d+) kB", status, re.M).group(1))
+            hwm += int(re.search(r"^VmHWM:\s+(\d+) kB", status, re.M).group(1))
+            pss += int(re.search(r"^Pss:\s+(\d+) kB", read(f"/proc/{pid}/smaps_rollup"), re.M).group(1))
+        return {"rss_kib": rss, "peak_rss_kib": hwm, "pss_kib": pss, "processes": len(pids)}
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
+
+
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def process_tree(pid):
+    pids, todo = [], [pid]
+    while todo:
+        p = todo.pop()
+        pids.append(p)
+        for task in os.listdir(f"/proc/{p}/task"):
+            children = read(f"/proc/{p}/task/{task}/children").split()
+            todo.extend(int(c) for c in children)
+    return pids
+
+
+def http_status(port, path):
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+            s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+            line = s.recv(64).split(b"\r\n", 1)[0].split(b" ")
+            return int(line[1]) if len(line) > 1 else None
+    except OSError:
+        return None
+
+
+def wrk(port, path, args, duration):
+    argv = ["taskset", "-c", str(args.client_cpu), "wrk", f"-t{args.threads}", f"-c{args.connections}",
+            f"-d{duration}s", "--latency", "-s", os.path.join(HERE, "wrk_report.lua"), f"http://127.0.0.1:{port}{path}"]
+    out = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60, check=True).stdout
+    line = next(l for l in out.splitlines() if l.startswith("WRK_JSON "))
+    result = json.loads(line[len("WRK_JSON "):])
+    result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
+    result["non_2xx_or_errors"] = sum(result["errors"].values())
+    return result
+
+
+def version_of(argv):
+    try:
+        out = subprocess.run(argv, capture_output=True, text=True, timeout=10)
+        return (out.stdout + out.stderr).strip().splitlines()[0]
+    except (OSError, IndexError):
+        return "unknown"
+
+
+def slipway_identity(app):
+    port = free_port()
+    proc = subprocess.Popen([app], env=dict(os.environ, PORT=str(port), BIND_ADDRESS="127.0.0.1"),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 10
+        while http_status(port, "/healthz") != 200 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+            s.sendall(b"GET /version HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n")
+            data = b""
+            while chunk := s.recv(4096):
+                data += chunk
+        return json.loads(data.split(b"\r\n\r\n", 1)[1])
+    except (OSError, ValueError, IndexError):
+        return {}
+    finally:
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+
+
+def markdown(report):
+    servers, paths = report["servers"], report["paths"]
+    lines = [f"### HTTP benchmark — {report['when']}", "",
+             f"{report['machine']['cpu']} ({report['machine']['cpus']} CPUs), kernel {report['machine']['kernel']}; "
+             f"servers pinned to CPU {report['config']['server_cpu']}, wrk to CPU {report['config']['client_cpu']}; "
+             f"wrk -t{report['config']['threads']} -c{report['config']['connections']} -d{report['config']['duration_s']}s, "
+             f"{report['config']['runs']} runs per server and path (medians); "
+             f"load average at start {report['machine']['loadavg_start']}, at end {report['machine']['loadavg_end']}.", ""]
+    header = "| path | server | requests/s (median) | p99 ms (median) | runs rps | errors |"
+    lines += [header, "|---|---|---:|---:|---|---:|"]
+    for path in paths:
+        for name in servers:
+            r = report["results"][name][path]
+            runs = " ".join(f"{x:.0f}" for x in r["rps_runs"])
+            lines.append(f"| `{path}` | {name} | {r['rps_median']:.0f} | {r['p99_ms_median']:.2f} | {runs} | {r['errors_total']} |")
+    if report["ratios"]:
+        lines += ["", "| path | ratio | requests/s | p99 (lower is better) |", "|---|---|---:|---:|"]
+        for path in paths:
+            for peer, ratio in report["ratios"].get(path, {}).items():
+                lines.append(f"| `{path}` | slipway / {peer} | {ratio['rps']:.2f}× | {ratio['p99']:.2f}× |")
+    lines += ["", "| server | RSS after load | peak RSS | PSS after load | processes | first 200 after start (median) | samples ms |",
+              "|---|---:|---:|---:|---:|---:|---|"]
+    for name in servers:
+        m, s = report["memory"][name], report["startup"].get(name)
+        start = f"{s['median_ms']:.2f} ms" if s else "—"
+        samples = " ".join(f"{x:.1f}" for x in s["samples_ms"]) if s else ""
+        lines.append(f"| {name} | {m['rss_kib'] / 1024:.2f} MiB | {m['peak_rss_kib'] / 1024:.2f} MiB | "
+                     f"{m['pss_kib'] / 1024:.2f} MiB | {m['processes']} | {start} | {samples} |")
+    if report.get("goals"):
+        lines += ["", "| goal (issue 2) | measured | met |", "|---|---|---|"]
+        for g in report["goals"]:
+            lines.append(f"| {g['goal']} | {g['measured']} | {'yes' if g['met'] else '**no**'} |")
+    return "\n".join(lines) + "\n"
+
+
+def goals(report):
+    out = []
+    if "slipway" not in report["servers"]:
+        return out
+    for path in report["paths"]:
+        ratios = report["ratios"].get(path, {})
+        if "nginx" in ratios:
+            out.append({"goal": f"`{path}` requests/s ≥ nginx", "measured": f"{ratios['nginx']['rps']:.2f}×",
+                        "met": ratios["nginx"]["rps"] >= 1.0})
+            out.append({"goal": f"`{path}` p99 ≤ nginx", "measured": f"{ratios['nginx']['p99']:.2f}×",
+                        "met": ratios["nginx"]["p99"] <= 1.0})
+        if "node" in ratios:
+            out.append({"goal": f"`{path}` requests/s ≥ 2× node", "measured": f"{ratios['node']['rps']:.2f}×",
+                        "met": ratios["node"]["rps"] >= 2.0})
+    rss = report["memory"]["slipway"]["rss_kib"] / 1024
+    out.append({"goal": "RSS after load < 8 MiB", "measured": f"{rss:.2f} MiB", "met": rss < 8})
+    if "slipway" in report["startup"]:
+        ms = report["startup"]["slipway"]["median_ms"]
+        out.append({"goal": "first 200 within 20 ms of start", "measured": f"{ms:.2f} ms", "met": ms <= 20})
+    return out
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--app", default=os.path.join(REPO, "build", "release", "src", "service", "app"),
+                   help="the slipway service binary (default: the release build)")
+    p.add_argument("--servers", default="slipway,nginx,node", help="comma-separated subset of slipway,nginx,node")
+    p.add_argument("--paths", default="/healthz,/", help="comma-separated paths")
+    p.add_argument("--runs", type=int, default=5, help="measured wrk runs per server and path")
+    p.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
+    p.add_argument("--warmup", type=int, default=2, help="seconds of unmeasured load per server and path first")
+    p.add_argument("--connections", type=int, default=64)
+    p.add_argument("--threads", type=int, default=1)
+    p.add_argument("--starts", type=int, default=11, help="measured starts for time-to-first-200 (0 skips)")
+    p.add_argument("--server-cpu", type=int, default=0)
+    p.add_argument("--client-cpu", type=int, default=1)
+    p.add_argument("--access-log", default=None,
+                   help="ACCESS_LOG for slipway (default: unset, i.e. the service's own default)")
+    p.add_argument("--out", default=os.path.join(HERE, "results"), help="directory for the .md and .json results")
+    p.add_argument("--workdir", required=True, help="scratch directory (configs, logs, PID files)")
+    args = p.parse_args()
+
+    servers = [s for s in args.servers.split(",") if s]
+    paths = [x for x in args.paths.split(",") if x]
+    unknown = set(servers) - {"slipway", "nginx", "node"}
+    if unknown:
+        sys.exit(f"bench: unknown server(s) {', '.join(sorted(unknown))}: use --servers with slipway,nginx,node")
+    if "slipway" in servers and not os.access(args.app, os.X_OK):
+        sys.exit(f"bench: {args.app} is not built: run `make release`, or leave it out with --servers nginx,node")
+    cpus = os.sched_getaffinity(0)
+    for cpu in (args.server_cpu, args.client_cpu):
+        if cpu not in cpus:
+            sys.exit(f"bench: CPU {cpu} is not available here (have {sorted(cpus)}): pick others with --server-cpu/--client-cpu")
+    for tool in ("wrk", "taskset", "nginx", "node"):
+        if shutil.which(tool) is None and (tool not in ("nginx", "node") or tool in servers):
+            sys.exit(f"bench: {tool} is not installed: run `make deps`")
+
+    pid_dir = os.path.join(args.workdir, "pids")
+    os.makedirs(pid_dir, exist_ok=True)
+    nginx_dir = os.path.join(args.workdir, "nginx")
+    os.makedirs(nginx_dir, exist_ok=True)
+
+    def nginx_command(port):
+        # nginx takes its port from its config file only: one file per port, written before the
+        # timed start so that the start-up figure is nginx's own.
+        conf = os.path.join(nginx_dir, f"nginx-{port}.conf")
+        with open(conf, "w") as f:
+            f.write(NGINX_CONF.replace("{dir}", nginx_dir).replace("{port}", str(port)))
+        return ["nginx", "-e", os.path.join(nginx_dir, "nginx-error.log"), "-p", nginx_dir, "-c", conf]
+
+    slipway_env = dict(os.environ, BIND_ADDRESS="127.0.0.1")
+    slipway_env.pop("METRICS_EMF", None)
+    if args.access_log is not None:
+        slipway_env["ACCESS_LOG"] = args.access_log
+    else:
+        slipway_env.pop("ACCESS_LOG", None)
+    definitions = {
+        "slipway": (lambda port: [args.app], slipway_env),
+        "nginx": (nginx_command, dict(os.environ)),
+        "node": (lambda port: ["node", os.path.join(HERE, "node_server.js")], dict(os.environ, BIND_ADDRESS="127.0.0.1")),
+    }
+    under_test = {name: Server(name, *definitions[name], args.workdir) for name in servers}
+
+    os.sched_setaffinity(0, {args.client_cpu})
+    report = {
+        "when": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
+        "servers": servers, "paths": paths,
+        "config": {k: getattr(args, k) for k in ("runs", "duration", "warmup", "connections", "threads", "starts",
+                                                 "server_cpu", "client_cpu", "access_log")},
+        "machine": {"cpu": next((l.split(":", 1)[1].strip() for l in read("/proc/cpuinfo").splitlines()
+                                 if l.startswith("model name")), platform.processor()),
+                    "cpus": os.cpu_count(), "kernel": platform.release(),
+                    "loadavg_start": read("/proc/loadavg").split()[:3]},
+        "versions": {"wrk": version_of(["wrk", "-v"]), "nginx": version_of(["nginx", "-v"]),
+                     "node": version_of(["node", "--version"])},
+        "commands": {},
+        "results": {}, "memory": {}, "startup": {}, "ratios": {},
+    }
+    report["config"]["duration_s"] = report["config"].pop("duration")
+    if "slipway" in servers:
+        report["versions"]["slipway"] = slipway_identity(args.app)
+        report["versions"]["slipway_app"] = os.path.relpath(args.app, REPO)
+
+    try:
+        for server in under_test.values():
+            server.start(args.server_cpu, pid_dir)
+            report["commands"][server.name] = "PORT=$PORT taskset -c {} {}".format(
+                args.server_cpu, " ".join(server.command(server.port)).replace(str(server.port), "$PORT")
+                .replace(args.workdir, "$WORKDIR").replace(REPO + "/", ""))
+            log(f"{server.name} on 127.0.0.1:{server.port} (pid {server.proc.pid})")
+        report["commands"]["wrk"] = (f"taskset -c {args.client_cpu} wrk -t{args.threads} -c{args.connections} "
+                                     f"-d{args.duration}s --latency -s bench/http/wrk_report.lua http://127.0.0.1:$PORT$PATH")
+        if args.warmup:
+            for path in paths:
+                for server in under_test.values():
+                    wrk(server.port, path, args, args.warmup)
+        runs = {name: {path: [] for path in paths} for name in servers}
+        for i in range(args.runs):
+            for path in paths:
+                for server in under_test.values():
+                    r = wrk(server.port, path, args, args.duration)
+                    runs[server.name][path].append(r)
+                    log(f"run {i + 1}/{args.runs} {server.name:8} {path:9} {r['rps']:10.0f} req/s  p99 "
+                        f"{r['latency_us']['p99'] / 1000:7.2f} ms  errors {r['non_2xx_or_errors']}")
+        for server in under_test.values():
+            report["memory"][server.name] = server.rss_kib()
+            report["results"][server.name] = {
+                path: {"rps_median": statistics.median(r["rps"] for r in rs),
+                       "p99_ms_median": statistics.median(r["latency_us"]["p99"] for r in rs) / 1000,
+                       "p50_ms_median": statistics.median(r["latency_us"]["p50"] for r in rs) / 1000,
+                       "rps_runs": [r["rps"] for r in rs],
+                       "p99_ms_runs": [r["latency_us"]["p99"] / 1000 for r in rs],
+                       "errors_total": sum(r["non_2xx_or_errors"] for r in rs),
+                       "runs": rs}
+                for path, rs in runs[server.name].items()}
+        if "slipway" in servers:
+            with open(under_test["slipway"].stdout_path, "rb") as f:
+                report["slipway_stdout_lines_during_load"] = sum(1 for _ in f)
+    finally:
+        for server in under_test.values():
+            server.stop()
+
+    if args.starts:
+        for server in under_test.values():
+            median, samples = median_first_200(server.command, server.env, args.starts, server_cpu=args.server_cpu)
+            report["startup"][server.name] = {"median_ms": median, "samples_ms": samples}
+            log(f"{server.name:8} first 200 after start: median {median:.2f} ms")
+
+    if "slipway" in servers:
+        for path in paths:
+            s = report["results"]["slipway"][path]
+            report["ratios"][path] = {
+                peer: {"rps": s["rps_median"] / report["results"][peer][path]["rps_median"],
+                       "p99": s["p99_ms_median"] / report["results"][peer][path]["p99_ms_median"]}
+                for peer in servers if peer != "slipway"}
+    report["goals"] = goals(report)
+    report["machine"]["loadavg_end"] = read("/proc/loadavg").split()[:3]
+
+    os.makedirs(args.out, exist_ok=True)
+    stamp = report["when"].replace("-", "").replace(":", "")
+    base = os.path.join(args.out, f"{stamp}-{'-'.join(servers)}")
+    with open(base + ".json", "w") as f:
+        json.dump(report, f, indent=2)
+        f.write("\n")
+    table = markdown(report)
+    with open(base + ".md", "w") as f:
+        f.write(table)
+    print(table)
+    log(f"results: {os.path.relpath(base, REPO)}.md and .json")
+
+
+if __name__ == "__main__":
+    main()
