@@ -17,7 +17,7 @@ target_compile_options(slipway_warnings INTERFACE
   -Wold-style-cast -Wcast-align -Woverloaded-virtual -Wnull-dereference -Werror)
 # Boost.Asio and Beast headers are system headers: their warnings are not ours.
 target_compile_definitions(slipway_warnings INTERFACE
-  BOOST_ASIO_NO_DEPRECATED BOOST_BEAST_USE_STD_STRING_VIEW BOOST_JSON_NO_LIB)
+  BOOST_ASIO_NO_DEPRECATED BOOST_JSON_NO_LIB)
 
 if(SLIPWAY_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined)

@@ -223,8 +223,20 @@ void append_sample_value(std::string& out, double value) {
     out += value > 0 ? "+Inf" : "-Inf";
   } else {
     std::array<char, 32> buffer{};
-    // Shortest round-trip form: integers print without a fraction ("3", not "3.000000").
-    auto [end, ec] = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value);
+    char* end = nullptr;
+    if (value == std::trunc(value) && std::fabs(value) < 1e15) {
+      // Counts print as integers ("1000000", not "1e+06").
+      end =
+          std::to_chars(buffer.data(), buffer.data() + buffer.size(), static_cast<long long>(value))
+              .ptr;
+    } else {
+      // Shortest round-trip form; fixed notation where it stays short ("0.0005",
+      // "1795747767.74"), as client libraries write them.
+      const auto magnitude = std::fabs(value);
+      const auto format = magnitude >= 1e-4 && magnitude < 1e15 ? std::chars_format::fixed
+                                                                : std::chars_format::general;
+      end = std::to_chars(buffer.data(), buffer.data() + buffer.size(), value, format).ptr;
+    }
     out.append(buffer.data(), end);
   }
 }

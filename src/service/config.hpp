@@ -1,0 +1,37 @@
+#pragma once
+// The service's configuration: environment variables only, each validated at start. Every
+// field is described in docs/service.md with its variable and default.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <string>
+
+#include "http/server.hpp"
+#include "service/faults.hpp"
+#include "telemetry/log.hpp"
+
+namespace slipway::service {
+
+struct Config {
+  http::ServerOptions server;                           // PORT, BIND_ADDRESS, WORKERS, limits
+  std::string release;                                  // SLIPWAY_RELEASE (else the baked commit)
+  std::string image;                                    // SLIPWAY_IMAGE
+  std::string service_name = "app";                     // SERVICE_NAME
+  std::chrono::milliseconds shutdown_delay{5'000};      // SHUTDOWN_DELAY
+  std::chrono::milliseconds shutdown_timeout{25'000};   // SHUTDOWN_TIMEOUT
+  bool access_log = true;                               // ACCESS_LOG
+  telemetry::Level log_level = telemetry::Level::info;  // LOG_LEVEL
+  bool metrics_emf = false;                             // METRICS_EMF
+  std::chrono::milliseconds emf_interval{60'000};       // METRICS_EMF_INTERVAL
+  Faults faults;                                        // FAULT_INJECT
+};
+
+// Reads and validates every variable; throws core::InputError with one line naming the first
+// bad variable and what it accepts.
+Config load_config();
+
+// CPUs this process may run on (its affinity mask), so `taskset -c 0` means one event loop.
+unsigned usable_cpus();
+
+}  // namespace slipway::service

@@ -1,0 +1,5 @@
+#include "service/app.hpp"
+
+int main() {
+  return slipway::service::run_app();
+}

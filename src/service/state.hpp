@@ -1,0 +1,26 @@
+#pragma once
+// What the routes read about the running service. Written by the lifecycle (draining) and read
+// by request handlers on every worker thread.
+
+#include <atomic>
+#include <chrono>
+#include <string>
+
+#include "service/faults.hpp"
+#include "telemetry/metrics.hpp"
+
+namespace slipway::service {
+
+struct ServiceState {
+  std::string release;  // the commit this process serves
+  std::string image;    // the image it runs from, when known
+  Faults faults;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  std::atomic<bool> draining{false};
+  telemetry::Registry* registry = nullptr;
+};
+
+// True while the process should be considered alive (faults may say otherwise).
+bool is_healthy(const ServiceState& state, std::chrono::steady_clock::time_point now);
+
+}  // namespace slipway::service
