@@ -1,12 +1,17 @@
 #include "release/workload.hpp"
 
 #include <algorithm>
-#include <optional>
 #include <boost/json/parse.hpp>
 #include <boost/json/stream_parser.hpp>
+#include <filesystem>
+#include <fstream>
+#include <optional>
 #include <set>
+#include <sstream>
 
 #include "release/errors.hpp"
+#include "release/spec.hpp"
+#include "release/template.hpp"
 
 namespace slipway::release {
 namespace json = boost::json;
@@ -179,6 +184,25 @@ Workload read_workload(const json::value& task_definition, std::string_view task
                                            ") or no replica can ever be replaced");
   }
   return w;
+}
+
+Workload load_workload(const ServiceSpec& spec, const std::string& base_dir,
+                       const std::map<std::string, std::string>& extra) {
+  auto read = [&](const std::string& relative) {
+    auto path = std::filesystem::path(relative).is_absolute()
+                    ? relative
+                    : (std::filesystem::path(base_dir) / relative).string();
+    std::ifstream in(path);
+    if (!in)
+      throw SpecError(relative + ": cannot read it; create it or fix the path in slipway.yaml");
+    std::stringstream text;
+    text << in.rdbuf();
+    auto rendered = render_template(text.str(), extra_then_environment(extra), relative);
+    return parse_json_document(rendered, relative);
+  };
+  auto task_definition = read(spec.task_definition_file);
+  auto service = read(spec.service_file);
+  return read_workload(task_definition, spec.task_definition_file, service, spec.service_file);
 }
 
 }  // namespace slipway::release

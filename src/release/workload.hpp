@@ -47,4 +47,12 @@ boost::json::value parse_json_document(std::string_view text, std::string_view f
 Workload read_workload(const boost::json::value& task_definition, std::string_view taskdef_file,
                        const boost::json::value& service, std::string_view service_file);
 
+struct ServiceSpec;
+
+// Reads the spec's task definition and service files (relative to `base_dir`), renders their
+// ${VAR} templates with `extra` first and then the environment, and reads the workload; throws
+// SpecError naming the file for an unreadable file, an unset variable or a bad field.
+Workload load_workload(const ServiceSpec& spec, const std::string& base_dir,
+                       const std::map<std::string, std::string>& extra);
+
 }  // namespace slipway::release

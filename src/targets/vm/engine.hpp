@@ -1,0 +1,68 @@
+#pragma once
+// Replica engines: what runs one replica of a release and restarts it when it crashes. podman
+// runs the release's container image; the process engine runs the image's entrypoint as a plain
+// process under slipway's own supervisor, for machines without a container engine (and fast tests).
+
+#include <chrono>
+#include <map>
+#include <memory>
+#include <string>
+
+namespace slipway::targets::vm {
+
+struct ReplicaLaunch {
+  std::string name;                                // unique replica name, also the container name
+  std::string image;                               // REPOSITORY:TAG
+  std::map<std::string, std::string> environment;  // including resolved secrets: never on argv
+  std::chrono::seconds stop_timeout{30};
+  std::string log_path;  // where the replica's stdout and stderr go (process engine)
+};
+
+struct ReplicaHandle {
+  std::string name;
+  int supervisor_pid = 0;  // process engine: the supervisor; podman: conmon's child pid or 0
+};
+
+class Engine {
+ public:
+  virtual ~Engine() = default;
+
+  // "podman" or "process".
+  virtual std::string name() const = 0;
+
+  // Returns true when the image is in the engine's store.
+  virtual bool image_exists(const std::string& image) = 0;
+
+  // Returns the image's content digest ("sha256:..."); throws UnknownImage when absent.
+  virtual std::string image_digest(const std::string& image) = 0;
+
+  // Starts a replica that restarts on failure; throws EngineError when it cannot start.
+  virtual ReplicaHandle start(const ReplicaLaunch& launch) = 0;
+
+  // SIGTERM, then SIGKILL after `timeout`; removes what start() created. Never throws for a
+  // replica that is already gone.
+  virtual void stop(const ReplicaHandle& replica, std::chrono::seconds timeout) = 0;
+
+  // Returns true while the replica (its supervisor or container) exists.
+  virtual bool running(const ReplicaHandle& replica) = 0;
+
+  // Returns how many times the replica was restarted after a crash.
+  virtual int restarts(const ReplicaHandle& replica) = 0;
+
+  // Returns the PID of the replica's application process now, 0 when none.
+  virtual int app_pid(const ReplicaHandle& replica) = 0;
+
+  // Returns the replica's log text (the last `tail_lines` lines; 0 = all).
+  virtual std::string logs(const ReplicaHandle& replica, int tail_lines) = 0;
+};
+
+// Returns the engine named `name` ("podman", "process", or "auto" = podman when installed,
+// else process). `state_dir` holds the process engine's supervisor files and image store.
+// Throws core::InputError for an unknown name or podman requested but not installed.
+std::unique_ptr<Engine> make_engine(const std::string& name, const std::string& state_dir);
+
+// The process engine's image store: an image REPOSITORY:TAG is the directory
+// <images_dir>/<REPOSITORY>/<TAG>/ holding an executable `entrypoint`.
+std::string process_image_dir(const std::string& images_dir, const std::string& image);
+
+}  // namespace slipway::targets::vm

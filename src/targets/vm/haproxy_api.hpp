@@ -1,0 +1,61 @@
+#pragma once
+// HAProxy's runtime API over its admin unix socket: add, enable, drain and remove servers, and
+// read per-server counters from `show stat`. One command per connection (non-interactive mode).
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace slipway::targets::vm {
+
+struct ServerStat {
+  std::string backend;
+  std::string server;  // "BACKEND" for the backend's own row
+  std::string status;  // UP, DOWN, MAINT, DRAIN, "UP 1/2", "no check"...
+  std::int64_t current_sessions = 0;
+  std::int64_t total_sessions = 0;
+  std::int64_t responses = 0;  // sum of hrsp_1xx..hrsp_other
+  std::int64_t responses_5xx = 0;
+  bool backup = false;
+};
+
+// Parses `show stat` CSV (header line "# pxname,svname,...") into rows; unknown columns are
+// ignored, missing numbers read as 0.
+std::vector<ServerStat> parse_show_stat(std::string_view csv);
+
+class HaproxyApi {
+ public:
+  explicit HaproxyApi(std::string socket_path) : socket_path_(std::move(socket_path)) {}
+
+  // Sends one command and returns HAProxy's answer; throws HaproxyError when the socket cannot
+  // be reached or the command is unknown.
+  std::string command(const std::string& line) const;
+
+  // Sends an action command; throws HaproxyError unless HAProxy answered with success.
+  void action(const std::string& line) const;
+
+  // Returns true when the socket answers.
+  bool reachable() const;
+
+  // add server BE/NAME ADDR:PORT OPTIONS, then enable health and enable server. Call only once
+  // the replica passed its own health checks: `enable server` marks it UP before any check.
+  void add_server(const std::string& backend, const std::string& name, const std::string& address,
+                  int port, const std::string& options) const;
+
+  // set server BE/NAME state drain: no new requests, in-flight ones finish.
+  void drain_server(const std::string& backend, const std::string& name) const;
+
+  // set server BE/NAME state maint, then del server. The server must have no sessions left.
+  void remove_server(const std::string& backend, const std::string& name) const;
+
+  // Returns the `show stat` rows of one backend's servers.
+  std::vector<ServerStat> server_stats(const std::string& backend) const;
+
+ private:
+  std::string socket_path_;
+};
+
+}  // namespace slipway::targets::vm

@@ -1,0 +1,157 @@
+#include "targets/vm/podman_engine.hpp"
+
+#include <filesystem>
+#include <fstream>
+
+#include "core/errors.hpp"
+#include "core/subprocess.hpp"
+#include "targets/vm/errors.hpp"
+#include "targets/vm/process_engine.hpp"
+
+namespace slipway::targets::vm {
+namespace fs = std::filesystem;
+namespace {
+
+std::string trim(std::string text) {
+  while (!text.empty() && (text.back() == '\n' || text.back() == ' ')) text.pop_back();
+  return text;
+}
+
+}  // namespace
+
+PodmanEngine::PodmanEngine(std::string state_dir) {
+  fs::create_directories(state_dir);
+  containers_conf_ = (fs::path(state_dir) / "containers.conf").string();
+  // Without this, podman applies an RLIMIT_NOFILE default that this kind of machine refuses.
+  std::ofstream(containers_conf_, std::ios::trunc) << "[containers]\ndefault_ulimits = []\n";
+}
+
+std::vector<std::string> PodmanEngine::command(std::vector<std::string> args) {
+  // crun fails on this kind of machine and there is no systemd for the cgroup manager.
+  std::vector<std::string> argv{"podman", "--runtime", "runc", "--cgroup-manager=cgroupfs"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return argv;
+}
+
+std::map<std::string, std::string> PodmanEngine::podman_environment() const {
+  return {{"CONTAINERS_CONF", containers_conf_}};
+}
+
+bool PodmanEngine::image_exists(const std::string& image) {
+  core::RunOptions options;
+  options.argv = command({"image", "exists", image});
+  options.env = podman_environment();
+  options.timeout = std::chrono::seconds(60);
+  return core::run(options).ok();
+}
+
+std::string PodmanEngine::image_digest(const std::string& image) {
+  core::RunOptions options;
+  options.argv = command({"image", "inspect", "--format", "{{.Digest}}", image});
+  options.env = podman_environment();
+  options.timeout = std::chrono::seconds(60);
+  auto result = core::run(options);
+  if (!result.ok()) {
+    throw UnknownImage("image " + image +
+                       " is not in podman's store: build it with `slipway build`");
+  }
+  return trim(result.out);
+}
+
+ReplicaHandle PodmanEngine::start(const ReplicaLaunch& launch) {
+  core::RunOptions remove;
+  remove.argv = command({"rm", "-f", "--ignore", launch.name});
+  remove.env = podman_environment();
+  remove.timeout = std::chrono::seconds(60);
+  core::run(remove);
+
+  core::RunOptions options;
+  options.argv =
+      command({"run", "-d", "--name", launch.name, "--network=host", "--restart=on-failure",
+               "--read-only", "--user", "65534:65534", "--cap-drop=ALL", "--security-opt",
+               "no-new-privileges", "--stop-timeout", std::to_string(launch.stop_timeout.count()),
+               "--label", "slipway.replica=" + launch.name});
+  // "-e NAME" without a value: podman copies the value from its own environment, so secret
+  // values travel in the environment and never appear on a command line.
+  options.env = podman_environment();
+  for (const auto& [name, value] : launch.environment) {
+    options.argv.push_back("-e");
+    options.argv.push_back(name);
+    options.env[name] = value;
+  }
+  options.argv.push_back(launch.image);
+  options.timeout = std::chrono::seconds(120);
+  auto result = core::run(options);
+  if (!result.ok()) {
+    throw EngineError("podman could not start " + launch.name + ": " +
+                      trim(result.err.substr(0, result.err.find('\n'))));
+  }
+  return ReplicaHandle{launch.name, 0};
+}
+
+void PodmanEngine::stop(const ReplicaHandle& replica, std::chrono::seconds timeout) {
+  core::RunOptions stop;
+  stop.argv = command({"stop", "-t", std::to_string(timeout.count()), "--ignore", replica.name});
+  stop.env = podman_environment();
+  stop.timeout = timeout + std::chrono::seconds(30);
+  core::run(stop);
+  core::RunOptions remove;
+  remove.argv = command({"rm", "-f", "--ignore", replica.name});
+  remove.env = podman_environment();
+  remove.timeout = std::chrono::seconds(60);
+  core::run(remove);
+}
+
+bool PodmanEngine::running(const ReplicaHandle& replica) {
+  core::RunOptions options;
+  options.argv = command({"container", "inspect", "--format", "{{.State.Status}}", replica.name});
+  options.env = podman_environment();
+  options.timeout = std::chrono::seconds(30);
+  auto result = core::run(options);
+  auto status = trim(result.out);
+  // A container between a crash and its restart is still ours.
+  return result.ok() &&
+         (status == "running" || status == "created" || status == "stopping" || status == "exited");
+}
+
+int PodmanEngine::restarts(const ReplicaHandle& replica) {
+  core::RunOptions options;
+  options.argv = command({"container", "inspect", "--format", "{{.RestartCount}}", replica.name});
+  options.env = podman_environment();
+  options.timeout = std::chrono::seconds(30);
+  auto result = core::run(options);
+  try {
+    return result.ok() ? std::stoi(trim(result.out)) : 0;
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+int PodmanEngine::app_pid(const ReplicaHandle& replica) {
+  core::RunOptions options;
+  options.argv = command({"container", "inspect", "--format", "{{.State.Pid}}", replica.name});
+  options.env = podman_environment();
+  options.timeout = std::chrono::seconds(30);
+  auto result = core::run(options);
+  try {
+    return result.ok() ? std::stoi(trim(result.out)) : 0;
+  } catch (const std::exception&) {
+    return 0;
+  }
+}
+
+std::string PodmanEngine::logs(const ReplicaHandle& replica, int tail_lines) {
+  core::RunOptions options;
+  options.argv = command({"logs"});
+  if (tail_lines > 0) {
+    options.argv.push_back("--tail");
+    options.argv.push_back(std::to_string(tail_lines));
+  }
+  options.argv.push_back(replica.name);
+  options.env = podman_environment();
+  options.timeout = std::chrono::seconds(30);
+  auto result = core::run(options);
+  return result.out + result.err;
+}
+
+}  // namespace slipway::targets::vm

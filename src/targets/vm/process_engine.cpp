@@ -1,0 +1,142 @@
+// The process engine: an image is a directory holding an executable `entrypoint`; a replica is
+// that entrypoint run by slipway's supervisor (see supervisor.hpp), with files beside the state.
+#include "targets/vm/process_engine.hpp"
+
+#include <signal.h>
+
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <thread>
+
+#include "core/subprocess.hpp"
+#include "targets/vm/engine.hpp"
+#include "targets/vm/errors.hpp"
+#include "targets/vm/supervisor.hpp"
+
+namespace slipway::targets::vm {
+namespace fs = std::filesystem;
+namespace {
+
+int read_number(const fs::path& path) {
+  std::ifstream in(path);
+  int value = 0;
+  in >> value;
+  return value;
+}
+
+// kill(pid, 0) also succeeds for a zombie, which an init that never reaps leaves behind.
+bool process_running(int pid) {
+  if (!core::process_alive(pid)) return false;
+  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
+  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
+  auto close = text.rfind(')');
+  return close == std::string::npos || close + 2 >= text.size() || text[close + 2] != 'Z';
+}
+
+}  // namespace
+
+std::string process_image_dir(const std::string& images_dir, const std::string& image) {
+  auto colon = image.rfind(':');
+  auto repository = image.substr(0, colon);
+  auto tag = colon == std::string::npos ? "latest" : image.substr(colon + 1);
+  return (fs::path(images_dir) / repository / tag).string();
+}
+
+ProcessEngine::ProcessEngine(std::string state_dir) : state_dir_(std::move(state_dir)) {}
+
+std::string ProcessEngine::images_dir() const {
+  return (fs::path(state_dir_) / "images").string();
+}
+
+std::string ProcessEngine::replica_dir(const std::string& name) const {
+  return (fs::path(state_dir_) / "replicas" / name).string();
+}
+
+bool ProcessEngine::image_exists(const std::string& image) {
+  auto entrypoint = fs::path(process_image_dir(images_dir(), image)) / "entrypoint";
+  return ::access(entrypoint.c_str(), X_OK) == 0;
+}
+
+std::string ProcessEngine::image_digest(const std::string& image) {
+  if (!image_exists(image)) {
+    throw UnknownImage("image " + image + " is not in the process engine's store " + images_dir() +
+                       ": build it with `slipway build --engine process`");
+  }
+  auto dir = process_image_dir(images_dir(), image);
+  if (std::ifstream recorded(fs::path(dir) / "digest"); recorded) {
+    std::string digest;
+    recorded >> digest;
+    if (!digest.empty()) return digest;
+  }
+  core::RunOptions options;
+  options.argv = {"sha256sum", (fs::path(dir) / "entrypoint").string()};
+  auto result = core::run(options);
+  if (!result.ok()) throw EngineError("cannot hash the entrypoint of " + image);
+  return "sha256:" + result.out.substr(0, result.out.find(' '));
+}
+
+ReplicaHandle ProcessEngine::start(const ReplicaLaunch& launch) {
+  if (!image_exists(launch.image)) {
+    throw UnknownImage("image " + launch.image + " is not in " + images_dir() +
+                       ": build it with `slipway build --engine process`");
+  }
+  auto dir = fs::path(replica_dir(launch.name));
+  fs::create_directories(dir);
+  SupervisedProgram program;
+  program.argv = {
+      (fs::path(process_image_dir(images_dir(), launch.image)) / "entrypoint").string()};
+  program.environment = core::build_environment(launch.environment, true);
+  program.log_path = launch.log_path.empty() ? (dir / "log").string() : launch.log_path;
+  program.pid_path = (dir / "pid").string();
+  program.restarts_path = (dir / "restarts").string();
+  fs::remove(program.pid_path);
+  return ReplicaHandle{launch.name, spawn_supervisor(program)};
+}
+
+void ProcessEngine::stop(const ReplicaHandle& replica, std::chrono::seconds timeout) {
+  if (replica.supervisor_pid > 0 && process_running(replica.supervisor_pid)) {
+    ::kill(replica.supervisor_pid, SIGTERM);
+    auto deadline = std::chrono::steady_clock::now() + timeout;
+    while (process_running(replica.supervisor_pid) && std::chrono::steady_clock::now() < deadline) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
+    }
+    if (process_running(replica.supervisor_pid)) {
+      // The supervisor leads its own session and process group; the app is in it too.
+      ::kill(-replica.supervisor_pid, SIGKILL);
+      auto kill_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+      while (process_running(replica.supervisor_pid) &&
+             std::chrono::steady_clock::now() < kill_deadline) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      }
+    }
+  }
+  if (int pid = app_pid(replica); pid > 0 && process_running(pid)) ::kill(pid, SIGKILL);
+}
+
+bool ProcessEngine::running(const ReplicaHandle& replica) {
+  return replica.supervisor_pid > 0 && process_running(replica.supervisor_pid);
+}
+
+int ProcessEngine::restarts(const ReplicaHandle& replica) {
+  return read_number(fs::path(replica_dir(replica.name)) / "restarts");
+}
+
+int ProcessEngine::app_pid(const ReplicaHandle& replica) {
+  return read_number(fs::path(replica_dir(replica.name)) / "pid");
+}
+
+std::string ProcessEngine::logs(const ReplicaHandle& replica, int tail_lines) {
+  std::ifstream in(fs::path(replica_dir(replica.name)) / "log");
+  std::vector<std::string> lines;
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  std::size_t first = tail_lines > 0 && lines.size() > static_cast<std::size_t>(tail_lines)
+                          ? lines.size() - static_cast<std::size_t>(tail_lines)
+                          : 0;
+  std::ostringstream out;
+  for (std::size_t i = first; i < lines.size(); ++i) out << lines[i] << '\n';
+  return out.str();
+}
+
+}  // namespace slipway::targets::vm

@@ -1,0 +1,115 @@
+#include "targets/vm/state.hpp"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "core/errors.hpp"
+
+namespace slipway::targets::vm {
+namespace json = boost::json;
+namespace {
+
+json::value release_json(const std::optional<ReleaseRef>& r) {
+  if (!r) return nullptr;
+  return json::object{{"revision", r->revision}, {"commit", r->commit}, {"image", r->image}};
+}
+
+std::optional<ReleaseRef> release_from(const json::value* v) {
+  if (v == nullptr || v->is_null()) return std::nullopt;
+  const auto& o = v->as_object();
+  return ReleaseRef{o.at("revision").to_number<std::int64_t>(),
+                    json::value_to<std::string>(o.at("commit")),
+                    json::value_to<std::string>(o.at("image"))};
+}
+
+}  // namespace
+
+std::vector<ReplicaState> VmState::replicas_of(std::int64_t revision) const {
+  std::vector<ReplicaState> out;
+  std::copy_if(replicas.begin(), replicas.end(), std::back_inserter(out),
+               [&](const ReplicaState& r) { return r.revision == revision; });
+  return out;
+}
+
+void VmState::remove_replica(const std::string& name) {
+  std::erase_if(replicas, [&](const ReplicaState& r) { return r.name == name; });
+}
+
+StatePaths::StatePaths(std::string d) : dir(std::move(d)) {}
+
+VmState load_state(const StatePaths& paths) {
+  VmState state;
+  std::ifstream in(paths.state_file());
+  if (!in) return state;
+  std::stringstream text;
+  text << in.rdbuf();
+  try {
+    auto doc = json::parse(text.str());
+    const auto& o = doc.as_object();
+    state.service = json::value_to<std::string>(o.at("service"));
+    state.engine = json::value_to<std::string>(o.at("engine"));
+    state.current = release_from(o.if_contains("current"));
+    state.previous = release_from(o.if_contains("previous"));
+    if (const auto* d = o.if_contains("desired_count"); d != nullptr && !d->is_null()) {
+      state.desired_count = d->to_number<int>();
+    }
+    state.next_replica_number = o.at("next_replica_number").to_number<int>();
+    for (const auto& item : o.at("replicas").as_array()) {
+      const auto& r = item.as_object();
+      ReplicaState replica;
+      replica.name = json::value_to<std::string>(r.at("name"));
+      replica.revision = r.at("revision").to_number<std::int64_t>();
+      replica.image = json::value_to<std::string>(r.at("image"));
+      replica.port = r.at("port").to_number<int>();
+      replica.supervisor_pid = r.at("supervisor_pid").to_number<int>();
+      replica.backup = r.at("backup").as_bool();
+      replica.in_haproxy = r.at("in_haproxy").as_bool();
+      replica.stop_timeout_seconds = r.at("stop_timeout_seconds").to_number<int>();
+      state.replicas.push_back(std::move(replica));
+    }
+  } catch (const std::exception& e) {
+    throw core::SystemError(paths.state_file() + " is not a slipway state file (" + e.what() +
+                            "); move it away and run `slipway up`");
+  }
+  return state;
+}
+
+void save_state(const StatePaths& paths, const VmState& state) {
+  json::array replicas;
+  for (const auto& r : state.replicas) {
+    replicas.push_back(json::object{{"name", r.name},
+                                    {"revision", r.revision},
+                                    {"image", r.image},
+                                    {"port", r.port},
+                                    {"supervisor_pid", r.supervisor_pid},
+                                    {"backup", r.backup},
+                                    {"in_haproxy", r.in_haproxy},
+                                    {"stop_timeout_seconds", r.stop_timeout_seconds}});
+  }
+  json::object doc{{"service", state.service},
+                   {"engine", state.engine},
+                   {"current", release_json(state.current)},
+                   {"previous", release_json(state.previous)},
+                   {"next_replica_number", state.next_replica_number},
+                   {"replicas", replicas}};
+  doc["desired_count"] =
+      state.desired_count ? json::value(*state.desired_count) : json::value(nullptr);
+  std::filesystem::create_directories(paths.dir);
+  auto temporary = paths.state_file() + ".tmp." + std::to_string(::getpid());
+  {
+    std::ofstream out(temporary, std::ios::trunc);
+    out << json::serialize(doc) << '\n';
+    if (!out.flush()) throw core::SystemError("cannot write " + temporary);
+  }
+  if (std::rename(temporary.c_str(), paths.state_file().c_str()) != 0) {
+    throw core::SystemError("cannot replace " + paths.state_file());
+  }
+}
+
+}  // namespace slipway::targets::vm

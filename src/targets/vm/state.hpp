@@ -1,0 +1,69 @@
+#pragma once
+// The vm stack's state on disk (STATE/state.json): the releases serving now and before, every
+// replica with its port and supervisor, and HAProxy's files, so each command works from a fresh
+// shell. Saved atomically after every change, so a killed run leaves a state that says what runs.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace slipway::targets::vm {
+
+struct ReleaseRef {
+  std::int64_t revision = 0;
+  std::string commit;
+  std::string image;
+};
+
+struct ReplicaState {
+  std::string name;  // also the HAProxy server name and the container name
+  std::int64_t revision = 0;
+  std::string image;
+  int port = 0;
+  int supervisor_pid = 0;   // process engine only
+  bool backup = false;      // in HAProxy as a backup server (the warm previous release in a bake)
+  bool in_haproxy = false;  // added to HAProxy (only once it passed its health checks)
+  int stop_timeout_seconds = 30;  // the release's stopTimeout
+};
+
+struct VmState {
+  std::string service;
+  std::string engine;                  // engine the replicas run on
+  std::optional<ReleaseRef> current;   // release in service
+  std::optional<ReleaseRef> previous;  // release before it
+  std::optional<int> desired_count;    // set by `slipway scale`, wins over service.json
+  std::vector<ReplicaState> replicas;
+  int next_replica_number = 1;
+
+  // Returns the replicas of `revision`.
+  std::vector<ReplicaState> replicas_of(std::int64_t revision) const;
+  // Removes the replica named `name`.
+  void remove_replica(const std::string& name);
+};
+
+// Paths of everything slipway keeps in the state directory.
+struct StatePaths {
+  explicit StatePaths(std::string dir);
+  std::string dir;
+  std::string state_file() const { return dir + "/state.json"; }
+  std::string ledger_file() const { return dir + "/releases.json"; }
+  std::string lock_file() const { return dir + "/lock"; }
+  std::string events_file() const { return dir + "/events.jsonl"; }
+  std::string haproxy_config() const { return dir + "/haproxy.cfg"; }
+  std::string haproxy_socket() const { return dir + "/haproxy.sock"; }
+  std::string haproxy_pid_file() const { return dir + "/haproxy.pid"; }
+  std::string haproxy_log() const { return dir + "/haproxy.log"; }
+  std::string replica_log(const std::string& name) const {
+    return dir + "/replicas/" + name + "/log";
+  }
+};
+
+// Loads the state (a missing file is an empty state); throws core::SystemError naming the file
+// when it is unreadable.
+VmState load_state(const StatePaths& paths);
+
+// Writes the state atomically; throws core::SystemError.
+void save_state(const StatePaths& paths, const VmState& state);
+
+}  // namespace slipway::targets::vm

@@ -1,0 +1,142 @@
+#pragma once
+// The vm target: one machine, HAProxy in front, N replicas of a release behind it. Deploys roll
+// replicas within the ECS deployment limits (start new → healthy → into HAProxy → drain old →
+// zero sessions → SIGTERM), trip a circuit breaker on failing new replicas, bake the release
+// while watching health and the 5xx rate, and restore the previous release on any failure.
+// All state lives in the state directory; every changing command holds the state lock.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "release/ledger.hpp"
+#include "release/spec.hpp"
+#include "release/workload.hpp"
+#include "targets/vm/engine.hpp"
+#include "targets/vm/events.hpp"
+#include "targets/vm/haproxy_api.hpp"
+#include "targets/vm/haproxy_config.hpp"
+#include "targets/vm/secret_source.hpp"
+#include "targets/vm/state.hpp"
+
+namespace slipway::targets::vm {
+
+struct VmConfig {
+  release::ServiceSpec spec;
+  std::string state_dir;
+  std::string engine;                       // overrides spec.vm.engine when not empty
+  std::chrono::seconds timeout{900};        // a whole deploy, bake included
+  std::chrono::seconds lock_timeout{3600};  // a lock older than this is stale
+  std::string who;                          // recorded in the ledger; user@host when empty
+};
+
+enum class DeployStatus { succeeded, rolled_back, failed, timed_out };
+
+std::string_view to_string(DeployStatus status);
+
+struct PhaseTiming {
+  std::string phase;
+  double seconds = 0;
+};
+
+struct DeployReport {
+  DeployStatus status = DeployStatus::succeeded;
+  std::int64_t revision = 0;  // the ledger revision of the release attempted
+  std::string image;
+  std::string reason;  // why it did not succeed
+  std::vector<PhaseTiming> phases;
+};
+
+// Renders the workload of an earlier release (its image in ${IMAGE}): used to restore or roll
+// back to it without a rebuild.
+using WorkloadRenderer = std::function<release::Workload(const release::Release&)>;
+
+struct ReplicaStatus {
+  ReplicaState replica;
+  bool running = false;
+  int restarts = 0;
+  std::optional<int> probe_status;  // the health path's status code now
+  std::string haproxy_status;       // UP, DOWN, DRAIN, MAINT, or empty when not in HAProxy
+  std::int64_t current_sessions = 0;
+  std::int64_t responses = 0;
+  std::int64_t responses_5xx = 0;
+};
+
+struct StatusReport {
+  VmState state;
+  bool haproxy_running = false;
+  std::string listener;  // http://ADDRESS:PORT/
+  std::string metrics;   // HAProxy's Prometheus endpoint
+  std::vector<ReplicaStatus> replicas;
+};
+
+class VmTarget {
+ public:
+  VmTarget(VmConfig config, EventLog& events);
+  ~VmTarget();
+
+  // Rolls `release` (commit and image set) out with `workload`; `previous` renders the workload
+  // of the release to restore on failure. Throws core::InputError (nothing changed) for an
+  // unknown image, an unresolvable secret, a port in use, limits that allow no progress;
+  // LockedError when another command holds the lock. Otherwise returns how it ended.
+  DeployReport deploy(release::Release release, const release::Workload& workload,
+                      const SecretResolver& secrets, const WorkloadRenderer& previous);
+
+  // Deploys the last good release before the current one, or the release `to` (revision or
+  // commit SHA) from the ledger; no rebuild. Throws release::ReleaseNotFound when there is none.
+  DeployReport rollback(const std::optional<std::string>& to, const SecretResolver& secrets,
+                        const WorkloadRenderer& render);
+
+  // Sets the replica count of the current release and converges to it.
+  DeployReport scale(int count, const SecretResolver& secrets, const WorkloadRenderer& render);
+
+  // Starts HAProxy when it is not running (with the replicas the state records).
+  void ensure_balancer();
+
+  // Stops every replica (drained first) and HAProxy; the current release stays recorded.
+  void down();
+
+  // Returns the stack as it is now: state, engine view, probes and HAProxy counters.
+  StatusReport status();
+
+  // Returns every replica's recent log lines, each prefixed with the replica name.
+  std::string logs(int tail_lines);
+
+  // Returns the current release from the ledger, if any.
+  std::optional<release::Release> current_release() const;
+
+  const StatePaths& paths() const { return paths_; }
+
+ private:
+  struct RollResult;
+  HaproxySettings balancer_settings() const;
+  std::vector<HaproxyServer> balancer_servers(const VmState& state) const;
+  void sync_balancer_config(const VmState& state) const;
+  void ensure_balancer(VmState& state);
+  ReplicaState launch(VmState& state, const ReleaseRef& ref, const release::Workload& workload,
+                      const ResolvedSecrets& secrets);
+  void put_in_service(VmState& state, ReplicaState& replica);
+  void retire(VmState& state, std::vector<ReplicaState> replicas, const std::string& reason);
+  void demote_to_backup(VmState& state, std::vector<ReplicaState> replicas);
+  void promote(VmState& state, std::vector<ReplicaState> replicas);
+  RollResult roll(VmState& state, const ReleaseRef& ref, const release::Workload& workload,
+                  const ResolvedSecrets& secrets, int desired, bool keep_old_warm,
+                  std::chrono::steady_clock::time_point deadline);
+  std::optional<std::string> bake(VmState& state, std::int64_t revision,
+                                  std::chrono::steady_clock::time_point deadline);
+  ResolvedSecrets resolve(const SecretResolver& secrets, const release::Workload& workload) const;
+  DeployReport deploy_locked(release::Release release, const release::Workload& workload,
+                             const SecretResolver& secrets, const WorkloadRenderer& previous);
+  std::string server_name(const ReplicaState& replica) const;
+
+  VmConfig config_;
+  StatePaths paths_;
+  EventLog& events_;
+  std::unique_ptr<Engine> engine_;
+  HaproxyApi api_;
+};
+
+}  // namespace slipway::targets::vm

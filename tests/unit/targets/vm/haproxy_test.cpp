@@ -1,0 +1,93 @@
+#include <gtest/gtest.h>
+
+#include "targets/vm/haproxy_api.hpp"
+#include "targets/vm/haproxy_config.hpp"
+
+namespace {
+
+using namespace slipway::targets::vm;
+using namespace std::chrono_literals;
+
+HaproxySettings settings() {
+  HaproxySettings s;
+  s.service = "app";
+  s.listener_address = "127.0.0.1";
+  s.listener_port = 8080;
+  s.stats_address = "127.0.0.1";
+  s.stats_port = 8404;
+  s.admin_socket = "/tmp/s/haproxy.sock";
+  s.pid_file = "/tmp/s/haproxy.pid";
+  s.health_path = "/readyz";
+  s.check_interval = 500ms;
+  s.rise = 2;
+  s.fall = 3;
+  return s;
+}
+
+bool contains(const std::string& text, const std::string& part) {
+  return text.find(part) != std::string::npos;
+}
+
+TEST(HaproxyConfig, HasWhatTheRolloutRelieson) {
+  auto cfg = render_haproxy_config(settings(), {{"app-r1-1", "127.0.0.1", 40001, false},
+                                                {"app-r1-2.backup", "127.0.0.1", 40002, true}});
+  for (const char* line :
+       {"master-worker", "stats socket /tmp/s/haproxy.sock mode 600 level admin",
+        "bind 127.0.0.1:8080", "bind 127.0.0.1:8404",
+        "http-request use-service prometheus-exporter if { path /metrics }", "balance roundrobin",
+        "option httpchk", "http-check send meth GET uri /readyz", "http-check expect status 200",
+        "retry-on conn-failure empty-response", "option redispatch",
+        "server app-r1-1 127.0.0.1:40001 check inter 500ms fastinter 500ms downinter 500ms rise 2 "
+        "fall 3\n",
+        "server app-r1-2.backup 127.0.0.1:40002 check inter 500ms fastinter 500ms downinter 500ms "
+        "rise 2 fall 3 backup\n"}) {
+    EXPECT_TRUE(contains(cfg, line)) << line << "\n" << cfg;
+  }
+}
+
+TEST(HaproxyConfig, DynamicServerOptionsCarryTheirOwnChecks) {
+  auto options = server_options(settings(), false);
+  EXPECT_TRUE(contains(options, "check inter 500ms"));
+  EXPECT_TRUE(contains(options, "rise 2 fall 3"));
+  EXPECT_FALSE(contains(options, "backup"));
+  EXPECT_TRUE(contains(server_options(settings(), true), " backup"));
+}
+
+TEST(HaproxyStat, ParsesServersSessionsAndResponses) {
+  const char* csv =
+      "# pxname,svname,qcur,qmax,scur,smax,slim,stot,bin,bout,dreq,dresp,ereq,econ,eresp,wretr,"
+      "wredis,status,weight,act,bck,chkfail,chkdown,lastchg,downtime,qlimit,pid,iid,sid,throttle,"
+      "lbtot,tracked,type,rate,rate_lim,rate_max,check_status,check_code,check_duration,hrsp_1xx,"
+      "hrsp_2xx,hrsp_3xx,hrsp_4xx,hrsp_5xx,hrsp_other\n"
+      "app,app-r1-1,0,0,3,5,,120,0,0,,0,,0,0,0,0,UP,1,1,0,0,0,10,0,,1,3,1,,120,,2,0,,5,L7OK,200,1,"
+      "0,100,0,5,15,0\n"
+      "app,app-r1-2.backup,0,0,0,0,,0,0,0,,0,,0,0,0,0,DOWN,1,0,1,3,1,10,0,,1,3,2,,0,,2,0,,0,L7STS,"
+      "503,1,0,0,0,0,0,0\n"
+      "app,BACKEND,0,0,3,5,,120,0,0,0,0,,0,0,0,0,UP,1,1,0,,0,10,0,,1,3,0,,120,,1,0,,5,,,,0,100,0,5,"
+      "15,0\n";
+  auto rows = parse_show_stat(csv);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows[0].backend, "app");
+  EXPECT_EQ(rows[0].server, "app-r1-1");
+  EXPECT_EQ(rows[0].status, "UP");
+  EXPECT_EQ(rows[0].current_sessions, 3);
+  EXPECT_EQ(rows[0].total_sessions, 120);
+  EXPECT_EQ(rows[0].responses, 120);
+  EXPECT_EQ(rows[0].responses_5xx, 15);
+  EXPECT_FALSE(rows[0].backup);
+  EXPECT_EQ(rows[1].status, "DOWN");
+  EXPECT_TRUE(rows[1].backup);
+  EXPECT_EQ(rows[2].server, "BACKEND");
+}
+
+TEST(HaproxyStat, EmptyOrHeaderlessInputGivesNoRows) {
+  EXPECT_TRUE(parse_show_stat("").empty());
+  EXPECT_TRUE(parse_show_stat("app,x,1,2\n").empty());
+}
+
+TEST(HaproxyApi, UnreachableSocketIsAnError) {
+  HaproxyApi api("/nonexistent/haproxy.sock");
+  EXPECT_FALSE(api.reachable());
+}
+
+}  // namespace

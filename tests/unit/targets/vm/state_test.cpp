@@ -1,0 +1,133 @@
+#include "targets/vm/state.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+
+#include "targets/vm/errors.hpp"
+#include "targets/vm/events.hpp"
+#include "targets/vm/lock.hpp"
+
+namespace {
+
+using namespace slipway::targets::vm;
+using namespace std::chrono_literals;
+
+class StateDir : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ =
+        std::filesystem::temp_directory_path() / ("slipway_vm_state_" + std::to_string(::getpid()));
+    std::filesystem::create_directories(dir_);
+  }
+  void TearDown() override { std::filesystem::remove_all(dir_); }
+  std::filesystem::path dir_;
+};
+
+TEST_F(StateDir, RoundTripsEverything) {
+  StatePaths paths(dir_.string());
+  EXPECT_TRUE(load_state(paths).replicas.empty());
+  VmState state;
+  state.service = "app";
+  state.engine = "process";
+  state.current = ReleaseRef{3, std::string(40, 'c'), "app:c"};
+  state.previous = ReleaseRef{2, std::string(40, 'b'), "app:b"};
+  state.desired_count = 4;
+  state.next_replica_number = 9;
+  state.replicas.push_back({"app-r3-8", 3, "app:c", 40000, 1234, true, true, 12});
+  save_state(paths, state);
+  auto loaded = load_state(paths);
+  EXPECT_EQ(loaded.service, "app");
+  EXPECT_EQ(loaded.current->revision, 3);
+  EXPECT_EQ(loaded.previous->image, "app:b");
+  EXPECT_EQ(loaded.desired_count, 4);
+  EXPECT_EQ(loaded.next_replica_number, 9);
+  ASSERT_EQ(loaded.replicas.size(), 1u);
+  EXPECT_EQ(loaded.replicas[0].port, 40000);
+  EXPECT_EQ(loaded.replicas[0].supervisor_pid, 1234);
+  EXPECT_TRUE(loaded.replicas[0].backup);
+  EXPECT_TRUE(loaded.replicas[0].in_haproxy);
+  EXPECT_EQ(loaded.replicas[0].stop_timeout_seconds, 12);
+}
+
+TEST_F(StateDir, CorruptStateIsAnErrorNamingTheFile) {
+  StatePaths paths(dir_.string());
+  std::ofstream(paths.state_file()) << "{}";
+  try {
+    load_state(paths);
+    FAIL();
+  } catch (const slipway::core::SystemError& e) {
+    EXPECT_NE(std::string(e.what()).find("state.json"), std::string::npos);
+  }
+}
+
+TEST(LockStaleness, Rules) {
+  LockOwner owner{42, "host-a", "slipway deploy", 1000};
+  EXPECT_FALSE(lock_is_stale(owner, "host-a", true, 1010, 3600s));   // alive, young
+  EXPECT_TRUE(lock_is_stale(owner, "host-a", false, 1010, 3600s));   // dead on this host
+  EXPECT_FALSE(lock_is_stale(owner, "host-b", false, 1010, 3600s));  // other host: cannot tell
+  EXPECT_TRUE(lock_is_stale(owner, "host-b", false, 5000, 3600s));   // too old
+}
+
+TEST_F(StateDir, LockExcludesAndNamesTheOwner) {
+  auto path = (dir_ / "lock").string();
+  {
+    StateLock first(path, "slipway deploy app:x", 3600s);
+    try {
+      StateLock second(path, "slipway deploy app:y", 3600s);
+      FAIL();
+    } catch (const LockedError& e) {
+      EXPECT_NE(std::string(e.what()).find("slipway deploy app:x"), std::string::npos);
+      EXPECT_NE(std::string(e.what()).find(std::to_string(::getpid())), std::string::npos);
+    }
+  }
+  EXPECT_FALSE(std::filesystem::exists(path));
+  StateLock again(path, "slipway up", 3600s);
+  EXPECT_FALSE(again.took_over_stale().has_value());
+}
+
+TEST_F(StateDir, StaleLockOfADeadProcessIsTakenOver) {
+  auto path = (dir_ / "lock").string();
+  pid_t child = ::fork();
+  if (child == 0) _exit(0);
+  ::waitpid(child, nullptr, 0);  // a PID that no longer exists
+  std::ofstream(path) << "{\"pid\":" << child << ",\"host\":\"" << host_name()
+                      << "\",\"command\":\"slipway deploy\",\"started_at\":1}";
+  StateLock lock(path, "slipway deploy", 1000000000s);
+  ASSERT_TRUE(lock.took_over_stale().has_value());
+  EXPECT_EQ(lock.took_over_stale()->pid, child);
+}
+
+TEST(Events, TaskStateChangeHasEcsShape) {
+  TaskChange change{"app-r2-5", 2,         "app:abc",   40100,
+                    "STOPPED",  "STOPPED", "UNHEALTHY", "bake breached"};
+  auto event = task_state_change_event("app", change, "2026-01-01T00:00:00.000Z");
+  EXPECT_EQ(event.at("detail-type").as_string(), "ECS Task State Change");
+  EXPECT_EQ(event.at("source").as_string(), "aws.ecs");
+  const auto& detail = event.at("detail").as_object();
+  EXPECT_EQ(detail.at("lastStatus").as_string(), "STOPPED");
+  EXPECT_EQ(detail.at("desiredStatus").as_string(), "STOPPED");
+  EXPECT_EQ(detail.at("stoppedReason").as_string(), "bake breached");
+  EXPECT_EQ(detail.at("group").as_string(), "service:app");
+  EXPECT_NE(std::string(detail.at("taskArn").as_string()).find("task/app/app-r2-5"),
+            std::string::npos);
+  EXPECT_NE(std::string(detail.at("taskDefinitionArn").as_string()).find("task-definition/app:2"),
+            std::string::npos);
+  EXPECT_EQ(detail.at("containers")
+                .as_array()[0]
+                .at("networkBindings")
+                .as_array()[0]
+                .at("hostPort")
+                .as_int64(),
+            40100);
+  TaskChange running{"app-r2-5", 2, "app:abc", 40100, "RUNNING", "RUNNING", "HEALTHY", ""};
+  EXPECT_FALSE(task_state_change_event("app", running, "t")
+                   .at("detail")
+                   .as_object()
+                   .contains("stoppedReason"));
+}
+
+}  // namespace
