@@ -1,0 +1,12 @@
+terraform {
+  required_version = ">= 1.11.0"
+
+  required_providers {
+    aws = {
+      source  = "hashicorp/aws"
+      version = ">= 5.80, < 6.0"
+    }
+  }
+
+  # Local state: this environment is disposable (moto keeps its data in memory).
+}

@@ -1,0 +1,39 @@
+output "service_name" {
+  description = "Name of the ECS service."
+  value       = aws_ecs_service.this.name
+}
+
+output "service_arn" {
+  description = "ARN of the ECS service."
+  value       = aws_ecs_service.this.id
+}
+
+output "task_family" {
+  description = "Task definition family; the deploy tool registers new revisions in it."
+  value       = aws_ecs_task_definition.this.family
+}
+
+output "task_definition_arn" {
+  description = "ARN of the revision Terraform registered (the bootstrap revision)."
+  value       = aws_ecs_task_definition.this.arn
+}
+
+output "container_name" {
+  description = "Name of the service's container in the task definition."
+  value       = var.name
+}
+
+output "execution_role_arn" {
+  description = "ARN of the task execution role (image pull, logs, secrets)."
+  value       = aws_iam_role.execution.arn
+}
+
+output "task_role_arn" {
+  description = "ARN of the task role (the application's own AWS identity)."
+  value       = aws_iam_role.task.arn
+}
+
+output "stop_timeout_seconds" {
+  description = "stopTimeout of the container: SHUTDOWN_DELAY + SHUTDOWN_TIMEOUT + 5."
+  value       = local.stop_timeout
+}
