@@ -1,6 +1,7 @@
 #include "http/pipeline.hpp"
 
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <ctime>
 
@@ -11,6 +12,8 @@ namespace slipway::http {
 namespace {
 
 using Clock = std::chrono::steady_clock;
+
+std::atomic<std::uint64_t> next_pipeline_id{1};
 
 // An incoming X-Request-Id is kept only when it is short and plain, so a client cannot inject
 // text into our logs through it.
@@ -54,8 +57,9 @@ std::string_view http_date_now() {
   return cached.data();
 }
 
-Pipeline::Pipeline(const Router& router, telemetry::Registry& registry, PipelineOptions options)
-    : router_(router),
+Pipeline::Pipeline(Router router, telemetry::Registry& registry, PipelineOptions options)
+    : id_(next_pipeline_id.fetch_add(1)),
+      router_(std::move(router)),
       options_(options),
       requests_(registry.counter("http_requests_total", "HTTP requests answered.",
                                  {"route", "method", "status"})),
@@ -65,9 +69,9 @@ Pipeline::Pipeline(const Router& router, telemetry::Registry& registry, Pipeline
       in_flight_(
           registry.gauge("http_requests_in_flight", "Requests being handled now.").with({})) {
   for (const auto& route : router_.routes()) {
-    bool seen = false;
-    for (const auto& label : route_labels_) seen = seen || label == route->path;
-    if (!seen) route_labels_.push_back(route->path);
+    if (label_index_.emplace(route->path, route_labels_.size()).second) {
+      route_labels_.push_back(route->path);
+    }
   }
   unmatched_index_ = route_labels_.size();
   route_labels_.emplace_back("unmatched");
@@ -104,9 +108,7 @@ Exchange Pipeline::handle(Request& request) {
     exchange.route_index = invalid_index_;
     exchange.close_after = true;
   } else if (const auto match = router_.match(request.method(), exchange.path); match.route) {
-    for (std::size_t i = 0; i < route_labels_.size(); ++i) {
-      if (route_labels_[i] == match.route->path) exchange.route_index = i;
-    }
+    exchange.route_index = label_index_.find(match.route->path)->second;
     HandlerContext context;
     try {
       exchange.response = match.route->handler(request, context);
@@ -171,7 +173,7 @@ telemetry::Counter& Pipeline::request_counter(std::size_t route_index, std::stri
   // The labelled lookup allocates and locks; a request should not. Each thread remembers the
   // few (route, method, status) children it has used.
   struct CacheEntry {
-    const Pipeline* pipeline;
+    std::uint64_t pipeline_id;  // not `this`: a later pipeline may reuse the address
     std::size_t route_index;
     std::string_view method;  // points at a static string from method_label()
     unsigned status;
@@ -179,13 +181,13 @@ telemetry::Counter& Pipeline::request_counter(std::size_t route_index, std::stri
   };
   thread_local std::vector<CacheEntry> cache;
   for (const auto& entry : cache) {
-    if (entry.pipeline == this && entry.route_index == route_index && entry.status == status &&
+    if (entry.pipeline_id == id_ && entry.route_index == route_index && entry.status == status &&
         entry.method.data() == method.data()) {
       return *entry.counter;
     }
   }
   auto& counter = requests_.with({route_labels_[route_index], method, std::to_string(status)});
-  if (cache.size() < 256) cache.push_back({this, route_index, method, status, &counter});
+  if (cache.size() < 256) cache.push_back({id_, route_index, method, status, &counter});
   return counter;
 }
 

@@ -5,6 +5,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -37,9 +38,10 @@ struct Exchange {
 
 class Pipeline {
  public:
-  // Registers http_requests_total, http_request_duration_seconds and http_requests_in_flight
-  // in `registry`. `router` must outlive the pipeline.
-  Pipeline(const Router& router, telemetry::Registry& registry, PipelineOptions options);
+  // Takes the finished router (so no route can be added behind the metrics' back) and
+  // registers http_requests_total, http_request_duration_seconds and http_requests_in_flight
+  // in `registry`, which must outlive the pipeline.
+  Pipeline(Router router, telemetry::Registry& registry, PipelineOptions options);
 
   // Routes and answers `request`; never throws (handler failures become 500).
   Exchange handle(Request& request);
@@ -58,13 +60,15 @@ class Pipeline {
   telemetry::Counter& request_counter(std::size_t route_index, std::string_view method,
                                       unsigned status);
 
-  const Router& router_;
+  const std::uint64_t id_;  // keys this pipeline's entries in the per-thread counter cache
+  const Router router_;
   PipelineOptions options_;
   telemetry::Family<telemetry::Counter>& requests_;
   telemetry::Family<telemetry::Histogram>& durations_;
   telemetry::Gauge& in_flight_;
   // Route labels by index: the router's paths, then "unmatched" (404) and "invalid" (parse).
   std::vector<std::string> route_labels_;
+  std::map<std::string, std::size_t, std::less<>> label_index_;
   std::vector<telemetry::Histogram*> route_durations_;
   std::size_t unmatched_index_ = 0;
   std::size_t invalid_index_ = 0;

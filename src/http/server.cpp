@@ -186,11 +186,12 @@ asio::awaitable<void> Server::Impl::session(Worker& worker, tcp::socket socket) 
       const auto& failure = reader.failure();
       return pipeline.reject(failure.status, failure.code, failure.message);
     }();
-    if (worker.draining) exchange.response.keep_alive(false);
     if (exchange.delay.count() > 0) {
       asio::steady_timer delay(worker.context, exchange.delay);
       co_await delay.async_wait(kAwaitTuple);
     }
+    // Checked right before writing: a drain may have begun while the request was handled.
+    if (worker.draining) exchange.response.keep_alive(false);
 
     conn.phase = Phase::writing;
     conn.deadline = Clock::now() + options.write_timeout;

@@ -92,7 +92,7 @@ int run_app() {
 
   http::Router router;
   add_routes(router, state);
-  http::Pipeline pipeline(router, registry, {.access_log = config.access_log});
+  http::Pipeline pipeline(std::move(router), registry, {.access_log = config.access_log});
 
   if (config.faults.crash) {
     log.error("exiting at start: FAULT_INJECT=crash", {{"release", state.release}});
