@@ -6,6 +6,7 @@ after load, and the median time from process start to the first 200. Writes a Ma
 a JSON file under bench/http/results/. Traffic goes to 127.0.0.1 only."""
 
 import argparse
+import atexit
 import datetime
 import json
 import os
@@ -58,6 +59,12 @@ def free_port():
         return s.getsockname()[1]
 
 
+def fail(msg):
+    """Bad input: one line naming the thing and the fix, exit 2."""
+    print(f"bench: {msg}", file=sys.stderr)
+    sys.exit(2)
+
+
 def log(msg):
     print(f"bench: {msg}", file=sys.stderr, flush=True)
 
@@ -71,16 +78,18 @@ class Server:
         self.proc = None
         self.port = None
 
-    def start(self, cpu, pid_dir):
+    def start(self, cpu, pid_dir, nice):
         self.port = free_port()
         env = dict(self.env, PORT=str(self.port))
         self.stdout_path = os.path.join(self.workdir, f"{self.name}.stdout")
         with open(self.stdout_path, "wb") as out:
-            self.proc = subprocess.Popen(["taskset", "-c", str(cpu), *self.command(self.port)], env=env,
+            self.proc = subprocess.Popen([*nice_prefix(nice), "taskset", "-c", str(cpu), *self.command(self.port)], env=env,
                                          stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
                                          start_new_session=True, cwd=self.workdir)
         with open(os.path.join(pid_dir, f"{self.name}.pid"), "w") as f:
             f.write(str(self.proc.pid))
+        if nice:
+            set_autogroup_nice(self.proc.pid, nice)
         deadline = time.monotonic() + 15
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
@@ -103,6 +112,14 @@ class Server:
             pss += int(re.search(r"^Pss:\s+(\d+) kB", read(f"/proc/{pid}/smaps_rollup"), re.M).group(1))
         return {"rss_kib": rss, "peak_rss_kib": hwm, "pss_kib": pss, "processes": len(pids)}
 
+    def cpu_seconds(self):
+        """User + system CPU time so far of the server's processes (all threads), in seconds."""
+        ticks = 0
+        for pid in process_tree(self.proc.pid):
+            fields = read(f"/proc/{pid}/stat").rsplit(")", 1)[1].split()
+            ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15 of stat)
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
@@ -111,6 +128,29 @@ class Server:
             except subprocess.TimeoutExpired:
                 os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait()
+
+
+def nice_prefix(nice):
+    return ["nice", "-n", str(nice)] if nice else []
+
+
+def read_autogroup_nice():
+    """This process's autogroup nice value (shared with the shell that started it), or None."""
+    try:
+        return int(read("/proc/self/autogroup").split()[-1])
+    except (FileNotFoundError, ValueError, IndexError):
+        return None
+
+
+def set_autogroup_nice(pid, nice):
+    """With sched_autogroup (Debian's default), a process's nice value counts only inside its
+    session's autogroup, and each session competes as one: the group's own nice has to be raised
+    too, for the servers (each in its own session) and for this process (wrk runs in its group)."""
+    try:
+        with open(f"/proc/{pid}/autogroup", "w") as f:
+            f.write(str(nice))
+    except FileNotFoundError:  # kernel without autogroup: nice alone does it
+        pass
 
 
 def read(path):
@@ -140,7 +180,7 @@ def http_status(port, path):
 
 
 def wrk(port, path, args, duration):
-    argv = ["taskset", "-c", str(args.client_cpu), "wrk", f"-t{args.threads}", f"-c{args.connections}",
+    argv = [*nice_prefix(args.nice), "taskset", "-c", str(args.client_cpu), "wrk", f"-t{args.threads}", f"-c{args.connections}",
             f"-d{duration}s", "--latency", "-s", os.path.join(HERE, "wrk_report.lua"), f"http://127.0.0.1:{port}{path}"]
     out = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60, check=True).stdout
     line = next(l for l in out.splitlines() if l.startswith("WRK_JSON "))
@@ -184,21 +224,26 @@ def markdown(report):
     lines = [f"### HTTP benchmark — {report['when']}", "",
              f"{report['machine']['cpu']} ({report['machine']['cpus']} CPUs), kernel {report['machine']['kernel']}; "
              f"servers pinned to CPU {report['config']['server_cpu']}, wrk to CPU {report['config']['client_cpu']}; "
+             f"nice {report['config']['nice']}; "
              f"wrk -t{report['config']['threads']} -c{report['config']['connections']} -d{report['config']['duration_s']}s, "
              f"{report['config']['runs']} runs per server and path (medians); "
              f"load average at start {report['machine']['loadavg_start']}, at end {report['machine']['loadavg_end']}.", ""]
-    header = "| path | server | requests/s (median) | p99 ms (median) | runs rps | errors |"
-    lines += [header, "|---|---|---:|---:|---|---:|"]
+    header = ("| path | server | requests/s (median) | p99 ms (median) | requests per server CPU-second (median) "
+              "| server CPU share | requests/s of each run | errors |")
+    lines += [header, "|---|---|---:|---:|---:|---:|---|---:|"]
     for path in paths:
         for name in servers:
             r = report["results"][name][path]
             runs = " ".join(f"{x:.0f}" for x in r["rps_runs"])
-            lines.append(f"| `{path}` | {name} | {r['rps_median']:.0f} | {r['p99_ms_median']:.2f} | {runs} | {r['errors_total']} |")
+            lines.append(f"| `{path}` | {name} | {r['rps_median']:.0f} | {r['p99_ms_median']:.2f} | "
+                         f"{r['requests_per_cpu_s_median']:.0f} | {r['server_cpu_share_median']:.0%} | {runs} | {r['errors_total']} |")
     if report["ratios"]:
-        lines += ["", "| path | ratio | requests/s | p99 (lower is better) |", "|---|---|---:|---:|"]
+        lines += ["", "| path | ratio | requests/s | p99 (lower is better) | requests per CPU-second |",
+                  "|---|---|---:|---:|---:|"]
         for path in paths:
             for peer, ratio in report["ratios"].get(path, {}).items():
-                lines.append(f"| `{path}` | slipway / {peer} | {ratio['rps']:.2f}× | {ratio['p99']:.2f}× |")
+                lines.append(f"| `{path}` | slipway / {peer} | {ratio['rps']:.2f}× | {ratio['p99']:.2f}× | "
+                             f"{ratio['requests_per_cpu_s']:.2f}× |")
     lines += ["", "| server | RSS after load | peak RSS | PSS after load | processes | first 200 after start (median) | samples ms |",
               "|---|---:|---:|---:|---:|---:|---|"]
     for name in servers:
@@ -240,7 +285,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--app", default=os.path.join(REPO, "build", "release", "src", "service", "app"),
                    help="the slipway service binary (default: the release build)")
-    p.add_argument("--servers", default="slipway,nginx,node", help="comma-separated subset of slipway,nginx,node")
+    p.add_argument("--servers", default="slipway,nginx,node",
+                   help="comma-separated, from slipway,slipway-nolog (ACCESS_LOG=off),nginx,node")
     p.add_argument("--paths", default="/healthz,/", help="comma-separated paths")
     p.add_argument("--runs", type=int, default=5, help="measured wrk runs per server and path")
     p.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
@@ -250,26 +296,32 @@ def main():
     p.add_argument("--starts", type=int, default=11, help="measured starts for time-to-first-200 (0 skips)")
     p.add_argument("--server-cpu", type=int, default=0)
     p.add_argument("--client-cpu", type=int, default=1)
+    p.add_argument("--nice", type=int, default=0,
+                   help="run servers, wrk and the start-up poller at this nice value (e.g. -10, as root) so other "
+                        "work on a shared machine does not take their CPUs; the report shows each server's CPU share")
     p.add_argument("--access-log", default=None,
                    help="ACCESS_LOG for slipway (default: unset, i.e. the service's own default)")
     p.add_argument("--out", default=os.path.join(HERE, "results"), help="directory for the .md and .json results")
     p.add_argument("--workdir", required=True, help="scratch directory (configs, logs, PID files)")
     args = p.parse_args()
 
+    args.app = os.path.abspath(args.app)  # servers run with the scratch directory as cwd
     servers = [s for s in args.servers.split(",") if s]
     paths = [x for x in args.paths.split(",") if x]
-    unknown = set(servers) - {"slipway", "nginx", "node"}
+    unknown = set(servers) - {"slipway", "slipway-nolog", "nginx", "node"}
     if unknown:
-        sys.exit(f"bench: unknown server(s) {', '.join(sorted(unknown))}: use --servers with slipway,nginx,node")
+        fail(f"unknown server(s) {', '.join(sorted(unknown))}: use --servers with slipway,slipway-nolog,nginx,node")
+    if "slipway" not in servers and "slipway-nolog" in servers:
+        fail("slipway-nolog is compared with slipway: add slipway to --servers")
     if "slipway" in servers and not os.access(args.app, os.X_OK):
-        sys.exit(f"bench: {args.app} is not built: run `make release`, or leave it out with --servers nginx,node")
+        fail(f"{args.app} is not built: run `make release`, or leave it out with --servers nginx,node")
     cpus = os.sched_getaffinity(0)
     for cpu in (args.server_cpu, args.client_cpu):
         if cpu not in cpus:
-            sys.exit(f"bench: CPU {cpu} is not available here (have {sorted(cpus)}): pick others with --server-cpu/--client-cpu")
+            fail(f"CPU {cpu} is not available here (have {sorted(cpus)}): pick others with --server-cpu/--client-cpu")
     for tool in ("wrk", "taskset", "nginx", "node"):
         if shutil.which(tool) is None and (tool not in ("nginx", "node") or tool in servers):
-            sys.exit(f"bench: {tool} is not installed: run `make deps`")
+            fail(f"{tool} is not installed: run `make deps`")
 
     pid_dir = os.path.join(args.workdir, "pids")
     os.makedirs(pid_dir, exist_ok=True)
@@ -284,7 +336,9 @@ def main():
             f.write(NGINX_CONF.replace("{dir}", nginx_dir).replace("{port}", str(port)))
         return ["nginx", "-e", os.path.join(nginx_dir, "nginx-error.log"), "-p", nginx_dir, "-c", conf]
 
-    slipway_env = dict(os.environ, BIND_ADDRESS="127.0.0.1")
+    # SHUTDOWN_DELAY=0s: no need to keep serving a balancer after SIGTERM here; it only makes the
+    # stop at the end quicker and changes nothing measured.
+    slipway_env = dict(os.environ, BIND_ADDRESS="127.0.0.1", SHUTDOWN_DELAY="0s")
     slipway_env.pop("METRICS_EMF", None)
     if args.access_log is not None:
         slipway_env["ACCESS_LOG"] = args.access_log
@@ -292,17 +346,29 @@ def main():
         slipway_env.pop("ACCESS_LOG", None)
     definitions = {
         "slipway": (lambda port: [args.app], slipway_env),
+        # the same binary with the access log off, to show what logging costs
+        "slipway-nolog": (lambda port: [args.app], dict(slipway_env, ACCESS_LOG="off")),
         "nginx": (nginx_command, dict(os.environ)),
         "node": (lambda port: ["node", os.path.join(HERE, "node_server.js")], dict(os.environ, BIND_ADDRESS="127.0.0.1")),
     }
     under_test = {name: Server(name, *definitions[name], args.workdir) for name in servers}
 
     os.sched_setaffinity(0, {args.client_cpu})
+    if args.nice:
+        try:
+            os.setpriority(os.PRIO_PROCESS, 0, args.nice)
+            own_autogroup_nice = read_autogroup_nice()
+            set_autogroup_nice("self", args.nice)
+            if own_autogroup_nice is not None:
+                # the group is the calling shell's too: give it back its priority on the way out
+                atexit.register(set_autogroup_nice, "self", own_autogroup_nice)
+        except PermissionError:
+            fail(f"--nice {args.nice} needs root (a negative nice value raises priority)")
     report = {
         "when": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "servers": servers, "paths": paths,
         "config": {k: getattr(args, k) for k in ("runs", "duration", "warmup", "connections", "threads", "starts",
-                                                 "server_cpu", "client_cpu", "access_log")},
+                                                 "server_cpu", "client_cpu", "access_log", "nice")},
         "machine": {"cpu": next((l.split(":", 1)[1].strip() for l in read("/proc/cpuinfo").splitlines()
                                  if l.startswith("model name")), platform.processor()),
                     "cpus": os.cpu_count(), "kernel": platform.release(),
@@ -319,12 +385,12 @@ def main():
 
     try:
         for server in under_test.values():
-            server.start(args.server_cpu, pid_dir)
-            report["commands"][server.name] = "PORT=$PORT taskset -c {} {}".format(
-                args.server_cpu, " ".join(server.command(server.port)).replace(str(server.port), "$PORT")
+            server.start(args.server_cpu, pid_dir, args.nice)
+            report["commands"][server.name] = "PORT=$PORT {}taskset -c {} {}".format(
+                " ".join(nice_prefix(args.nice) + [""]), args.server_cpu, " ".join(server.command(server.port)).replace(str(server.port), "$PORT")
                 .replace(args.workdir, "$WORKDIR").replace(REPO + "/", ""))
             log(f"{server.name} on 127.0.0.1:{server.port} (pid {server.proc.pid})")
-        report["commands"]["wrk"] = (f"taskset -c {args.client_cpu} wrk -t{args.threads} -c{args.connections} "
+        report["commands"]["wrk"] = (" ".join(nice_prefix(args.nice) + [""]) + f"taskset -c {args.client_cpu} wrk -t{args.threads} -c{args.connections} "
                                      f"-d{args.duration}s --latency -s bench/http/wrk_report.lua http://127.0.0.1:$PORT$PATH")
         if args.warmup:
             for path in paths:
@@ -334,16 +400,24 @@ def main():
         for i in range(args.runs):
             for path in paths:
                 for server in under_test.values():
+                    cpu_before = server.cpu_seconds()
                     r = wrk(server.port, path, args, args.duration)
+                    r["server_cpu_s"] = server.cpu_seconds() - cpu_before
+                    # Requests per CPU-second of the server: what the server does with the CPU it
+                    # gets, so less sensitive than requests/s to other load on a shared machine.
+                    r["requests_per_cpu_s"] = r["requests"] / r["server_cpu_s"] if r["server_cpu_s"] else None
                     runs[server.name][path].append(r)
-                    log(f"run {i + 1}/{args.runs} {server.name:8} {path:9} {r['rps']:10.0f} req/s  p99 "
-                        f"{r['latency_us']['p99'] / 1000:7.2f} ms  errors {r['non_2xx_or_errors']}")
+                    log(f"run {i + 1}/{args.runs} {server.name:13} {path:9} {r['rps']:8.0f} req/s  p99 "
+                        f"{r['latency_us']['p99'] / 1000:7.2f} ms  {r['requests_per_cpu_s'] or 0:8.0f} req/CPU-s  "
+                        f"errors {r['non_2xx_or_errors']}")
         for server in under_test.values():
             report["memory"][server.name] = server.rss_kib()
             report["results"][server.name] = {
                 path: {"rps_median": statistics.median(r["rps"] for r in rs),
                        "p99_ms_median": statistics.median(r["latency_us"]["p99"] for r in rs) / 1000,
                        "p50_ms_median": statistics.median(r["latency_us"]["p50"] for r in rs) / 1000,
+                       "requests_per_cpu_s_median": statistics.median(r["requests_per_cpu_s"] or 0 for r in rs),
+                       "server_cpu_share_median": statistics.median(r["server_cpu_s"] / (r["duration_us"] / 1e6) for r in rs),
                        "rps_runs": [r["rps"] for r in rs],
                        "p99_ms_runs": [r["latency_us"]["p99"] / 1000 for r in rs],
                        "errors_total": sum(r["non_2xx_or_errors"] for r in rs),
@@ -358,7 +432,8 @@ def main():
 
     if args.starts:
         for server in under_test.values():
-            median, samples = median_first_200(server.command, server.env, args.starts, server_cpu=args.server_cpu)
+            median, samples = median_first_200(server.command, server.env, args.starts, server_cpu=args.server_cpu,
+                                               nice=args.nice)
             report["startup"][server.name] = {"median_ms": median, "samples_ms": samples}
             log(f"{server.name:8} first 200 after start: median {median:.2f} ms")
 
@@ -367,7 +442,9 @@ def main():
             s = report["results"]["slipway"][path]
             report["ratios"][path] = {
                 peer: {"rps": s["rps_median"] / report["results"][peer][path]["rps_median"],
-                       "p99": s["p99_ms_median"] / report["results"][peer][path]["p99_ms_median"]}
+                       "p99": s["p99_ms_median"] / report["results"][peer][path]["p99_ms_median"],
+                       "requests_per_cpu_s": s["requests_per_cpu_s_median"]
+                       / report["results"][peer][path]["requests_per_cpu_s_median"]}
                 for peer in servers if peer != "slipway"}
     report["goals"] = goals(report)
     report["machine"]["loadavg_end"] = read("/proc/loadavg").split()[:3]
