@@ -19,8 +19,10 @@ resource "aws_vpc" "this" {
 # The default security group is attached to anything created without one; strip its rules so a
 # forgotten security_groups argument fails closed.
 resource "aws_default_security_group" "this" {
-  vpc_id = aws_vpc.this.id
-  tags   = merge(var.tags, { Name = "${var.name}-default-deny" })
+  vpc_id  = aws_vpc.this.id
+  ingress = []
+  egress  = []
+  tags    = merge(var.tags, { Name = "${var.name}-default-deny" })
 }
 
 resource "aws_internet_gateway" "this" {
