@@ -8,10 +8,12 @@ a JSON file under bench/http/results/. Traffic goes to 127.0.0.1 only."""
 import argparse
 import atexit
 import datetime
+import hashlib
 import json
 import os
 import platform
 import re
+import resource
 import shutil
 import signal
 import socket
@@ -182,11 +184,17 @@ def http_status(port, path):
 def wrk(port, path, args, duration):
     argv = [*nice_prefix(args.nice), "taskset", "-c", str(args.client_cpu), "wrk", f"-t{args.threads}", f"-c{args.connections}",
             f"-d{duration}s", "--latency", "-s", os.path.join(HERE, "wrk_report.lua"), f"http://127.0.0.1:{port}{path}"]
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     out = subprocess.run(argv, capture_output=True, text=True, timeout=duration + 60, check=True).stdout
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     line = next(l for l in out.splitlines() if l.startswith("WRK_JSON "))
     result = json.loads(line[len("WRK_JSON "):])
     result["rps"] = result["requests"] / (result["duration_us"] / 1e6)
     result["non_2xx_or_errors"] = sum(result["errors"].values())
+    # nice and taskset exec into wrk, so the child's CPU time is wrk's: near 100% of its CPU means
+    # the client, not the server, set the pace of the run
+    wrk_cpu_s = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    result["wrk_cpu_share"] = wrk_cpu_s / (result["duration_us"] / 1e6)
     return result
 
 
@@ -229,14 +237,15 @@ def markdown(report):
              f"{report['config']['runs']} runs per server and path (medians); "
              f"load average at start {report['machine']['loadavg_start']}, at end {report['machine']['loadavg_end']}.", ""]
     header = ("| path | server | requests/s (median) | p99 ms (median) | requests per server CPU-second (median) "
-              "| server CPU share | requests/s of each run | errors |")
-    lines += [header, "|---|---|---:|---:|---:|---:|---|---:|"]
+              "| server CPU share | wrk CPU share | requests/s of each run | errors |")
+    lines += [header, "|---|---|---:|---:|---:|---:|---:|---|---:|"]
     for path in paths:
         for name in servers:
             r = report["results"][name][path]
             runs = " ".join(f"{x:.0f}" for x in r["rps_runs"])
             lines.append(f"| `{path}` | {name} | {r['rps_median']:.0f} | {r['p99_ms_median']:.2f} | "
-                         f"{r['requests_per_cpu_s_median']:.0f} | {r['server_cpu_share_median']:.0%} | {runs} | {r['errors_total']} |")
+                         f"{r['requests_per_cpu_s_median']:.0f} | {r['server_cpu_share_median']:.0%} | "
+                         f"{r.get('wrk_cpu_share_median', 0):.0%} | {runs} | {r['errors_total']} |")
     if report["ratios"]:
         lines += ["", "| path | ratio | requests/s | p99 (lower is better) | requests per CPU-second |",
                   "|---|---|---:|---:|---:|"]
@@ -323,6 +332,11 @@ def main():
         if shutil.which(tool) is None and (tool not in ("nginx", "node") or tool in servers):
             fail(f"{tool} is not installed: run `make deps`")
 
+    app_source = args.app
+    if any(name.startswith("slipway") for name in servers):
+        # a snapshot: a rebuild during the run must not swap the binary under the measurements
+        args.app = os.path.join(args.workdir, "app")
+        shutil.copy2(app_source, args.app)
     pid_dir = os.path.join(args.workdir, "pids")
     os.makedirs(pid_dir, exist_ok=True)
     nginx_dir = os.path.join(args.workdir, "nginx")
@@ -381,14 +395,18 @@ def main():
     report["config"]["duration_s"] = report["config"].pop("duration")
     if "slipway" in servers:
         report["versions"]["slipway"] = slipway_identity(args.app)
-        report["versions"]["slipway_app"] = os.path.relpath(args.app, REPO)
+        report["versions"]["slipway_app"] = os.path.relpath(app_source, REPO)
+        with open(args.app, "rb") as f:
+            report["versions"]["slipway_app_sha256"] = hashlib.sha256(f.read()).hexdigest()
 
     try:
         for server in under_test.values():
             server.start(args.server_cpu, pid_dir, args.nice)
-            report["commands"][server.name] = "PORT=$PORT {}taskset -c {} {}".format(
-                " ".join(nice_prefix(args.nice) + [""]), args.server_cpu, " ".join(server.command(server.port)).replace(str(server.port), "$PORT")
-                .replace(args.workdir, "$WORKDIR").replace(REPO + "/", ""))
+            env_set = "".join(f"{k}={v} " for k, v in sorted(server.env.items()) if os.environ.get(k) != v)
+            command = " ".join(server.command(server.port)).replace(str(server.port), "$PORT")
+            command = command.replace(args.app, os.path.relpath(app_source, REPO)).replace(args.workdir, "$WORKDIR")
+            report["commands"][server.name] = (f"PORT=$PORT {env_set}" + " ".join(nice_prefix(args.nice) + [""])
+                                               + f"taskset -c {args.server_cpu} {command.replace(REPO + '/', '')}")
             log(f"{server.name} on 127.0.0.1:{server.port} (pid {server.proc.pid})")
         report["commands"]["wrk"] = (" ".join(nice_prefix(args.nice) + [""]) + f"taskset -c {args.client_cpu} wrk -t{args.threads} -c{args.connections} "
                                      f"-d{args.duration}s --latency -s bench/http/wrk_report.lua http://127.0.0.1:$PORT$PATH")
@@ -418,6 +436,7 @@ def main():
                        "p50_ms_median": statistics.median(r["latency_us"]["p50"] for r in rs) / 1000,
                        "requests_per_cpu_s_median": statistics.median(r["requests_per_cpu_s"] or 0 for r in rs),
                        "server_cpu_share_median": statistics.median(r["server_cpu_s"] / (r["duration_us"] / 1e6) for r in rs),
+                       "wrk_cpu_share_median": statistics.median(r["wrk_cpu_share"] for r in rs),
                        "rps_runs": [r["rps"] for r in rs],
                        "p99_ms_runs": [r["latency_us"]["p99"] / 1000 for r in rs],
                        "errors_total": sum(r["non_2xx_or_errors"] for r in rs),
