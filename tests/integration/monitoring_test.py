@@ -317,7 +317,7 @@ class MetricNames(unittest.TestCase):
             self.skipTest(f"{app} is not built")
         used = {n for n in self.used if not n.startswith("haproxy_")}
         port = free_port()
-        with Process([app], env={"PORT": str(port), "BIND_ADDRESS": "127.0.0.1"}):
+        with Process([app], env={"PORT": str(port), "BIND_ADDRESS": "127.0.0.1", "SHUTDOWN_DELAY": "0s"}):
             wait_until(lambda: http_get(port, "/healthz")[0] == 200, timeout=10, what="the service's /healthz")
             http_get(port, "/")
             served = exposition_family_names(http_get(port, "/metrics")[2].decode())
