@@ -194,8 +194,8 @@ class StandInReplica:
     def exposition(n):
         return textwrap.dedent(f"""\
             # TYPE http_requests_total counter
-            http_requests_total{{route="/",method="GET",status="200"}} {50 * n}
-            http_requests_total{{route="/",method="GET",status="500"}} {50 * n}
+            http_requests_total{{route="/",method="GET",status="200"}} {500 * n}
+            http_requests_total{{route="/",method="GET",status="500"}} {500 * n}
             # TYPE process_start_time_seconds gauge
             process_start_time_seconds 1700000000
             # TYPE process_resident_memory_bytes gauge
@@ -338,9 +338,17 @@ class Live(unittest.TestCase):
         self.addCleanup(self.haproxy.stop)
         self.targets_dir = os.path.join(self.workdir, "targets")
         os.makedirs(self.targets_dir)
+        targets = [{"targets": [f"127.0.0.1:{self.replica.port}"], "labels": {"replica": "r1", "release": "0123abc"}}]
+        # the real service as a second replica, once it is built
+        self.app = None
+        app = os.path.join(BUILD_DIR, "src", "service", "app")
+        if os.access(app, os.X_OK):
+            app_port = free_port()
+            self.app = Process([app], env={"PORT": str(app_port), "BIND_ADDRESS": "127.0.0.1", "SHUTDOWN_DELAY": "0s"})
+            self.addCleanup(self.app.stop)
+            targets.append({"targets": [f"127.0.0.1:{app_port}"], "labels": {"replica": "r2"}})
         with open(os.path.join(self.targets_dir, "replicas.json"), "w") as f:
-            json.dump([{"targets": [f"127.0.0.1:{self.replica.port}"],
-                        "labels": {"replica": "r1", "release": "0123abc"}}], f)
+            json.dump(targets, f)
         self.port, self.am_port = free_port(), free_port()
         self.state_dir = os.path.join(self.workdir, "monitor")
         self.argv = [MONITOR, "--state-dir", self.state_dir, "--port", str(self.port),
@@ -365,15 +373,22 @@ class Live(unittest.TestCase):
             result = prometheus.query(f'up{{job="{job}"}} == 1')
             return result[0]["metric"] if result else None
 
-        replica = wait_until(lambda: up("slipway"), timeout=20, interval=0.2, what="the replica target up")
-        self.assertEqual(replica["replica"], "r1")  # labels from the targets file
+        def replicas_up():
+            return {r["metric"]["replica"] for r in prometheus.query('up{job="slipway"} == 1')}
+
+        expected = {"r1", "r2"} if self.app else {"r1"}  # replica labels from the targets file
+        wait_until(lambda: replicas_up() == expected, timeout=20, interval=0.2, what=f"replicas {expected} up")
+        if self.app:
+            build_info = prometheus.query('slipway_build_info{replica="r2"}')
+            self.assertEqual(len(build_info), 1, "the real service's metrics are scraped")
         wait_until(lambda: up("haproxy"), timeout=20, interval=0.2, what="the HAProxy target up")
 
         def alert_states():
             alerts = prometheus.get("/api/v1/alerts")["data"]["alerts"]
             return {a["labels"]["alertname"]: a["state"] for a in alerts}
 
-        # 50% 5xx from the stand-in, and a DOWN server behind the real HAProxy
+        # 50% 5xx from the stand-in (the real service adds a request per scrape: noise), and a DOWN
+        # server behind the real HAProxy
         wait_until(lambda: {"SlipwayHighErrorRate", "HAProxyServerDown"} <= alert_states().keys(),
                    timeout=20, interval=0.2, what="error-rate and server-down alerts to be pending")
         self.assertEqual(alert_states()["SlipwayHighErrorRate"], "pending")  # `for: 2m` not yet elapsed
