@@ -400,6 +400,14 @@ class Live(unittest.TestCase):
         self.assertEqual(unhealthy, [])
         self.assertNotIn("SlipwayHighMemory", alert_states())  # 5 MiB is fine
 
+        # every dashboard query evaluates (not only parses), and the panels fed by what runs here
+        # have data: HAProxy's and the replicas'
+        _, exprs = dashboard_exprs()
+        results = {e: prometheus.get("/api/v1/query", query=substitute_grafana_variables(e)) for e in exprs}
+        self.assertEqual([e for e, r in results.items() if r["status"] != "success"], [])
+        for needle in ("haproxy_backend_active_servers", "haproxy_server_status", "up{", "process_resident_memory_bytes"):
+            self.assertTrue(any(r["data"]["result"] for e, r in results.items() if needle in e), f"no data for {needle}")
+
         with urllib.request.urlopen(f"http://127.0.0.1:{self.am_port}/-/ready", timeout=5) as resp:
             self.assertEqual(resp.status, 200)
 
