@@ -377,11 +377,11 @@ class Live(unittest.TestCase):
             return {r["metric"]["replica"] for r in prometheus.query('up{job="slipway"} == 1')}
 
         expected = {"r1", "r2"} if self.app else {"r1"}  # replica labels from the targets file
-        wait_until(lambda: replicas_up() == expected, timeout=20, interval=0.2, what=f"replicas {expected} up")
+        wait_until(lambda: replicas_up() == expected, timeout=30, interval=0.2, what=f"replicas {expected} up")
         if self.app:
             build_info = prometheus.query('slipway_build_info{replica="r2"}')
             self.assertEqual(len(build_info), 1, "the real service's metrics are scraped")
-        wait_until(lambda: up("haproxy"), timeout=20, interval=0.2, what="the HAProxy target up")
+        wait_until(lambda: up("haproxy"), timeout=30, interval=0.2, what="the HAProxy target up")
 
         def alert_states():
             alerts = prometheus.get("/api/v1/alerts")["data"]["alerts"]
@@ -390,7 +390,7 @@ class Live(unittest.TestCase):
         # 50% 5xx from the stand-in (the real service adds a request per scrape: noise), and a DOWN
         # server behind the real HAProxy
         wait_until(lambda: {"SlipwayHighErrorRate", "HAProxyServerDown"} <= alert_states().keys(),
-                   timeout=20, interval=0.2, what="error-rate and server-down alerts to be pending")
+                   timeout=30, interval=0.2, what="error-rate and server-down alerts to be pending")
         self.assertEqual(alert_states()["SlipwayHighErrorRate"], "pending")  # `for: 2m` not yet elapsed
         ratio = prometheus.query("job:http_requests_5xx:ratio_rate5m")
         self.assertAlmostEqual(float(ratio[0]["value"][1]), 0.5, places=2)
