@@ -291,7 +291,7 @@ def goals(report):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p = argparse.ArgumentParser(prog="bench/http/run.sh", description=__doc__.split("\n\n")[0])
     p.add_argument("--app", default=os.path.join(REPO, "build", "release", "src", "service", "app"),
                    help="the slipway service binary (default: the release build)")
     p.add_argument("--servers", default="slipway,nginx,node",
