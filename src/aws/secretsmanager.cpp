@@ -1,0 +1,115 @@
+#include "aws/secretsmanager.hpp"
+
+#include <boost/json.hpp>
+
+#include "aws/errors.hpp"
+#include "aws/json_fields.hpp"
+
+namespace slipway::aws {
+namespace {
+
+SecretValue secret_value_from(const boost::json::object& object) {
+  return SecretValue{.arn = string_or_empty(object, "ARN"),
+                     .name = string_or_empty(object, "Name"),
+                     .version_id = string_or_empty(object, "VersionId"),
+                     .version_stages = string_list(object, "VersionStages"),
+                     .secret_string = optional_string(object, "SecretString")};
+}
+
+}  // namespace
+
+SecretValue SecretsManagerClient::get_secret_value(const std::string& secret_id,
+                                                   const std::optional<std::string>& version_stage,
+                                                   const std::optional<std::string>& version_id) {
+  boost::json::object input{{"SecretId", secret_id}};
+  if (version_stage && !version_stage->empty()) input["VersionStage"] = *version_stage;
+  if (version_id && !version_id->empty()) input["VersionId"] = *version_id;
+  return secret_value_from(
+      session_.call_json(kSecretsManager, "GetSecretValue", input).as_object());
+}
+
+BatchSecretResult SecretsManagerClient::batch_get_secret_value(
+    const std::vector<std::string>& secret_ids) {
+  if (secret_ids.empty() || secret_ids.size() > 20) {
+    throw AwsError("BatchGetSecretValue takes 1 to 20 secret ids, got " +
+                   std::to_string(secret_ids.size()));
+  }
+  BatchSecretResult result;
+  boost::json::array ids;
+  for (const auto& id : secret_ids) ids.emplace_back(id);
+  boost::json::object input{{"SecretIdList", ids}};
+  for (;;) {
+    auto response = session_.call_json(kSecretsManager, "BatchGetSecretValue", input).as_object();
+    for (const auto& item : array_or_empty(response, "SecretValues")) {
+      if (item.is_object()) result.values.push_back(secret_value_from(item.as_object()));
+    }
+    for (const auto& item : array_or_empty(response, "Errors")) {
+      if (!item.is_object()) continue;
+      const auto& error = item.as_object();
+      result.errors.push_back({.secret_id = string_or_empty(error, "SecretId"),
+                               .code = string_or_empty(error, "ErrorCode"),
+                               .message = string_or_empty(error, "Message")});
+    }
+    auto next = optional_string(response, "NextToken");
+    if (!next || next->empty()) break;
+    input["NextToken"] = *next;
+  }
+  return result;
+}
+
+std::string SecretsManagerClient::create_secret(const std::string& name, const std::string& value,
+                                                const std::string& description) {
+  boost::json::object input{{"Name", name}, {"SecretString", value}};
+  if (!description.empty()) input["Description"] = description;
+  auto response = session_.call_json(kSecretsManager, "CreateSecret", input).as_object();
+  return string_or_empty(response, "ARN");
+}
+
+std::string SecretsManagerClient::put_secret_value(const std::string& secret_id,
+                                                   const std::string& value) {
+  boost::json::object input{{"SecretId", secret_id}, {"SecretString", value}};
+  auto response = session_.call_json(kSecretsManager, "PutSecretValue", input).as_object();
+  return string_or_empty(response, "VersionId");
+}
+
+std::vector<SecretListEntry> SecretsManagerClient::list_secrets() {
+  std::vector<SecretListEntry> out;
+  boost::json::object input{{"MaxResults", 100}};
+  for (;;) {
+    auto response = session_.call_json(kSecretsManager, "ListSecrets", input).as_object();
+    for (const auto& item : array_or_empty(response, "SecretList")) {
+      if (!item.is_object()) continue;
+      const auto& entry = item.as_object();
+      out.push_back({.arn = string_or_empty(entry, "ARN"),
+                     .name = string_or_empty(entry, "Name"),
+                     .description = string_or_empty(entry, "Description")});
+    }
+    auto next = optional_string(response, "NextToken");
+    if (!next || next->empty()) break;
+    input["NextToken"] = *next;
+  }
+  return out;
+}
+
+SecretDescription SecretsManagerClient::describe_secret(const std::string& secret_id) {
+  auto response =
+      session_.call_json(kSecretsManager, "DescribeSecret", {{"SecretId", secret_id}}).as_object();
+  SecretDescription out{.arn = string_or_empty(response, "ARN"),
+                        .name = string_or_empty(response, "Name"),
+                        .versions = {}};
+  if (auto* versions = response.if_contains("VersionIdsToStages");
+      versions && versions->is_object()) {
+    for (const auto& [id, stages] : versions->as_object()) {
+      std::vector<std::string> names;
+      if (stages.is_array()) {
+        for (const auto& stage : stages.as_array()) {
+          if (stage.is_string()) names.emplace_back(stage.as_string());
+        }
+      }
+      out.versions.emplace_back(std::string(id), std::move(names));
+    }
+  }
+  return out;
+}
+
+}  // namespace slipway::aws

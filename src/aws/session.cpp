@@ -1,0 +1,218 @@
+#include "aws/session.hpp"
+
+#include <algorithm>
+#include <boost/json.hpp>
+#include <cctype>
+#include <thread>
+
+#include "aws/config_file.hpp"
+#include "aws/errors.hpp"
+#include "aws/xml.hpp"
+#include "core/env.hpp"
+
+namespace slipway::aws {
+namespace {
+
+std::optional<std::string> non_empty(std::optional<std::string> value) {
+  if (value && value->empty()) return std::nullopt;
+  return value;
+}
+
+std::string form_encode(const QueryList& parameters) {
+  std::string out;
+  for (const auto& [name, value] : parameters) {
+    if (!out.empty()) out += '&';
+    out += uri_encode(name) + "=" + uri_encode(value);
+  }
+  return out;
+}
+
+struct ParsedError {
+  std::string code;
+  std::string message;
+};
+
+ParsedError parse_json_error(const HttpResponse& response) {
+  ParsedError error;
+  boost::system::error_code ec;
+  auto document = boost::json::parse(response.body, ec);
+  if (!ec && document.is_object()) {
+    const auto& object = document.as_object();
+    if (auto* type = object.if_contains("__type"); type && type->is_string()) {
+      error.code = error_code_from_type(type->as_string());
+    }
+    for (const char* key : {"message", "Message"}) {
+      if (auto* message = object.if_contains(key); message && message->is_string()) {
+        error.message = std::string(message->as_string());
+      }
+    }
+  }
+  // Some front ends (and moto's auth layer) put the code in a header instead.
+  if (error.code.empty()) error.code = error_code_from_type(response.header("x-amzn-ErrorType"));
+  if (error.code.empty()) {
+    if (auto code = xml_element_text(response.body, "Code")) error.code = *code;
+    if (auto message = xml_element_text(response.body, "Message")) error.message = *message;
+  }
+  return error;
+}
+
+ParsedError parse_xml_error(const HttpResponse& response) {
+  ParsedError error;
+  if (auto code = xml_element_text(response.body, "Code")) error.code = *code;
+  if (auto message = xml_element_text(response.body, "Message")) error.message = *message;
+  if (error.code.empty()) return parse_json_error(response);
+  return error;
+}
+
+std::string one_line(std::string text) {
+  std::replace(text.begin(), text.end(), '\n', ' ');
+  std::replace(text.begin(), text.end(), '\r', ' ');
+  if (text.size() > 300) text = text.substr(0, 300) + "...";
+  return text;
+}
+
+}  // namespace
+
+std::string resolve_region(const std::optional<std::string>& flag,
+                           const std::optional<std::string>& profile) {
+  if (auto region = non_empty(flag)) return *region;
+  if (auto region = non_empty(core::env_string("AWS_REGION"))) return *region;
+  if (auto region = non_empty(core::env_string("AWS_DEFAULT_REGION"))) return *region;
+  const auto name = effective_profile(profile);
+  if (auto section = config_profile_section(name)) {
+    if (auto it = section->find("region"); it != section->end() && !it->second.empty()) {
+      return it->second;
+    }
+  }
+  throw ConfigError(
+      "no AWS region is set: pass --region, or set AWS_REGION, or add region = ... "
+      "to profile \"" +
+      name + "\" in " + config_file_path());
+}
+
+Url resolve_endpoint(const ServiceInfo& service, const std::string& region,
+                     const std::optional<std::string>& flag) {
+  if (auto url = non_empty(flag)) return parse_url(*url, "--endpoint-url");
+  const auto service_variable = "AWS_ENDPOINT_URL_" + std::string(service.env_name);
+  if (auto url = non_empty(core::env_string(service_variable.c_str()))) {
+    return parse_url(*url, service_variable);
+  }
+  if (auto url = non_empty(core::env_string("AWS_ENDPOINT_URL"))) {
+    return parse_url(*url, "AWS_ENDPOINT_URL");
+  }
+  return parse_url(
+      "https://" + std::string(service.endpoint_prefix) + "." + region + ".amazonaws.com",
+      "endpoint");
+}
+
+std::string error_code_from_type(std::string_view type) {
+  if (auto colon = type.find(':'); colon != std::string_view::npos) type = type.substr(0, colon);
+  if (auto hash = type.rfind('#'); hash != std::string_view::npos) type = type.substr(hash + 1);
+  return std::string(type);
+}
+
+bool ServiceError::is_access_denied() const noexcept {
+  return code_ == "AccessDeniedException" || code_ == "AccessDenied" ||
+         code_ == "UnauthorizedOperation" || code_ == "UnrecognizedClientException" ||
+         code_ == "InvalidClientTokenId" || code_ == "SignatureDoesNotMatch" ||
+         code_ == "ExpiredTokenException" || code_ == "ExpiredToken" ||
+         code_ == "IncompleteSignature" || code_ == "MissingAuthenticationToken";
+}
+
+Session::Session(SessionOptions options)
+    : options_(std::move(options)),
+      region_(resolve_region(options_.region, options_.profile)),
+      random_(std::random_device{}()) {}
+
+Session::Session(SessionOptions options, std::unique_ptr<CredentialsChain> chain)
+    : options_(std::move(options)),
+      region_(resolve_region(options_.region, options_.profile)),
+      chain_(std::move(chain)),
+      random_(std::random_device{}()) {}
+
+Session::~Session() = default;
+
+Url Session::endpoint(const ServiceInfo& service) const {
+  return resolve_endpoint(service, region_, options_.endpoint_url);
+}
+
+Credentials Session::credentials() {
+  std::call_once(chain_once_, [this] {
+    if (!chain_) chain_ = make_default_chain(http_, options_.profile);
+  });
+  return chain_->get();
+}
+
+HttpResponse Session::send_signed(const ServiceInfo& service, std::string_view operation,
+                                  HeaderList headers, std::string body, bool json_errors) {
+  const auto url = endpoint(service);
+  const auto target = url.path.empty() ? std::string("/") : url.path;
+  for (int attempt = 1;; ++attempt) {
+    const auto credentials = this->credentials();
+    SignableRequest signable{
+        .method = "POST", .path = target, .query = {}, .headers = headers, .payload = body};
+    signable.headers.emplace_back("Host", url.host_header());
+    sign(signable, credentials,
+         {.region = region_,
+          .service = std::string(service.signing_name),
+          .time = std::chrono::system_clock::now(),
+          .s3_path_rules = false});
+    HttpRequest request{.method = "POST",
+                        .url = url,
+                        .target = target,
+                        .headers = std::move(signable.headers),
+                        .body = body};
+    request.headers.emplace_back("User-Agent", "slipway/0.1");
+
+    std::string failure;
+    unsigned status = 0;
+    std::string code;
+    try {
+      ++requests_sent_;
+      auto response = http_.send(request, options_.timeouts);
+      if (response.status < 300) return response;
+      auto error = json_errors ? parse_json_error(response) : parse_xml_error(response);
+      status = response.status;
+      code = error.code.empty() ? "HTTP" + std::to_string(status) : error.code;
+      failure = std::string(service.signing_name) + " " + std::string(operation) +
+                " failed: " + code + (error.message.empty() ? "" : ": " + one_line(error.message));
+      if (!is_retryable_response(status, code) || attempt >= options_.retry.max_attempts) {
+        throw ServiceError(failure, code, status);
+      }
+    } catch (const NetworkError&) {
+      if (attempt >= options_.retry.max_attempts) throw;
+    }
+    std::chrono::milliseconds delay;
+    {
+      std::lock_guard lock(random_mutex_);
+      delay = backoff_delay(options_.retry, attempt, random_);
+    }
+    std::this_thread::sleep_for(delay);
+  }
+}
+
+boost::json::value Session::call_json(const ServiceInfo& service, std::string_view operation,
+                                      const boost::json::object& input) {
+  HeaderList headers{
+      {"Content-Type", "application/x-amz-json-1.1"},
+      {"X-Amz-Target", std::string(service.json_target_prefix) + "." + std::string(operation)}};
+  auto response =
+      send_signed(service, operation, std::move(headers), boost::json::serialize(input), true);
+  boost::system::error_code ec;
+  auto document = boost::json::parse(response.body.empty() ? "{}" : response.body, ec);
+  if (ec || !document.is_object()) {
+    throw AwsError(std::string(service.signing_name) + " " + std::string(operation) +
+                   " returned a response that is not a JSON object: check the endpoint URL");
+  }
+  return document;
+}
+
+std::string Session::call_query(const ServiceInfo& service, std::string_view action,
+                                std::string_view version, const QueryList& parameters) {
+  QueryList form{{"Action", std::string(action)}, {"Version", std::string(version)}};
+  form.insert(form.end(), parameters.begin(), parameters.end());
+  HeaderList headers{{"Content-Type", "application/x-www-form-urlencoded; charset=utf-8"}};
+  return send_signed(service, action, std::move(headers), form_encode(form), false).body;
+}
+
+}  // namespace slipway::aws

@@ -1,0 +1,94 @@
+#pragma once
+// What every AWS client shares: the resolved region, endpoints, credentials, transport and
+// retry policy. Clients (secretsmanager.hpp, ssm.hpp, sts.hpp, ...) are thin typed wrappers
+// over the two protocol calls here; a new API is one small client describing its ServiceInfo.
+
+#include <atomic>
+#include <boost/json/fwd.hpp>
+#include <chrono>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <random>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+#include "aws/credentials.hpp"
+#include "aws/http_client.hpp"
+#include "aws/retry.hpp"
+
+namespace slipway::aws {
+
+// How one AWS API is addressed and signed.
+struct ServiceInfo {
+  std::string_view endpoint_prefix;  // host label: "secretsmanager" in secretsmanager.REGION...
+  std::string_view signing_name;     // SigV4 service name
+  std::string_view env_name;         // AWS_ENDPOINT_URL_<env_name>, e.g. "SECRETS_MANAGER"
+  std::string_view json_target_prefix = {};  // X-Amz-Target prefix (JSON 1.1 services)
+};
+
+struct SessionOptions {
+  std::optional<std::string> region;        // --region
+  std::optional<std::string> endpoint_url;  // --endpoint-url, wins over the environment
+  std::optional<std::string> profile;       // --profile
+  HttpTimeouts timeouts;
+  RetryPolicy retry;
+};
+
+// Returns the region: `flag`, else AWS_REGION, else AWS_DEFAULT_REGION, else the profile's
+// `region` in the config file; throws ConfigError when none is set.
+std::string resolve_region(const std::optional<std::string>& flag,
+                           const std::optional<std::string>& profile);
+
+// Returns the endpoint of `service`: `flag`, else AWS_ENDPOINT_URL_<SERVICE>, else
+// AWS_ENDPOINT_URL, else https://<prefix>.<region>.amazonaws.com.
+Url resolve_endpoint(const ServiceInfo& service, const std::string& region,
+                     const std::optional<std::string>& flag);
+
+// Parses the "__type" of a JSON 1.1 error ("aws.foo#Code:http://..." → "Code").
+std::string error_code_from_type(std::string_view type);
+
+class Session {
+ public:
+  // Resolves the region now (so a missing region fails before any call); credentials are
+  // looked up on first use. Throws ConfigError.
+  explicit Session(SessionOptions options);
+  // For tests: a fixed credentials chain.
+  Session(SessionOptions options, std::unique_ptr<CredentialsChain> chain);
+  ~Session();
+
+  const std::string& region() const noexcept { return region_; }
+  Url endpoint(const ServiceInfo& service) const;
+
+  // Calls a JSON 1.1 operation; returns the parsed response. Throws ServiceError (with the
+  // code from "__type"), NetworkError, CredentialsError.
+  boost::json::value call_json(const ServiceInfo& service, std::string_view operation,
+                               const boost::json::object& input);
+
+  // Calls a Query-protocol action (form-encoded POST); returns the XML response body.
+  std::string call_query(const ServiceInfo& service, std::string_view action,
+                         std::string_view version, const QueryList& parameters);
+
+  // Number of HTTP requests sent so far, retries included (for benchmarks and tests).
+  std::uint64_t requests_sent() const noexcept { return requests_sent_.load(); }
+
+  // Returns the credentials the next call would use (refreshing them if due).
+  Credentials credentials();
+
+ private:
+  HttpResponse send_signed(const ServiceInfo& service, std::string_view operation,
+                           HeaderList headers, std::string body, bool json_errors);
+
+  SessionOptions options_;
+  std::string region_;
+  HttpClient http_;
+  std::unique_ptr<CredentialsChain> chain_;
+  std::once_flag chain_once_;
+  std::mutex random_mutex_;
+  std::mt19937_64 random_;
+  std::atomic<std::uint64_t> requests_sent_{0};
+};
+
+}  // namespace slipway::aws

@@ -1,0 +1,201 @@
+#include "aws/sigv4.hpp"
+
+#include <algorithm>
+#include <cctype>
+#include <ctime>
+
+#include "aws/credentials.hpp"
+#include "aws/crypto.hpp"
+
+namespace slipway::aws {
+namespace {
+
+bool is_unreserved(unsigned char c) {
+  return std::isalnum(c) || c == '-' || c == '_' || c == '.' || c == '~';
+}
+
+std::string lowercase(std::string_view text) {
+  std::string out(text);
+  std::transform(out.begin(), out.end(), out.begin(),
+                 [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+  return out;
+}
+
+// Trims the value and collapses runs of spaces into one, as the canonical form requires.
+std::string canonical_header_value(std::string_view value) {
+  std::string out;
+  bool in_space = false;
+  for (char c : value) {
+    if (c == ' ' || c == '\t') {
+      in_space = true;
+      continue;
+    }
+    if (in_space && !out.empty()) out.push_back(' ');
+    in_space = false;
+    out.push_back(c);
+  }
+  return out;
+}
+
+bool is_unsigned_header(std::string_view lower_name) {
+  // Headers that proxies and SDK layers add or rewrite after signing (botocore's list).
+  return lower_name == "authorization" || lower_name == "user-agent" || lower_name == "expect" ||
+         lower_name == "transfer-encoding" || lower_name == "x-amzn-trace-id" ||
+         lower_name == "connection";
+}
+
+void remove_header(HeaderList& headers, std::string_view lower_name) {
+  std::erase_if(headers, [&](const auto& h) { return lowercase(h.first) == lower_name; });
+}
+
+}  // namespace
+
+std::string uri_encode(std::string_view text, bool keep_slash) {
+  static constexpr char kDigits[] = "0123456789ABCDEF";
+  std::string out;
+  out.reserve(text.size());
+  for (unsigned char c : text) {
+    if (is_unreserved(c) || (keep_slash && c == '/')) {
+      out.push_back(static_cast<char>(c));
+    } else {
+      out.push_back('%');
+      out.push_back(kDigits[c >> 4]);
+      out.push_back(kDigits[c & 0x0f]);
+    }
+  }
+  return out;
+}
+
+std::string uri_decode(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '%' && i + 2 < text.size() &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 1])) &&
+        std::isxdigit(static_cast<unsigned char>(text[i + 2]))) {
+      out.push_back(static_cast<char>(std::stoi(std::string(text.substr(i + 1, 2)), nullptr, 16)));
+      i += 2;
+    } else {
+      out.push_back(text[i]);
+    }
+  }
+  return out;
+}
+
+std::string canonical_uri(std::string_view wire_path, bool s3_path_rules) {
+  if (wire_path.empty()) return "/";
+  if (s3_path_rules) return std::string(wire_path);
+  std::vector<std::string_view> segments;
+  std::size_t start = 0;
+  while (start <= wire_path.size()) {
+    auto end = wire_path.find('/', start);
+    if (end == std::string_view::npos) end = wire_path.size();
+    auto segment = wire_path.substr(start, end - start);
+    if (segment == "..") {
+      if (!segments.empty()) segments.pop_back();
+    } else if (!segment.empty() && segment != ".") {
+      segments.push_back(segment);
+    }
+    start = end + 1;
+  }
+  std::string out;
+  for (auto segment : segments) out += "/" + uri_encode(segment);
+  if (out.empty()) return "/";
+  if (wire_path.back() == '/') out += "/";  // as botocore: a trailing slash survives normalization
+  return out;
+}
+
+std::string canonical_query(const QueryList& query) {
+  std::vector<std::pair<std::string, std::string>> encoded;
+  encoded.reserve(query.size());
+  for (const auto& [name, value] : query) encoded.emplace_back(uri_encode(name), uri_encode(value));
+  std::sort(encoded.begin(), encoded.end());
+  std::string out;
+  for (const auto& [name, value] : encoded) {
+    if (!out.empty()) out += '&';
+    out += name + "=" + value;
+  }
+  return out;
+}
+
+std::vector<std::string> signed_header_names(const HeaderList& headers) {
+  std::vector<std::string> names;
+  for (const auto& header : headers) {
+    auto name = lowercase(header.first);
+    if (!is_unsigned_header(name)) names.push_back(std::move(name));
+  }
+  std::sort(names.begin(), names.end());
+  names.erase(std::unique(names.begin(), names.end()), names.end());
+  return names;
+}
+
+std::string canonical_request(const SignableRequest& request, bool s3_path_rules) {
+  const auto names = signed_header_names(request.headers);
+  std::string out = request.method + "\n" + canonical_uri(request.path, s3_path_rules) + "\n" +
+                    canonical_query(request.query) + "\n";
+  for (const auto& name : names) {
+    std::string joined;
+    bool first = true;
+    for (const auto& header : request.headers) {
+      if (lowercase(header.first) != name) continue;
+      if (!first) joined += ',';
+      joined += canonical_header_value(header.second);
+      first = false;
+    }
+    out += name + ":" + joined + "\n";
+  }
+  out += "\n";
+  std::string signed_list;
+  for (const auto& name : names) signed_list += (signed_list.empty() ? "" : ";") + name;
+  out += signed_list + "\n" + sha256_hex(request.payload);
+  return out;
+}
+
+std::string amz_date(std::chrono::system_clock::time_point time) {
+  const std::time_t seconds = std::chrono::system_clock::to_time_t(time);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char buffer[32];
+  std::strftime(buffer, sizeof buffer, "%Y%m%dT%H%M%SZ", &utc);
+  return buffer;
+}
+
+std::string string_to_sign(std::string_view canonical, const SigningScope& scope) {
+  const auto date = amz_date(scope.time);
+  return "AWS4-HMAC-SHA256\n" + date + "\n" + date.substr(0, 8) + "/" + scope.region + "/" +
+         scope.service + "/aws4_request\n" + sha256_hex(canonical);
+}
+
+std::string signature(std::string_view secret_access_key, const SigningScope& scope,
+                      std::string_view string_to_sign_text) {
+  const auto date = amz_date(scope.time).substr(0, 8);
+  auto key = hmac_sha256("AWS4" + std::string(secret_access_key), date);
+  key = hmac_sha256(key, scope.region);
+  key = hmac_sha256(key, scope.service);
+  key = hmac_sha256(key, "aws4_request");
+  return hex_encode(hmac_sha256(key, string_to_sign_text));
+}
+
+void sign(SignableRequest& request, const Credentials& credentials, const SigningScope& scope) {
+  remove_header(request.headers, "authorization");
+  remove_header(request.headers, "x-amz-date");
+  remove_header(request.headers, "x-amz-security-token");
+  request.headers.emplace_back("X-Amz-Date", amz_date(scope.time));
+  if (!credentials.session_token.empty()) {
+    request.headers.emplace_back("X-Amz-Security-Token", credentials.session_token);
+  }
+  const auto canonical = canonical_request(request, scope.s3_path_rules);
+  const auto to_sign = string_to_sign(canonical, scope);
+  std::string signed_list;
+  for (const auto& name : signed_header_names(request.headers)) {
+    signed_list += (signed_list.empty() ? "" : ";") + name;
+  }
+  const auto date = amz_date(scope.time).substr(0, 8);
+  request.headers.emplace_back(
+      "Authorization",
+      "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + "/" + date + "/" + scope.region +
+          "/" + scope.service + "/aws4_request, SignedHeaders=" + signed_list +
+          ", Signature=" + signature(credentials.secret_access_key, scope, to_sign));
+}
+
+}  // namespace slipway::aws

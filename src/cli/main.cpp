@@ -1,0 +1,16 @@
+// The `slipway` command: global options, then one line per verb group (see
+// cli/verbs.hpp).
+#include "cli/verbs.hpp"
+
+int main(int argc, char **argv) {
+  using namespace slipway::cli;
+  CLI::App app{"slipway: ship one service with immutable releases, runtime "
+               "secrets and rollbacks"};
+  app.require_subcommand(0, 1);
+  GlobalOptions globals;
+  Action action;
+  add_global_options(app, globals);
+  add_secrets_commands(app, globals, action);
+  add_whoami_command(app, globals, action);
+  return run(app, argc, argv, globals, action);
+}

@@ -1,0 +1,284 @@
+// `slipway secrets get|set|list|exec`: the secret store from the command line. Values are
+// printed only by an explicit `get`; `exec` puts them in the environment of a program it execs.
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <iostream>
+#include <sstream>
+
+#include "aws/errors.hpp"
+#include "aws/secretsmanager.hpp"
+#include "aws/ssm.hpp"
+#include "cli/verbs.hpp"
+#include "core/dotenv.hpp"
+#include "core/errors.hpp"
+#include "core/redaction.hpp"
+#include "secrets/reference.hpp"
+#include "secrets/resolver.hpp"
+
+namespace slipway::cli {
+namespace {
+
+struct GetOptions {
+  std::string reference;
+  std::string from = "auto";
+};
+
+struct SetOptions {
+  std::string name;
+  std::optional<std::string> value;
+  std::optional<std::string> from_file;
+  bool ssm = false;
+  std::string parameter_type = "SecureString";
+  std::string description;
+};
+
+struct ListOptions {
+  std::optional<std::string> ssm_path;
+};
+
+struct ExecOptions {
+  std::optional<std::string> task_definition;
+  std::string container;
+  std::vector<std::string> env;
+  std::optional<std::string> env_file;
+  std::vector<std::string> command;
+};
+
+bool needs_aws(const std::vector<secrets::SecretRequest>& requests) {
+  for (const auto& request : requests) {
+    const auto kind = secrets::parse_reference(request.value_from).kind;
+    if (kind == secrets::ReferenceKind::secrets_manager ||
+        kind == secrets::ReferenceKind::ssm_parameter) {
+      return true;
+    }
+  }
+  return false;
+}
+
+// Resolves `requests`, creating an AWS session only when some reference needs one (so env://
+// and file:// work with no AWS configuration at all).
+std::vector<secrets::ResolvedSecret> resolve(const GlobalOptions& globals,
+                                             const std::vector<secrets::SecretRequest>& requests) {
+  for (const auto& request : requests) secrets::parse_reference(request.value_from);
+  if (!needs_aws(requests)) return secrets::resolve_secrets(requests, nullptr);
+  aws::Session session(globals.session_options());
+  auto store = secrets::make_aws_store(session);
+  return secrets::resolve_secrets(requests, store.get());
+}
+
+std::string read_value_file(const std::string& path) {
+  std::stringstream buffer;
+  if (path == "-") {
+    buffer << std::cin.rdbuf();
+  } else {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw core::InputError("cannot read --from-file " + path + ": check the path");
+    buffer << in.rdbuf();
+  }
+  auto value = buffer.str();
+  if (value.ends_with('\n')) value.pop_back();
+  return value;
+}
+
+ExitCode run_get(const GlobalOptions& globals, const GetOptions& options) {
+  std::string value;
+  if (options.from == "secretsmanager") {
+    aws::Session session(globals.session_options());
+    auto secret = aws::SecretsManagerClient(session).get_secret_value(options.reference);
+    if (!secret.secret_string) {
+      throw core::InputError("secret " + options.reference +
+                             " is binary: slipway reads only "
+                             "SecretString secrets");
+    }
+    value = *secret.secret_string;
+  } else if (options.from == "ssm") {
+    aws::Session session(globals.session_options());
+    value = aws::SsmClient(session).get_parameter(options.reference, true).value;
+  } else {
+    value = resolve(globals, {{"VALUE", options.reference}}).front().value;
+  }
+  core::register_secret(value);
+  if (globals.output == OutputFormat::json) {
+    std::cout << "{\"reference\":" << json_quote(options.reference)
+              << ",\"value\":" << json_quote(value) << "}\n";
+  } else {
+    std::cout << value << "\n";
+  }
+  return ExitCode::ok;
+}
+
+ExitCode run_set(const GlobalOptions& globals, const SetOptions& options) {
+  if (options.value.has_value() == options.from_file.has_value()) {
+    throw core::InputError(
+        "give the value either as VALUE or with --from-file PATH (or - for "
+        "stdin), not both and not neither");
+  }
+  const auto value = options.value ? *options.value : read_value_file(*options.from_file);
+  if (value.size() < core::kMinRedactableLength) {
+    throw core::InputError("the value for " + options.name + " is shorter than " +
+                           std::to_string(core::kMinRedactableLength) +
+                           " characters: too short to be redacted from logs; use a longer secret");
+  }
+  core::register_secret(value);
+  aws::Session session(globals.session_options());
+  std::string arn, version, action;
+  if (options.ssm) {
+    const auto number =
+        aws::SsmClient(session).put_parameter(options.name, value, options.parameter_type, true);
+    version = std::to_string(number);
+    action = "put";
+  } else {
+    aws::SecretsManagerClient client(session);
+    try {
+      version = client.put_secret_value(options.name, value);
+      action = "updated";
+    } catch (const aws::ServiceError& error) {
+      if (error.code() != "ResourceNotFoundException") throw;
+      arn = client.create_secret(options.name, value, options.description);
+      action = "created";
+    }
+    if (arn.empty()) arn = client.describe_secret(options.name).arn;
+  }
+  if (globals.output == OutputFormat::json) {
+    std::cout << "{\"name\":" << json_quote(options.name) << ",\"store\":\""
+              << (options.ssm ? "ssm" : "secretsmanager") << "\",\"action\":\"" << action
+              << "\",\"arn\":" << json_quote(arn) << ",\"version\":" << json_quote(version)
+              << "}\n";
+  } else {
+    std::cout << options.name << " " << action << (arn.empty() ? "" : " " + arn)
+              << (version.empty() ? "" : " version " + version) << "\n";
+  }
+  return ExitCode::ok;
+}
+
+ExitCode run_list(const GlobalOptions& globals, const ListOptions& options) {
+  aws::Session session(globals.session_options());
+  std::vector<std::pair<std::string, std::string>> rows;  // name, arn or type
+  if (options.ssm_path) {
+    for (const auto& parameter :
+         aws::SsmClient(session).get_parameters_by_path(*options.ssm_path, true, false)) {
+      rows.emplace_back(parameter.name, parameter.type);
+    }
+  } else {
+    for (const auto& entry : aws::SecretsManagerClient(session).list_secrets()) {
+      rows.emplace_back(entry.name, entry.arn);
+    }
+  }
+  if (globals.output == OutputFormat::json) {
+    std::cout << "[";
+    for (std::size_t i = 0; i < rows.size(); ++i) {
+      std::cout << (i ? "," : "") << "{\"name\":" << json_quote(rows[i].first) << ","
+                << (options.ssm_path ? "\"type\":" : "\"arn\":") << json_quote(rows[i].second)
+                << "}";
+    }
+    std::cout << "]\n";
+  } else {
+    for (const auto& [name, detail] : rows) std::cout << name << "\t" << detail << "\n";
+  }
+  return ExitCode::ok;
+}
+
+ExitCode run_exec(const GlobalOptions& globals, const ExecOptions& options) {
+  if (options.command.empty()) {
+    throw core::InputError("no command to run: write slipway secrets exec [options] -- CMD ARGS");
+  }
+  // .env entries fill the environment first (never overriding what is already set), so that
+  // env:// references and the program both see them.
+  if (options.env_file) {
+    for (const auto& [name, value] : core::load_dotenv_file(*options.env_file)) {
+      ::setenv(name.c_str(), value.c_str(), 0);
+    }
+  }
+  std::vector<secrets::SecretRequest> requests;
+  if (options.task_definition) {
+    requests = secrets::secrets_from_task_definition(*options.task_definition, options.container);
+  }
+  for (const auto& item : options.env) {
+    const auto equals = item.find('=');
+    if (equals == std::string::npos || equals == 0) {
+      throw core::InputError("--env \"" + item + "\" is invalid: write --env NAME=REFERENCE");
+    }
+    requests.push_back({item.substr(0, equals), item.substr(equals + 1)});
+  }
+  const auto resolved = resolve(globals, requests);  // all or nothing: nothing runs on failure
+  for (const auto& secret : resolved) ::setenv(secret.name.c_str(), secret.value.c_str(), 1);
+
+  std::vector<char*> argv;
+  for (const auto& arg : options.command) argv.push_back(const_cast<char*>(arg.c_str()));
+  argv.push_back(nullptr);
+  std::cout.flush();
+  std::cerr.flush();
+  // exec, not fork: the program takes slipway's PID, so as a container entrypoint it receives
+  // SIGTERM directly and there is nothing to forward.
+  ::execvp(argv[0], argv.data());
+  throw core::SystemError("cannot run " + options.command.front() + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+void add_secrets_commands(CLI::App& app, GlobalOptions& globals, Action& action) {
+  auto* group = app.add_subcommand("secrets", "Read, write and inject secrets");
+  group->require_subcommand(1);
+  group->fallthrough();
+
+  auto get = std::make_shared<GetOptions>();
+  auto* get_command = group->add_subcommand("get", "Print the value of one secret reference");
+  get_command
+      ->add_option("reference", get->reference,
+                   "Secrets Manager ARN (optionally :json-key:stage:id), SSM name or "
+                   "ARN, env://NAME or file://PATH")
+      ->required();
+  get_command
+      ->add_option("--from", get->from,
+                   "auto: the reference decides (ECS rules); secretsmanager: REFERENCE is a "
+                   "secret name or ARN; ssm: a parameter name")
+      ->check(CLI::IsMember({"auto", "secretsmanager", "ssm"}));
+  get_command->callback(
+      [&globals, &action, get] { action = [&globals, get] { return run_get(globals, *get); }; });
+
+  auto set = std::make_shared<SetOptions>();
+  auto* set_command = group->add_subcommand(
+      "set", "Create or update a secret (Secrets Manager; --ssm for a SecureString parameter)");
+  set_command->add_option("name", set->name, "Secret name (or ARN), or parameter name with --ssm")
+      ->required();
+  set_command->add_option("value", set->value,
+                          "The value; visible in process listings, prefer --from-file");
+  set_command->add_option("--from-file", set->from_file,
+                          "Read the value from this file, or from stdin with -");
+  set_command->add_flag("--ssm", set->ssm, "Write an SSM parameter instead of a secret");
+  set_command->add_option("--type", set->parameter_type, "SSM parameter type (with --ssm)")
+      ->check(CLI::IsMember({"SecureString", "String"}));
+  set_command->add_option("--description", set->description, "Description of a new secret");
+  set_command->callback(
+      [&globals, &action, set] { action = [&globals, set] { return run_set(globals, *set); }; });
+
+  auto list = std::make_shared<ListOptions>();
+  auto* list_command = group->add_subcommand("list", "List secret names and ARNs (never values)");
+  list_command->add_option("--ssm-path", list->ssm_path,
+                           "List SSM parameter names under this path instead");
+  list_command->callback([&globals, &action, list] {
+    action = [&globals, list] { return run_list(globals, *list); };
+  });
+
+  auto exec = std::make_shared<ExecOptions>();
+  auto* exec_command = group->add_subcommand(
+      "exec", "Resolve secrets into the environment and exec a command (a container entrypoint)");
+  exec_command->add_option("--task-definition", exec->task_definition,
+                           "RegisterTaskDefinition JSON whose container `secrets` to resolve");
+  exec_command->add_option("--container", exec->container,
+                           "Container of the task definition (default: the first with secrets)");
+  exec_command->add_option("--env", exec->env, "NAME=REFERENCE, repeatable");
+  exec_command->add_option("--env-file", exec->env_file,
+                           ".env file loaded first (does not override the environment)");
+  exec_command->footer("The command follows \"--\": slipway secrets exec [OPTIONS] -- CMD ARGS...");
+  exec_command->callback([&globals, &action, exec] {
+    globals.takes_command = true;
+    exec->command = globals.after_double_dash;
+    action = [&globals, exec] { return run_exec(globals, *exec); };
+  });
+}
+
+}  // namespace slipway::cli

@@ -1,0 +1,31 @@
+#pragma once
+// Where remote secrets come from: the three reads the resolver needs, behind an interface so
+// the resolver's batching and all-or-nothing rules are tested without a network.
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aws/secretsmanager.hpp"
+#include "aws/ssm.hpp"
+
+namespace slipway::secrets {
+
+class SecretStore {
+ public:
+  virtual ~SecretStore() = default;
+  // BatchGetSecretValue of 1-20 ids at AWSCURRENT.
+  virtual aws::BatchSecretResult batch_get_secret_value(const std::vector<std::string>& ids) = 0;
+  // GetSecretValue at a stage or version; throws aws::ServiceError.
+  virtual aws::SecretValue get_secret_value(const std::string& id,
+                                            const std::optional<std::string>& stage,
+                                            const std::optional<std::string>& version_id) = 0;
+  // GetParameters of 1-10 names, decrypted.
+  virtual aws::GetParametersResult get_parameters(const std::vector<std::string>& names) = 0;
+};
+
+// The store backed by AWS (or moto) through `session`, which must outlive it.
+std::unique_ptr<SecretStore> make_aws_store(aws::Session& session);
+
+}  // namespace slipway::secrets

@@ -1,0 +1,71 @@
+// The transport against a loopback socket that never answers: the deadline must fire.
+#include "aws/http_client.hpp"
+
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "aws/errors.hpp"
+
+namespace slipway::aws {
+namespace {
+
+// A listening socket that accepts (via the backlog) but never reads or writes.
+struct SilentListener {
+  int fd = -1;
+  std::uint16_t port = 0;
+  SilentListener() {
+    fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    sockaddr_in address{};
+    address.sin_family = AF_INET;
+    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    ::listen(fd, 8);
+    socklen_t length = sizeof address;
+    ::getsockname(fd, reinterpret_cast<sockaddr*>(&address), &length);
+    port = ntohs(address.sin_port);
+  }
+  ~SilentListener() { ::close(fd); }
+};
+
+TEST(HttpClient, ASilentPeerTimesOutAsANetworkError) {
+  SilentListener listener;
+  HttpClient client;
+  HttpRequest request{.method = "GET",
+                      .url = parse_url("http://127.0.0.1:" + std::to_string(listener.port), "t"),
+                      .target = "/",
+                      .headers = {},
+                      .body = {}};
+  try {
+    client.send(request, {.connect = std::chrono::milliseconds(500),
+                          .request = std::chrono::milliseconds(200)});
+    FAIL() << "expected a timeout";
+  } catch (const NetworkError& error) {
+    EXPECT_NE(std::string(error.what()).find("timed out"), std::string::npos) << error.what();
+  }
+}
+
+TEST(HttpClient, ARefusedConnectionIsANetworkErrorNamingTheEndpoint) {
+  int port = 0;
+  {
+    SilentListener listener;  // take a free port, then free it
+    port = listener.port;
+  }
+  HttpClient client;
+  HttpRequest request{.method = "GET",
+                      .url = parse_url("http://127.0.0.1:" + std::to_string(port), "t"),
+                      .target = "/",
+                      .headers = {},
+                      .body = {}};
+  try {
+    client.send(request);
+    FAIL();
+  } catch (const NetworkError& error) {
+    EXPECT_NE(std::string(error.what()).find("127.0.0.1:" + std::to_string(port)),
+              std::string::npos);
+  }
+}
+
+}  // namespace
+}  // namespace slipway::aws
