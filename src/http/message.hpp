@@ -19,4 +19,8 @@ Response make_response(Status status, std::string body, std::string_view content
 // A JSON error body: {"error":"<code>","message":"<message>"} — what every 4xx/5xx carries.
 Response make_error_response(Status status, std::string_view code, std::string_view message);
 
+// Appends `response` as HTTP/1.x wire bytes (status line, fields in order, blank line, body)
+// to `out`. Fields are sent as set, so Content-Length must already be (prepare_payload).
+void append_wire_format(const Response& response, std::string& out);
+
 }  // namespace slipway::http

@@ -98,8 +98,8 @@ Exchange Pipeline::handle(Request& request) {
   exchange.method = method_label(request.method());
   const auto target = request.target();
   exchange.path = std::string(target_path(target));
-  telemetry::LogContext log_context{exchange.request_id, exchange.trace.trace_id,
-                                    exchange.trace.span_id};
+  telemetry::LogContext log_context{exchange.request_id, exchange.trace.trace_id(),
+                                    exchange.trace.span_id()};
   telemetry::ScopedLogContext scope(log_context);
 
   if (target.empty() || target.front() != '/') {
@@ -139,9 +139,9 @@ Exchange Pipeline::handle(Request& request) {
   auto& response = exchange.response;
   response.version(request.version());
   response.set("X-Request-Id", exchange.request_id);
-  response.set("traceparent", telemetry::format_traceparent(exchange.trace));
+  response.set("traceparent", telemetry::format_traceparent(exchange.trace).view());
   if (request.find("X-Amzn-Trace-Id") != request.end()) {
-    response.set("X-Amzn-Trace-Id", telemetry::format_xray_trace_id(exchange.trace));
+    response.set("X-Amzn-Trace-Id", telemetry::format_xray_trace_id(exchange.trace).view());
   }
   response.set(beast_http::field::date, http_date_now());
   response.keep_alive(request.keep_alive() && !exchange.close_after);
@@ -200,14 +200,14 @@ void Pipeline::finish(const Exchange& exchange, std::uint64_t bytes) {
   if (!options_.access_log) return;
   auto& log = telemetry::logger();
   if (!log.enabled(telemetry::Level::info)) return;
-  telemetry::LogContext log_context{exchange.request_id, exchange.trace.trace_id,
-                                    exchange.trace.span_id};
+  telemetry::LogContext log_context{exchange.request_id, exchange.trace.trace_id(),
+                                    exchange.trace.span_id()};
   telemetry::ScopedLogContext scope(log_context);
   log.info("request", {{"method", exchange.method},
                        {"path", exchange.path},
                        {"route", route_labels_[exchange.route_index]},
                        {"status", status},
-                       {"duration_ms", std::round(elapsed * 1e6) / 1000},  // µs precision
+                       {"duration_ms", elapsed * 1000},
                        {"bytes", bytes}});
 }
 

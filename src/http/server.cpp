@@ -12,7 +12,6 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
-#include <boost/beast/http/write.hpp>
 #include <condition_variable>
 #include <list>
 #include <mutex>
@@ -130,6 +129,7 @@ asio::awaitable<void> Server::Impl::session(Worker& worker, tcp::socket socket) 
   conn.position = worker.connections.begin();
   // Must persist between requests: it may hold the start of the next pipelined request.
   boost::beast::flat_buffer buffer(options.limits.max_header_bytes + kReadChunk);
+  std::string wire;  // the response being written; reused so its capacity is kept
 
   for (;;) {
     if (worker.draining && buffer.size() == 0) break;  // idle while draining: close now
@@ -195,8 +195,9 @@ asio::awaitable<void> Server::Impl::session(Worker& worker, tcp::socket socket) 
 
     conn.phase = Phase::writing;
     conn.deadline = Clock::now() + options.write_timeout;
-    auto [wec, written] =
-        co_await boost::beast::http::async_write(conn.socket, exchange.response, kAwaitTuple);
+    wire.clear();
+    append_wire_format(exchange.response, wire);
+    auto [wec, written] = co_await asio::async_write(conn.socket, asio::buffer(wire), kAwaitTuple);
     pipeline.finish(exchange, exchange.response.body().size());
     if (wec || !exchange.response.keep_alive() || exchange.close_after) break;
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <cstdlib>
 #include <random>
 
 namespace slipway::telemetry {
@@ -36,16 +37,20 @@ std::uint64_t next_random() {
 
 }  // namespace
 
-std::string random_hex(std::size_t hex_digits) {
+void fill_random_hex(std::span<char> out) {
   static constexpr char kHex[] = "0123456789abcdef";
-  std::string out(hex_digits, '0');
   std::uint64_t bits = 0;
-  for (std::size_t i = 0; i < hex_digits; ++i) {
+  for (std::size_t i = 0; i < out.size(); ++i) {
     if (i % 16 == 0) bits = next_random();
     out[i] = kHex[bits & 0xF];
     bits >>= 4;
   }
-  if (is_all_zero(out)) out.back() = '1';  // all-zero ids are invalid in both formats
+  if (!out.empty() && is_all_zero({out.data(), out.size()})) out.back() = '1';
+}
+
+std::string random_hex(std::size_t hex_digits) {
+  std::string out(hex_digits, '0');
+  fill_random_hex(out);
   return out;
 }
 
@@ -65,14 +70,19 @@ std::optional<TraceContext> parse_traceparent(std::string_view header) {
   if (!is_lower_hex(trace_id) || is_all_zero(trace_id)) return std::nullopt;
   if (!is_lower_hex(parent_id) || is_all_zero(parent_id)) return std::nullopt;
   if (!is_lower_hex(flags)) return std::nullopt;
-  const int flag_bits = std::stoi(std::string(flags), nullptr, 16);
-  return TraceContext{std::string(trace_id), std::string(parent_id), {}, (flag_bits & 1) != 0};
+  TraceContext context;
+  std::copy(trace_id.begin(), trace_id.end(), context.trace_.begin());
+  std::copy(parent_id.begin(), parent_id.end(), context.parent_.begin());
+  context.has_parent_ = true;
+  const int low_digit = flags[1] <= '9' ? flags[1] - '0' : flags[1] - 'a' + 10;
+  context.sampled_ = (low_digit & 1) != 0;
+  return context;
 }
 
 std::optional<TraceContext> parse_xray_trace_id(std::string_view header) {
   TraceContext context;
   bool have_root = false;
-  context.sampled = true;  // "?" or absent: the caller has not decided; we sample
+  context.sampled_ = true;  // "?" or absent: the caller has not decided; we sample
   while (!header.empty()) {
     const auto semicolon = header.find(';');
     auto part = trim(header.substr(0, semicolon));
@@ -84,18 +94,22 @@ std::optional<TraceContext> parse_xray_trace_id(std::string_view header) {
     const auto value = part.substr(equals + 1);
     if (key == "Root") {
       // 1-<8 hex epoch>-<24 hex>
-      if (value.size() != 35 || value.substr(0, 2) != "1-" || value[10] != '-') return std::nullopt;
+      if (value.size() != 35 || value.substr(0, 2) != "1-" || value[10] != '-') {
+        return std::nullopt;
+      }
       const auto epoch = value.substr(2, 8);
       const auto unique = value.substr(11, 24);
       if (!is_lower_hex(epoch) || !is_lower_hex(unique)) return std::nullopt;
-      context.trace_id = std::string(epoch) + std::string(unique);
-      if (is_all_zero(context.trace_id)) return std::nullopt;
+      std::copy(epoch.begin(), epoch.end(), context.trace_.begin());
+      std::copy(unique.begin(), unique.end(), context.trace_.begin() + 8);
+      if (is_all_zero(context.trace_id())) return std::nullopt;
       have_root = true;
     } else if (key == "Parent") {
       if (value.size() != 16 || !is_lower_hex(value) || is_all_zero(value)) return std::nullopt;
-      context.parent_id = std::string(value);
+      std::copy(value.begin(), value.end(), context.parent_.begin());
+      context.has_parent_ = true;
     } else if (key == "Sampled") {
-      context.sampled = value != "0";
+      context.sampled_ = value != "0";
     }
   }
   if (!have_root) return std::nullopt;
@@ -106,18 +120,48 @@ TraceContext continue_or_start_trace(std::string_view traceparent, std::string_v
   std::optional<TraceContext> context;
   if (!traceparent.empty()) context = parse_traceparent(traceparent);
   if (!context && !xray.empty()) context = parse_xray_trace_id(xray);
-  if (!context) context = TraceContext{random_hex(32), {}, {}, true};
-  context->span_id = random_hex(16);
-  return *std::move(context);
+  if (!context) {
+    context.emplace();
+    fill_random_hex(context->trace_);
+    context->sampled_ = true;
+  }
+  fill_random_hex(context->span_);
+  context->has_span_ = true;
+  return *context;
 }
 
-std::string format_traceparent(const TraceContext& context) {
-  return "00-" + context.trace_id + "-" + context.span_id + (context.sampled ? "-01" : "-00");
+namespace {
+
+template <std::size_t N>
+void append(HeaderText<N>& text, std::string_view part) {
+  // The formats have fixed lengths; overflowing would be a bug here, never input's fault.
+  if (text.size + part.size() > N) std::abort();
+  std::copy(part.begin(), part.end(), text.bytes.begin() + static_cast<std::ptrdiff_t>(text.size));
+  text.size += part.size();
 }
 
-std::string format_xray_trace_id(const TraceContext& context) {
-  return "Root=1-" + context.trace_id.substr(0, 8) + "-" + context.trace_id.substr(8) +
-         ";Parent=" + context.span_id + (context.sampled ? ";Sampled=1" : ";Sampled=0");
+}  // namespace
+
+HeaderText<55> format_traceparent(const TraceContext& context) {
+  HeaderText<55> text;
+  append(text, "00-");
+  append(text, context.trace_id());
+  append(text, "-");
+  append(text, context.span_id());
+  append(text, context.sampled() ? "-01" : "-00");
+  return text;
+}
+
+HeaderText<74> format_xray_trace_id(const TraceContext& context) {
+  HeaderText<74> text;
+  append(text, "Root=1-");
+  append(text, context.trace_id().substr(0, 8));
+  append(text, "-");
+  append(text, context.trace_id().substr(8));
+  append(text, ";Parent=");
+  append(text, context.span_id());
+  append(text, context.sampled() ? ";Sampled=1" : ";Sampled=0");
+  return text;
 }
 
 }  // namespace slipway::telemetry

@@ -3,17 +3,44 @@
 // is continued (same trace id, the caller's span as parent, a new span for this hop); an absent
 // or invalid one starts a new trace.
 
+#include <array>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
 namespace slipway::telemetry {
 
-struct TraceContext {
-  std::string trace_id;   // 32 lowercase hex digits, not all zero
-  std::string parent_id;  // 16 hex digits of the caller's span; empty for a new trace
-  std::string span_id;    // 16 hex digits: this hop's span
-  bool sampled = false;
+// Ids are kept in fixed arrays: a trace context is made for every request, and 16- and
+// 32-character strings would each cost a heap allocation.
+class TraceContext {
+ public:
+  std::string_view trace_id() const { return {trace_.data(), trace_.size()}; }
+  // The caller's span; empty for a new trace.
+  std::string_view parent_id() const { return {parent_.data(), has_parent_ ? parent_.size() : 0}; }
+  // This hop's span; empty until continue_or_start_trace() assigns one.
+  std::string_view span_id() const { return {span_.data(), has_span_ ? span_.size() : 0}; }
+  bool sampled() const { return sampled_; }
+
+ private:
+  friend std::optional<TraceContext> parse_traceparent(std::string_view header);
+  friend std::optional<TraceContext> parse_xray_trace_id(std::string_view header);
+  friend TraceContext continue_or_start_trace(std::string_view traceparent, std::string_view xray);
+
+  std::array<char, 32> trace_{};  // 32 lowercase hex digits, not all zero
+  std::array<char, 16> parent_{};
+  std::array<char, 16> span_{};
+  bool has_parent_ = false;
+  bool has_span_ = false;
+  bool sampled_ = false;
+};
+
+// A formatted header value in a fixed buffer (no allocation).
+template <std::size_t N>
+struct HeaderText {
+  std::array<char, N> bytes{};
+  std::size_t size = 0;
+  std::string_view view() const { return {bytes.data(), size}; }
 };
 
 // Parses "00-<32 hex>-<16 hex>-<2 hex>" (other versions: the same first four fields, per the
@@ -28,10 +55,15 @@ std::optional<TraceContext> parse_xray_trace_id(std::string_view header);
 // trace; always assigns a fresh span_id.
 TraceContext continue_or_start_trace(std::string_view traceparent, std::string_view xray);
 
-std::string format_traceparent(const TraceContext& context);
-std::string format_xray_trace_id(const TraceContext& context);
+// "00-<trace>-<span>-<flags>"
+HeaderText<55> format_traceparent(const TraceContext& context);
+// "Root=1-<8>-<24>;Parent=<span>;Sampled=1|0"
+HeaderText<74> format_xray_trace_id(const TraceContext& context);
 
-// `hex_digits` random lowercase hex digits (fast, not cryptographic: ids, not secrets).
+// Fills `out` with random lowercase hex digits, never all zeros (fast, not cryptographic: for
+// ids, not secrets).
+void fill_random_hex(std::span<char> out);
+// The same as a string.
 std::string random_hex(std::size_t hex_digits);
 
 }  // namespace slipway::telemetry

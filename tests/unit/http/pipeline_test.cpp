@@ -80,7 +80,8 @@ TEST_F(PipelineTest, NonOriginTargetsAre400AndClose) {
 TEST_F(PipelineTest, ResponsesCarryIdsAndDate) {
   const auto exchange = run(Verb::get, "/ok");
   EXPECT_EQ(exchange.response["X-Request-Id"].size(), 16u);
-  EXPECT_TRUE(exchange.response["traceparent"].starts_with("00-" + exchange.trace.trace_id));
+  EXPECT_TRUE(
+      exchange.response["traceparent"].starts_with("00-" + std::string(exchange.trace.trace_id())));
   EXPECT_TRUE(exchange.response[beast_http::field::date].ends_with(" GMT"));
   EXPECT_EQ(exchange.response[beast_http::field::content_length], "4");
 }

@@ -10,9 +10,9 @@ TEST(Trace, ParsesValidTraceparent) {
   const auto ctx =
       telemetry::parse_traceparent("00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
   ASSERT_TRUE(ctx);
-  EXPECT_EQ(ctx->trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
-  EXPECT_EQ(ctx->parent_id, "00f067aa0ba902b7");
-  EXPECT_TRUE(ctx->sampled);
+  EXPECT_EQ(ctx->trace_id(), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(ctx->parent_id(), "00f067aa0ba902b7");
+  EXPECT_TRUE(ctx->sampled());
 }
 
 TEST(Trace, RejectsMalformedTraceparent) {
@@ -39,9 +39,9 @@ TEST(Trace, ParsesXRayHeader) {
   const auto ctx = telemetry::parse_xray_trace_id(
       "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0");
   ASSERT_TRUE(ctx);
-  EXPECT_EQ(ctx->trace_id, "5759e988bd862e3fe1be46a994272793");
-  EXPECT_EQ(ctx->parent_id, "53995c3f42cd8ad8");
-  EXPECT_FALSE(ctx->sampled);
+  EXPECT_EQ(ctx->trace_id(), "5759e988bd862e3fe1be46a994272793");
+  EXPECT_EQ(ctx->parent_id(), "53995c3f42cd8ad8");
+  EXPECT_FALSE(ctx->sampled());
   EXPECT_FALSE(telemetry::parse_xray_trace_id("Parent=53995c3f42cd8ad8"));
   EXPECT_FALSE(telemetry::parse_xray_trace_id("Root=1-5759e98-bd862e3fe1be46a9942727930"));
 }
@@ -49,23 +49,24 @@ TEST(Trace, ParsesXRayHeader) {
 TEST(Trace, ContinuesIncomingTraceWithANewSpan) {
   const auto ctx = telemetry::continue_or_start_trace(
       "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01", "");
-  EXPECT_EQ(ctx.trace_id, "4bf92f3577b34da6a3ce929d0e0e4736");
-  EXPECT_EQ(ctx.parent_id, "00f067aa0ba902b7");
-  EXPECT_EQ(ctx.span_id.size(), 16u);
-  EXPECT_NE(ctx.span_id, ctx.parent_id);
-  EXPECT_EQ(telemetry::format_traceparent(ctx),
-            "00-4bf92f3577b34da6a3ce929d0e0e4736-" + ctx.span_id + "-01");
+  EXPECT_EQ(ctx.trace_id(), "4bf92f3577b34da6a3ce929d0e0e4736");
+  EXPECT_EQ(ctx.parent_id(), "00f067aa0ba902b7");
+  EXPECT_EQ(ctx.span_id().size(), 16u);
+  EXPECT_NE(ctx.span_id(), ctx.parent_id());
+  EXPECT_EQ(telemetry::format_traceparent(ctx).view(),
+            "00-4bf92f3577b34da6a3ce929d0e0e4736-" + std::string(ctx.span_id()) + "-01");
 }
 
 TEST(Trace, FallsBackToXRayThenToANewTrace) {
   const auto from_xray = telemetry::continue_or_start_trace(
       "garbage", "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=1");
-  EXPECT_EQ(from_xray.trace_id, "5759e988bd862e3fe1be46a994272793");
-  EXPECT_EQ(telemetry::format_xray_trace_id(from_xray),
-            "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=" + from_xray.span_id + ";Sampled=1");
+  EXPECT_EQ(from_xray.trace_id(), "5759e988bd862e3fe1be46a994272793");
+  EXPECT_EQ(telemetry::format_xray_trace_id(from_xray).view(),
+            "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=" + std::string(from_xray.span_id()) +
+                ";Sampled=1");
   const auto fresh = telemetry::continue_or_start_trace("", "");
-  EXPECT_TRUE(telemetry::parse_traceparent(telemetry::format_traceparent(fresh)));
-  EXPECT_NE(fresh.trace_id, telemetry::continue_or_start_trace("", "").trace_id);
+  EXPECT_TRUE(telemetry::parse_traceparent(telemetry::format_traceparent(fresh).view()));
+  EXPECT_NE(fresh.trace_id(), telemetry::continue_or_start_trace("", "").trace_id());
 }
 
 }  // namespace
