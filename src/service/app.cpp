@@ -15,6 +15,7 @@
 #include "service/config.hpp"
 #include "service/routes.hpp"
 #include "service/state.hpp"
+#include "service/whoami_route.hpp"
 #include "telemetry/emf.hpp"
 #include "telemetry/log.hpp"
 #include "telemetry/process_metrics.hpp"
@@ -92,6 +93,13 @@ int run_app() {
 
   http::Router router;
   add_routes(router, state);
+  std::unique_ptr<WhoamiRoute> whoami;  // GET /v1/whoami, API key from Secrets Manager
+  try {
+    whoami = add_whoami_route(router, state);
+  } catch (const core::InputError& e) {
+    std::fprintf(stderr, "app: %s\n", e.what());
+    return exit_code(AppExit::invalid_config);
+  }
   http::Pipeline pipeline(std::move(router), registry, {.access_log = config.access_log});
 
   if (config.faults.crash) {
