@@ -1,6 +1,7 @@
 // The `slipway` command: global options, then one line per verb group (see
 // cli/verbs.hpp).
 #include "cli/verbs.hpp"
+#include "cli/vm_verbs.hpp"
 
 int main(int argc, char **argv) {
   using namespace slipway::cli;
@@ -12,5 +13,6 @@ int main(int argc, char **argv) {
   add_global_options(app, globals);
   add_secrets_commands(app, globals, action);
   add_whoami_command(app, globals, action);
+  add_vm_commands(app, globals, action);
   return run(app, argc, argv, globals, action);
 }

@@ -41,7 +41,7 @@ const std::vector<SpecField> kFields = {
     {"vm.drain_delay", "duration", "10s",
      "Longest wait for a draining replica's sessions to reach zero (ECS deregistration delay)."},
     {"vm.bake_time", "duration", "30s",
-     "After the switch, how long health and the 5xx rate are watched before the release is good."},
+     "After the switch, how long health and the 5xx rate are watched before the release is good (0s: no bake)."},
     {"vm.bake_max_5xx_ratio", "ratio", "0.01",
      "During bake, a 5xx share of responses above this rolls back."},
     {"vm.ready_timeout", "duration", "60s",
@@ -112,11 +112,11 @@ class Reader {
     if (auto value = scalar(root, key)) out = whole(key, *value, 1, 100);
   }
 
-  void duration(const YAML::Node& root, const std::string& key,
-                std::chrono::milliseconds& out) const {
+  void duration(const YAML::Node& root, const std::string& key, std::chrono::milliseconds& out,
+                bool allow_zero = false) const {
     if (auto value = scalar(root, key)) {
       auto parsed = core::parse_duration(*value);
-      if (!parsed || parsed->count() <= 0) {
+      if (!parsed || parsed->count() < (allow_zero ? 0 : 1)) {
         fail(key, "\"" + *value + "\" is not a positive duration; write e.g. 500ms, 5s or 2m");
       }
       out = *parsed;
@@ -198,7 +198,7 @@ ServiceSpec parse_spec(std::string_view yaml_text, std::string_view file_name) {
   reader.count(root, "vm.health_check.unhealthy_threshold", vm.health_check.unhealthy_threshold);
   reader.duration(root, "vm.health_check.timeout", vm.health_check.timeout);
   reader.duration(root, "vm.drain_delay", vm.drain_delay);
-  reader.duration(root, "vm.bake_time", vm.bake_time);
+  reader.duration(root, "vm.bake_time", vm.bake_time, true);
   reader.ratio(root, "vm.bake_max_5xx_ratio", vm.bake_max_5xx_ratio);
   reader.duration(root, "vm.ready_timeout", vm.ready_timeout);
   reader.string(root, "vm.engine", vm.engine);

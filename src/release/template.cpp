@@ -38,6 +38,11 @@ std::string render_template(std::string_view text, const VariableLookup& lookup,
     auto close = text.find('}', i + 2);
     auto name =
         close == std::string_view::npos ? std::string_view{} : text.substr(i + 2, close - (i + 2));
+    std::optional<std::string_view> fallback;  // ${NAME:-default}
+    if (auto dash = name.find(":-"); dash != std::string_view::npos) {
+      fallback = name.substr(dash + 2);
+      name = name.substr(0, dash);
+    }
     bool valid = !name.empty() && name_start(name.front());
     for (char n : name) valid = valid && name_char(n);
     if (!valid) {
@@ -46,6 +51,7 @@ std::string render_template(std::string_view text, const VariableLookup& lookup,
                       "\": write ${NAME} with NAME made of letters, digits and _");
     }
     auto value = lookup(std::string(name));
+    if (!value && fallback) value = std::string(*fallback);
     if (!value) {
       throw SpecError(where() + "${" + std::string(name) + "} is not set: export " +
                       std::string(name) + " or pass it to slipway");

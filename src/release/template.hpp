@@ -14,7 +14,8 @@ namespace slipway::release {
 // Looks a variable up; nullopt when unset.
 using VariableLookup = std::function<std::optional<std::string>(const std::string& name)>;
 
-// Returns `text` with every ${NAME} (NAME = [A-Za-z_][A-Za-z0-9_]*) replaced by lookup(NAME);
+// Returns `text` with every ${NAME} (NAME = [A-Za-z_][A-Za-z0-9_]*) replaced by lookup(NAME),
+// and ${NAME:-default} by the default when NAME is unset;
 // throws SpecError "FILE:LINE: ${NAME} is not set: ..." for an unset variable and
 // "FILE:LINE: malformed ${...}" for an unterminated or invalid reference.
 std::string render_template(std::string_view text, const VariableLookup& lookup,

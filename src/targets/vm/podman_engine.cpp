@@ -66,11 +66,10 @@ ReplicaHandle PodmanEngine::start(const ReplicaLaunch& launch) {
   core::run(remove);
 
   core::RunOptions options;
-  options.argv =
-      command({"run", "-d", "--name", launch.name, "--network=host", "--restart=on-failure",
-               "--read-only", "--user", "65534:65534", "--cap-drop=ALL", "--security-opt",
-               "no-new-privileges", "--stop-timeout", std::to_string(launch.stop_timeout.count()),
-               "--label", "slipway.replica=" + launch.name});
+  options.argv = command(
+      {"run", "-d", "--name", launch.name, "--network=host", "--restart=on-failure", "--read-only",
+       "--cap-drop=ALL", "--security-opt", "no-new-privileges", "--stop-timeout",
+       std::to_string(launch.stop_timeout.count()), "--label", "slipway.replica=" + launch.name});
   // "-e NAME" without a value: podman copies the value from its own environment, so secret
   // values travel in the environment and never appear on a command line.
   options.env = podman_environment();

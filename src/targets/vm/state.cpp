@@ -110,6 +110,25 @@ void save_state(const StatePaths& paths, const VmState& state) {
   if (std::rename(temporary.c_str(), paths.state_file().c_str()) != 0) {
     throw core::SystemError("cannot replace " + paths.state_file());
   }
+  write_prometheus_targets(paths, state);
+}
+
+void write_prometheus_targets(const StatePaths& paths, const VmState& state) {
+  // Prometheus file_sd (ops/README.md): one entry per replica, re-read by Prometheus on change.
+  json::array targets;
+  for (const auto& r : state.replicas) {
+    auto tag = r.image.substr(r.image.rfind(':') + 1);
+    targets.push_back(json::object{
+        {"targets", json::array{json::value("127.0.0.1:" + std::to_string(r.port))}},
+        {"labels",
+         json::object{{"replica", r.name}, {"release", tag}, {"service", state.service}}}});
+  }
+  auto dir = std::filesystem::path(paths.dir) / "prometheus" / "targets";
+  std::filesystem::create_directories(dir);
+  auto file = dir / "replicas.json";
+  auto temporary = file.string() + ".tmp";
+  std::ofstream(temporary, std::ios::trunc) << json::serialize(targets) << '\n';
+  std::rename(temporary.c_str(), file.c_str());
 }
 
 }  // namespace slipway::targets::vm

@@ -63,7 +63,10 @@ struct StatePaths {
 // when it is unreadable.
 VmState load_state(const StatePaths& paths);
 
-// Writes the state atomically; throws core::SystemError.
+// Writes the state atomically, and the Prometheus targets file; throws core::SystemError.
 void save_state(const StatePaths& paths, const VmState& state);
+
+// Writes STATE/prometheus/targets/replicas.json (file_sd) listing the replicas.
+void write_prometheus_targets(const StatePaths& paths, const VmState& state);
 
 }  // namespace slipway::targets::vm

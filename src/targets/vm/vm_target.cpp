@@ -175,6 +175,8 @@ ReplicaState VmTarget::launch(VmState& state, const ReleaseRef& ref,
   spec.environment["PORT"] = std::to_string(replica.port);
   spec.environment["BIND_ADDRESS"] = kLoopback;
   spec.environment["SLIPWAY_RELEASE"] = ref.commit;
+  spec.environment["SLIPWAY_IMAGE"] = ref.image;
+  spec.environment["SERVICE_NAME"] = config_.spec.service;
   spec.stop_timeout = workload.stop_timeout;
   fs::create_directories(fs::path(paths_.replica_log(replica.name)).parent_path());
   spec.log_path = paths_.replica_log(replica.name);
@@ -772,6 +774,14 @@ std::string VmTarget::logs(int tail_lines) {
     while (std::getline(lines, line)) out << r.name << " | " << line << '\n';
   }
   return core::redact(out.str());
+}
+
+std::map<std::string, std::string> VmTarget::replica_logs() {
+  std::map<std::string, std::string> out;
+  for (const auto& r : load_state(paths_).replicas) {
+    out[r.name] = core::redact(engine_->logs({r.name, r.supervisor_pid}, 0));
+  }
+  return out;
 }
 
 std::optional<release::Release> VmTarget::current_release() const {

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -104,6 +105,12 @@ class VmTarget {
 
   // Returns every replica's recent log lines, each prefixed with the replica name.
   std::string logs(int tail_lines);
+
+  // Returns each replica's whole log, by replica name.
+  std::map<std::string, std::string> replica_logs();
+
+  // The engine replicas run on (also where images are looked up).
+  Engine& engine() { return *engine_; }
 
   // Returns the current release from the ledger, if any.
   std::optional<release::Release> current_release() const;

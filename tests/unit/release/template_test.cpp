@@ -27,6 +27,9 @@ TEST(Template, Substitutes) {
       {"[${EMPTY}]", "[]"},
       {"$${IMAGE}", "${IMAGE}"},
       {"cost $5 and $", "cost $5 and $"},
+      {"${MISSING:-fallback}", "fallback"},
+      {"${IMAGE:-fallback}", "app:abc"},
+      {"${MISSING:-}", ""},
   };
   for (const auto& c : cases) {
     EXPECT_EQ(render_template(c.in, vars, "t.json"), c.out) << c.in;

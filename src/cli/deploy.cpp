@@ -1,0 +1,55 @@
+// `slipway deploy --image REPOSITORY:TAG`: roll a release out on the vm target. Progress goes to
+// stderr as it happens (one JSON event per line on stdout with --output json); the exit code
+// says how it ended: 0 succeeded, 3 rolled back, 1 failed without rollback, 4 timed out,
+// 5 locked, 2 bad input (nothing changed).
+#include "cli/vm_context.hpp"
+#include "cli/vm_verbs.hpp"
+#include "core/errors.hpp"
+#include "release/identity.hpp"
+
+namespace slipway::cli {
+namespace {
+
+struct DeployOptions {
+  VmOptions vm;
+  std::string image;
+  bool allow_dirty = false;
+};
+
+}  // namespace
+
+void add_deploy_command(CLI::App& app, GlobalOptions& globals, Action& action) {
+  auto options = std::make_shared<DeployOptions>();
+  auto* command = app.add_subcommand(
+      "deploy", "Roll out a release image with health checks, draining and automatic rollback");
+  command
+      ->add_option("--image", options->image,
+                   "Image to deploy, REPOSITORY:<full commit sha> as `slipway build` tags it")
+      ->required();
+  command->add_flag("--allow-dirty", options->allow_dirty,
+                    "Accept an image built from a dirty work tree (tag ending in -dirty)");
+  add_vm_options(command, options->vm, true);
+  command->callback([options, &globals, &action] {
+    action = [options, &globals] {
+      return with_lock_errors(globals, [&] {
+        auto ref = release::parse_image_ref(options->image);
+        if (ref.tag.ends_with("-dirty") && !options->allow_dirty) {
+          throw core::InputError(
+              "image " + options->image +
+              " was built from a dirty work tree: commit and rebuild, or pass --allow-dirty");
+        }
+        auto context = make_vm_context(options->vm, globals);
+        release::Release next;
+        next.image = ref.str();
+        next.commit = ref.tag.substr(0, ref.tag.find("-dirty"));
+        auto workload = context.workload_for(next);
+        auto report = context.target->deploy(
+            next, workload, make_secret_resolver(globals),
+            [&context](const release::Release& r) { return context.workload_for(r); });
+        return finish_deploy(report, globals);
+      });
+    };
+  });
+}
+
+}  // namespace slipway::cli

@@ -1,0 +1,193 @@
+#include "cli/vm_context.hpp"
+
+#include <filesystem>
+#include <iostream>
+
+#include "aws/session.hpp"
+#include "cli/vm_verbs.hpp"
+#include "core/env.hpp"
+#include "core/errors.hpp"
+#include "core/redaction.hpp"
+#include "release/template.hpp"
+#include "secrets/reference.hpp"
+#include "secrets/resolver.hpp"
+#include "targets/vm/errors.hpp"
+#include "targets/vm/state.hpp"
+
+namespace slipway::cli {
+namespace fs = std::filesystem;
+
+void add_vm_options(CLI::App* command, VmOptions& options, bool deploying) {
+  command
+      ->add_option("--spec", options.spec_file,
+                   "The service spec; deploy/*.json are read relative to its directory")
+      ->capture_default_str();
+  command->add_option("--state-dir", options.state_dir,
+                      "Where the stack's state, ledger, HAProxy files and logs live; default "
+                      "$SLIPWAY_STATE_DIR, else .state beside the spec");
+  command
+      ->add_option("--engine", options.engine,
+                   "Replica engine: auto, podman or process; default vm.engine of the spec")
+      ->check(CLI::IsMember({"auto", "podman", "process"}));
+  if (deploying) {
+    command->add_option("--var", options.vars,
+                        "NAME=VALUE for the ${VAR} templates of deploy/*.json (repeatable); wins "
+                        "over the environment");
+    command
+        ->add_option("--timeout", options.timeout,
+                     "Give up (and restore the previous release) after this long, bake "
+                     "included: e.g. 90s, 15m")
+        ->capture_default_str();
+    command->add_option("--bake-time", options.bake_time,
+                        "Watch health and the 5xx rate this long after the switch (0s = no "
+                        "bake); default vm.bake_time of the spec");
+  }
+}
+
+release::Workload VmContext::workload_for(const release::Release& release) const {
+  auto extra = vars;
+  extra["IMAGE"] = release.image;
+  extra["COMMIT"] = release.commit;
+  extra["SERVICE"] = spec.service;
+  return release::load_workload(spec, base_dir, extra);
+}
+
+VmContext make_vm_context(const VmOptions& options, const GlobalOptions& globals) {
+  VmContext context;
+  context.spec = release::load_spec(options.spec_file);
+  auto spec_path = fs::absolute(options.spec_file);
+  context.base_dir = spec_path.parent_path().string();
+  for (const auto& var : options.vars) {
+    auto eq = var.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw core::InputError("--var " + var + " is malformed: write NAME=VALUE");
+    }
+    context.vars[var.substr(0, eq)] = var.substr(eq + 1);
+  }
+  if (options.state_dir) {
+    context.state_dir = fs::absolute(*options.state_dir).string();
+  } else if (auto env = core::env_string("SLIPWAY_STATE_DIR")) {
+    context.state_dir = fs::absolute(*env).string();
+  } else {
+    context.state_dir = (fs::path(context.base_dir) / ".state").string();
+  }
+  auto timeout = core::parse_duration(options.timeout);
+  if (!timeout || timeout->count() <= 0) {
+    throw core::InputError("--timeout " + options.timeout +
+                           " is not a duration: write e.g. 90s or 15m");
+  }
+  if (options.bake_time) {
+    auto bake = core::parse_duration(*options.bake_time);
+    if (!bake)
+      throw core::InputError("--bake-time " + *options.bake_time +
+                             " is not a duration: write e.g. 30s");
+    context.spec.vm.bake_time = *bake;
+  }
+  targets::vm::VmConfig config;
+  config.spec = context.spec;
+  config.state_dir = context.state_dir;
+  config.engine = options.engine.value_or("");
+  config.timeout = std::chrono::duration_cast<std::chrono::seconds>(*timeout);
+  context.events = std::make_unique<targets::vm::EventLog>(
+      context.spec.service,
+      globals.output == OutputFormat::json ? targets::vm::EventFormat::json
+                                           : targets::vm::EventFormat::text,
+      targets::vm::StatePaths(context.state_dir).events_file());
+  context.target = std::make_unique<targets::vm::VmTarget>(config, *context.events);
+  return context;
+}
+
+targets::vm::SecretResolver make_secret_resolver(const GlobalOptions& globals) {
+  return [globals](const std::vector<release::SecretRef>& refs) {
+    std::vector<secrets::SecretRequest> requests;
+    bool needs_aws = false;
+    for (const auto& ref : refs) {
+      requests.push_back({ref.name, ref.value_from});
+      auto kind = secrets::parse_reference(ref.value_from).kind;
+      needs_aws = needs_aws || kind == secrets::ReferenceKind::secrets_manager ||
+                  kind == secrets::ReferenceKind::ssm_parameter;
+    }
+    std::vector<secrets::ResolvedSecret> resolved;
+    if (needs_aws) {
+      aws::Session session(globals.session_options());
+      auto store = secrets::make_aws_store(session);
+      resolved = secrets::resolve_secrets(requests, store.get());
+    } else {
+      resolved = secrets::resolve_secrets(requests, nullptr);
+    }
+    targets::vm::ResolvedSecrets out;
+    for (auto& secret : resolved) out.values[secret.name] = std::move(secret.value);
+    return out;
+  };
+}
+
+ExitCode finish_deploy(const targets::vm::DeployReport& report, const GlobalOptions& globals) {
+  using targets::vm::DeployStatus;
+  ExitCode code = ExitCode::ok;
+  switch (report.status) {
+    case DeployStatus::succeeded:
+      code = ExitCode::ok;
+      break;
+    case DeployStatus::rolled_back:
+      code = ExitCode::rolled_back;
+      break;
+    case DeployStatus::failed:
+      code = ExitCode::failed;
+      break;
+    case DeployStatus::timed_out:
+      code = ExitCode::timed_out;
+      break;
+  }
+  if (globals.output == OutputFormat::json) {
+    std::string phases = "{";
+    for (const auto& phase : report.phases) {
+      if (phases.size() > 1) phases += ",";
+      phases += json_quote(phase.phase) + ":" + std::to_string(phase.seconds);
+    }
+    phases += "}";
+    std::cout << "{\"event\":\"result\",\"status\":"
+              << json_quote(targets::vm::to_string(report.status))
+              << ",\"revision\":" << report.revision << ",\"image\":" << json_quote(report.image)
+              << ",\"reason\":" << json_quote(core::redact(report.reason))
+              << ",\"phases\":" << phases << ",\"exit_code\":" << to_int(code) << "}" << std::endl;
+  } else {
+    std::cout << targets::vm::to_string(report.status) << "\trevision " << report.revision << "\t"
+              << report.image;
+    if (!report.reason.empty()) std::cout << "\t" << core::redact(report.reason);
+    std::cout << std::endl;
+  }
+  return code;
+}
+
+ExitCode with_lock_errors(const GlobalOptions& globals, const std::function<ExitCode()>& body) {
+  try {
+    return body();
+  } catch (const targets::vm::LockedError& e) {
+    auto line = core::redact(e.what());
+    if (globals.output == OutputFormat::json) {
+      std::cerr << "{\"error\":" << json_quote(line)
+                << ",\"exit_code\":" << to_int(ExitCode::locked) << "}\n";
+    } else {
+      std::cerr << "slipway: error: " << line << "\n";
+    }
+    return ExitCode::locked;
+  }
+}
+
+release::Ledger load_ledger(const std::string& state_dir) {
+  return release::Ledger::load(targets::vm::StatePaths(state_dir).ledger_file());
+}
+
+void add_vm_commands(CLI::App& app, GlobalOptions& globals, Action& action) {
+  add_build_command(app, globals, action);
+  add_deploy_command(app, globals, action);
+  add_rollback_command(app, globals, action);
+  add_history_command(app, globals, action);
+  add_status_command(app, globals, action);
+  add_logs_command(app, globals, action);
+  add_up_command(app, globals, action);
+  add_down_command(app, globals, action);
+  add_scale_command(app, globals, action);
+}
+
+}  // namespace slipway::cli

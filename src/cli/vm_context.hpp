@@ -1,0 +1,73 @@
+#pragma once
+// What the vm verbs share: the options every one takes (--spec, --state-dir, --engine), loading
+// the spec, building the target, the secret resolver and workload renderer it is given, and
+// turning a deploy report into output and an exit code.
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "cli/command.hpp"
+#include "release/ledger.hpp"
+#include "release/spec.hpp"
+#include "targets/vm/events.hpp"
+#include "targets/vm/vm_target.hpp"
+
+namespace slipway::cli {
+
+struct VmOptions {
+  std::string spec_file = "slipway.yaml";
+  std::optional<std::string> state_dir;
+  std::optional<std::string> engine;
+  std::vector<std::string> vars;  // NAME=VALUE for the ${VAR} templates
+  std::string timeout = "15m";
+  std::optional<std::string> bake_time;  // overrides vm.bake_time
+};
+
+// Adds --spec, --state-dir, --engine (and --var, --timeout when `deploying`) to `command`.
+void add_vm_options(CLI::App* command, VmOptions& options, bool deploying);
+
+// Everything a vm verb works with, built from the options.
+struct VmContext {
+  release::ServiceSpec spec;
+  std::string base_dir;  // directory of slipway.yaml: deploy/*.json are relative to it
+  std::string state_dir;
+  std::map<std::string, std::string> vars;
+  std::unique_ptr<targets::vm::EventLog> events;
+  std::unique_ptr<targets::vm::VmTarget> target;
+
+  // Renders the spec's workload for `release` (IMAGE, COMMIT, SERVICE set).
+  release::Workload workload_for(const release::Release& release) const;
+};
+
+// Loads slipway.yaml and builds the target; throws core::InputError on a bad spec or option.
+VmContext make_vm_context(const VmOptions& options, const GlobalOptions& globals);
+
+// A resolver over secrets::resolve_secrets: env:// and file:// locally, Secrets Manager and SSM
+// through the AWS session the global options describe.
+targets::vm::SecretResolver make_secret_resolver(const GlobalOptions& globals);
+
+// Prints the report (text line or JSON object on stdout) and returns its exit code.
+ExitCode finish_deploy(const targets::vm::DeployReport& report, const GlobalOptions& globals);
+
+// Runs `body`, turning LockedError into ExitCode::locked with the usual one-line error.
+ExitCode with_lock_errors(const GlobalOptions& globals, const std::function<ExitCode()>& body);
+
+struct BuiltImage {
+  std::string image;  // REPOSITORY:SHA (or SHA-dirty)
+  std::string commit;
+  std::string digest;
+  std::string sbom;  // path of the CycloneDX file
+};
+
+// Builds the image of HEAD on the context's engine (build.cpp); throws core::InputError for a
+// dirty tree without `allow_dirty` or a missing binary, core::SystemError when a step fails.
+BuiltImage build_release_image(VmContext& context, bool allow_dirty, bool compile,
+                               const std::string& binary, const std::string& containerfile);
+
+// Returns the release ledger of `state_dir`.
+release::Ledger load_ledger(const std::string& state_dir);
+
+}  // namespace slipway::cli
