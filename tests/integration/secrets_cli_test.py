@@ -168,6 +168,13 @@ class SecretsAgainstMoto(unittest.TestCase):
     def tearDownClass(cls):
         cls.moto.stop()
         cls.tmp.cleanup()
+        # No value may appear in any output except that of an explicit `get`.
+        values = ["pw-5cd8a1e2", "plain-text-value-31f", "token-value-9d2e", "local-token-77",
+                  "written-by-slipway-1", "written-by-slipway-2", "ssm-by-slipway-3"]
+        leaks = [(args, value) for args, out, err in ALL_OUTPUT for value in values
+                 if args[:2] != ["secrets", "get"] and value in out + err]
+        if leaks:
+            raise AssertionError(f"secret values leaked into output: {leaks}")
 
     def path(self, name):
         return os.path.join(self.tmp.name, name)
