@@ -76,8 +76,11 @@ class TerraformLocalApplyTest(unittest.TestCase):
             cls.timings[phase] = elapsed
             print(f"phase {phase}: {elapsed:.1f}s (exit {result.returncode})", flush=True)
         if check and result.returncode != 0:
+            moto_log = cls.moto.output()[1]
             raise AssertionError(f"terraform {' '.join(args)} failed ({result.returncode}):\n"
-                                 f"{result.stdout[-6000:]}\n{result.stderr[-6000:]}")
+                                 f"{result.stdout[-6000:]}\n{result.stderr[-6000:]}\n"
+                                 f"moto requests that failed:\n" +
+                                 "\n".join(l for l in moto_log.splitlines() if '" 500 ' in l or "Traceback" in l)[-4000:])
         return result
 
     def aws(self, *args, region=REGION):

@@ -104,10 +104,13 @@ class TerraformStaticTest(unittest.TestCase):
 
     def test_wrapper_rejects_a_missing_mirror(self):
         env = dict(self.env, TF_PLUGIN_MIRROR=os.path.join(self.tmp, "no-such-mirror"))
-        result = run([WRAPPER, "local", "init", "-backend=false"], env)
+        target = os.path.join(self.copy, "envs", "local")
+        before = sorted(os.listdir(target))
+        result = run([WRAPPER, target, "init", "-backend=false"], env)
         self.assertEqual(result.returncode, 2)
         self.assertIn("TF_PLUGIN_MIRROR", result.stderr)
-        self.assertFalse(os.path.exists(os.path.join(TERRAFORM_DIR, "envs", "local", ".terraform")))
+        self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)
+        self.assertEqual(sorted(os.listdir(target)), before, "init ran despite the bad mirror")
 
 
 if __name__ == "__main__":
