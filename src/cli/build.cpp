@@ -118,7 +118,9 @@ BuiltImage build_release_image(VmContext& context, bool allow_dirty, bool compil
     built.digest = engine.image_digest(built.image);
   }
   // SBOM of what the binary links, from the release build's Ninja file.
-  std::ifstream ninja(fs::path(repo) / "build/release/build.ninja");
+  // The build directory is where the binary's CMake tree is: BUILD/src/service/app.
+  auto build_dir = binary_path.parent_path().parent_path().parent_path();
+  std::ifstream ninja(build_dir / "build.ninja");
   std::string ninja_text((std::istreambuf_iterator<char>(ninja)), std::istreambuf_iterator<char>());
   auto packages = release::debian_packages_of(
       release::linked_archives_from_ninja(ninja_text, "src/service/app"));

@@ -39,7 +39,7 @@ class Stack:
         self.stats_port = lib.free_port()
         self.engine = engine
         os.makedirs(os.path.join(self.dir, "deploy"))
-        for name in ("taskdef.json", "service.json"):
+        for name in ("taskdef.json", "service.json", "Containerfile"):
             shutil.copy(os.path.join(lib.SOURCE_DIR, "deploy", name), os.path.join(self.dir, "deploy", name))
         self.write_spec(bake_time=bake_time, health_interval=health_interval, ready_timeout=ready_timeout,
                         drain_delay=drain_delay)
@@ -133,3 +133,60 @@ class Load:
             "socket_errors": sum(int(x) for x in socket.groups()) if socket else 0,
             "output": out + err,
         }
+
+
+def podman_available():
+    return shutil.which("podman") is not None
+
+
+def release_app_binary():
+    """The static release binary that goes into images (make release builds it)."""
+    return os.path.join(lib.SOURCE_DIR, "build", "release", "src", "service", "app")
+
+
+def podman(*args, check=True, state_dir=None):
+    """Runs podman with the settings this kind of machine needs (REFERENCE.md)."""
+    conf = os.path.join(tempfile.gettempdir(), "slipway_test_containers.conf")
+    with open(conf, "w") as f:
+        f.write("[containers]\ndefault_ulimits = []\n")
+    env = dict(os.environ, CONTAINERS_CONF=conf)
+    return subprocess.run(["podman", "--runtime", "runc", "--cgroup-manager=cgroupfs", *args], env=env,
+                          capture_output=True, check=check, timeout=300)
+
+
+class GitStack(Stack):
+    """A Stack whose directory is a git repository, so `slipway build` can tag images by commit."""
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        with open(os.path.join(self.dir, ".gitignore"), "w") as f:
+            f.write("state/\n.env\n")
+        self.git("init", "-q", ".")
+        self.commit("initial")
+
+    def git(self, *args):
+        env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t",
+                   GIT_COMMITTER_EMAIL="t@t")
+        return subprocess.run(["git", *args], cwd=self.dir, env=env, check=True, capture_output=True,
+                              text=True).stdout.strip()
+
+    def commit(self, message):
+        with open(os.path.join(self.dir, "CHANGES"), "a") as f:
+            f.write(message + "\n")
+        self.git("add", "-A")
+        self.git("commit", "-qm", message)
+        return self.git("rev-parse", "HEAD")
+
+    def build(self, *extra):
+        result = self.run("build", "--no-compile", "--binary", release_app_binary(), "--output", "json", *extra)
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout.splitlines()[-1])
+
+    def faulty_image(self, base, tag, fault):
+        """app:TAG = `base` with FAULT_INJECT baked in: a release that misbehaves."""
+        context = tempfile.mkdtemp(prefix="slipway_fault_")
+        with open(os.path.join(context, "Containerfile"), "w") as f:
+            f.write(f"FROM {base}\nENV FAULT_INJECT={fault}\n")
+        podman("build", "-q", "-t", f"app:{tag}", context)
+        shutil.rmtree(context, ignore_errors=True)
+        return f"app:{tag}"
