@@ -15,6 +15,7 @@ struct UpOptions {
   std::optional<std::string> image;
   bool no_build = false;
   bool allow_dirty = false;
+  bool no_compile = false;
   std::string binary = "build/release/src/service/app";
 };
 
@@ -26,6 +27,9 @@ void add_up_command(CLI::App& app, GlobalOptions& globals, Action& action) {
       "up", "Start HAProxy and the replicas of the current commit (building the image if needed)");
   command->add_option("--image", options->image, "Run this image instead of the current commit's");
   command->add_flag("--no-build", options->no_build, "Never build: fail when the image is missing");
+  command->add_flag(
+      "--no-compile", options->no_compile,
+      "When the image must be built, use the existing release binary (no CMake build)");
   command->add_flag("--allow-dirty", options->allow_dirty,
                     "Build and run an image of a dirty work tree");
   command->add_option("--binary", options->binary, "The release binary put into a missing image")
@@ -52,8 +56,8 @@ void add_up_command(CLI::App& app, GlobalOptions& globals, Action& action) {
             throw core::InputError("image " + image +
                                    " is not built: run `slipway build` (or drop --no-build)");
           }
-          image = build_release_image(context, options->allow_dirty, true, options->binary,
-                                      "deploy/Containerfile")
+          image = build_release_image(context, options->allow_dirty, !options->no_compile,
+                                      options->binary, "deploy/Containerfile")
                       .image;
         }
         auto status = context.target->status();

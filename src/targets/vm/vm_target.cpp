@@ -622,7 +622,8 @@ DeployReport VmTarget::deploy_locked(release::Release release, const release::Wo
   events_.progress("switched", "all traffic on revision " + std::to_string(ref.revision) + " (" +
                                    short_sha(release.commit) + ")");
 
-  if (config_.spec.vm.bake_time.count() > 0) {
+  // With no earlier release there is nothing to roll back to: a first deploy does not bake.
+  if (config_.spec.vm.bake_time.count() > 0 && prior) {
     auto breach = bake(state, ref.revision, deadline);
     phase("bake");
     if (breach) {
