@@ -1,0 +1,547 @@
+#include "targets/ecs/ecs_target.hpp"
+
+#include <boost/json.hpp>
+#include <thread>
+
+#include "aws/cloudwatch.hpp"
+#include "aws/ecr.hpp"
+#include "aws/ecs.hpp"
+#include "aws/elbv2.hpp"
+#include "aws/errors.hpp"
+#include "aws/iam.hpp"
+#include "aws/logs.hpp"
+#include "aws/secretsmanager.hpp"
+#include "targets/ecs/errors.hpp"
+#include "targets/ecs/policy.hpp"
+#include "targets/ecs/render.hpp"
+
+namespace slipway::targets::ecs {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double epoch_seconds() {
+  return std::chrono::duration<double>(std::chrono::system_clock::now().time_since_epoch()).count();
+}
+
+std::int64_t epoch_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+// "arn:...:task-definition/app:8" -> "app"
+std::string family_of(const std::string& task_definition) {
+  auto name = task_definition.substr(task_definition.rfind('/') + 1);
+  return name.substr(0, name.rfind(':'));
+}
+
+std::string short_name(const std::string& arn) {
+  return arn.substr(arn.rfind('/') + 1);
+}
+
+struct LogSource {
+  std::string group;
+  std::string stream_prefix;
+};
+
+std::optional<LogSource> log_source(const boost::json::object& document) {
+  const auto* containers = document.if_contains("containerDefinitions");
+  if (!containers || !containers->is_array()) return std::nullopt;
+  for (const auto& container : containers->as_array()) {
+    if (!container.is_object()) continue;
+    const auto* configuration = container.as_object().if_contains("logConfiguration");
+    if (!configuration || !configuration->is_object()) continue;
+    const auto* options = configuration->as_object().if_contains("options");
+    if (!options || !options->is_object()) continue;
+    const auto* group = options->as_object().if_contains("awslogs-group");
+    if (!group || !group->is_string()) continue;
+    LogSource source{.group = std::string(group->as_string()), .stream_prefix = {}};
+    if (const auto* prefix = options->as_object().if_contains("awslogs-stream-prefix");
+        prefix && prefix->is_string()) {
+      source.stream_prefix = std::string(prefix->as_string());
+    }
+    return source;
+  }
+  return std::nullopt;
+}
+
+std::string_view kind_of_line(const std::string& line) {
+  if (line.starts_with("deployment ")) return "deployment";
+  if (line.starts_with("event: ")) return "event";
+  if (line.starts_with("task ")) return "task";
+  if (line.starts_with("target ")) return "target";
+  if (line.starts_with("alarm ")) return "alarm";
+  return "progress";
+}
+
+}  // namespace
+
+std::string_view outcome_of(Verdict verdict) {
+  switch (verdict) {
+    case Verdict::in_progress:
+      return "in_progress";
+    case Verdict::succeeded:
+      return "succeeded";
+    case Verdict::rolled_back_by_circuit_breaker:
+    case Verdict::rolled_back_by_alarm:
+      return "rolled_back";
+    case Verdict::failed:
+      return "failed";
+    case Verdict::timed_out:
+      return "timed_out";
+    case Verdict::superseded:
+      return "superseded";
+  }
+  return "failed";
+}
+
+EcsTarget::EcsTarget(aws::Session& session, Report report)
+    : session_(session), report_(std::move(report)) {}
+
+aws::EcsService EcsTarget::describe_service(const ServiceLocation& where) {
+  if (where.cluster.empty()) {
+    throw EcsInputError("no ECS cluster given; set ecs.cluster in slipway.yaml or pass --cluster");
+  }
+  if (where.service.empty()) {
+    throw EcsInputError("no ECS service given; set service in slipway.yaml or pass --service");
+  }
+  aws::DescribeServicesResult result;
+  try {
+    result = aws::EcsClient(session_).describe_services(where.cluster, {where.service});
+  } catch (const aws::ServiceError& error) {
+    if (error.code() == "ClusterNotFoundException") {
+      throw EcsInputError("ECS cluster " + where.cluster +
+                          " not found; fix ecs.cluster in slipway.yaml or --cluster, or create it "
+                          "with terraform apply");
+    }
+    throw;
+  }
+  for (const auto& service : result.services) {
+    if (service.status != "INACTIVE") return service;
+  }
+  throw EcsInputError("ECS service " + where.service + " not found in cluster " + where.cluster +
+                      "; fix --service (or service in slipway.yaml), or create it with terraform "
+                      "apply");
+}
+
+std::string EcsTarget::image_digest(const std::string& image) {
+  const auto parts = aws::ecr_repository_and_tag(image);
+  if (!parts) {
+    throw EcsInputError("image " + image + " has no tag; pass --image REPOSITORY:SHA");
+  }
+  std::optional<aws::EcrImage> found;
+  try {
+    found = aws::EcrClient(session_).describe_image(parts->first, parts->second);
+  } catch (const aws::ServiceError& error) {
+    if (error.code() == "RepositoryNotFoundException") {
+      throw EcsInputError("ECR repository " + parts->first + " does not exist (image " + image +
+                          "); create it (terraform apply) and push the image");
+    }
+    throw;
+  }
+  if (!found) {
+    throw EcsInputError("image " + image + " not found in ECR repository " + parts->first +
+                        "; push it first (docker push " + image + ")");
+  }
+  return found->digest;
+}
+
+void EcsTarget::record_outcome(const std::string& arn, std::string_view outcome,
+                               const std::string& reason) {
+  aws::TagMap tags{{std::string(kTagOutcome), std::string(outcome)}};
+  tags[std::string(kTagReason)] = tag_value(reason.empty() ? "-" : reason);
+  aws::EcsClient(session_).tag_resource(arn, tags);
+}
+
+void EcsTarget::print_last_logs(const std::string& task_definition_arn, std::int64_t since_ms,
+                                std::size_t lines) {
+  if (lines == 0) return;
+  try {
+    const auto definition =
+        aws::EcsClient(session_).describe_task_definition(task_definition_arn, false);
+    const auto source = log_source(definition.document);
+    if (!source) return;
+    aws::FilterLogEventsInput input{.group = source->group,
+                                    .stream_prefix = std::nullopt,
+                                    .start_time_ms = since_ms,
+                                    .pattern = std::nullopt,
+                                    .limit = lines};
+    if (!source->stream_prefix.empty()) input.stream_prefix = source->stream_prefix + "/";
+    const auto events = aws::LogsClient(session_).filter_log_events(input);
+    report_("info", "last " + std::to_string(events.size()) + " log lines of " + source->group);
+    for (const auto& event : events) report_("log", event.message);
+  } catch (const aws::AwsError& error) {
+    report_("info", std::string("could not read the log lines: ") + error.what());
+  }
+}
+
+DeployResult EcsTarget::follow(const ServiceLocation& where, const std::string& task_definition_arn,
+                               const std::string& previous, const aws::EcsService& updated,
+                               bool wait, const FollowTimeouts& timeouts,
+                               std::chrono::milliseconds poll_interval, std::size_t log_lines) {
+  DeployResult result;
+  result.task_definition_arn = task_definition_arn;
+  result.previous_task_definition = previous;
+  const aws::EcsDeployment* ours = nullptr;
+  for (const auto& deployment : updated.deployments) {
+    if (deployment.task_definition == task_definition_arn &&
+        (ours == nullptr || deployment.status == "PRIMARY")) {
+      ours = &deployment;
+    }
+  }
+  if (ours == nullptr) {
+    // Real ECS always starts one; moto only retargets the PRIMARY deployment.
+    for (const auto& deployment : updated.deployments) {
+      if (deployment.status == "PRIMARY") ours = &deployment;
+    }
+    if (ours != nullptr) {
+      report_("info", "ECS lists no deployment of " + short_name(task_definition_arn) +
+                          "; following the PRIMARY deployment " + ours->id);
+    }
+  }
+  if (ours == nullptr) {
+    throw EcsError("UpdateService returned no PRIMARY deployment for " + where.service);
+  }
+  result.deployment_id = ours->id;
+  report_("progress", "deployment " + ours->id + " of " + short_name(task_definition_arn) +
+                          " started on " + where.cluster + "/" + where.service);
+  if (!wait) return result;
+
+  const auto since_ms = epoch_ms() - 60'000;
+  const auto started = Clock::now();
+  DeploymentFollower follower(ours->id, ours->created_at > 0 ? ours->created_at : epoch_seconds(),
+                              timeouts);
+  aws::EcsClient ecs(session_);
+  int failed_seen = 0;
+  std::vector<aws::EcsTask> stopped;
+  FollowStep step;
+  for (;;) {
+    Observation observation;
+    observation.elapsed =
+        std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+    observation.service = describe_service(where);
+    for (const auto& deployment : observation.service.deployments) {
+      if (deployment.id != result.deployment_id || deployment.failed_tasks <= failed_seen) continue;
+      failed_seen = deployment.failed_tasks;
+      const auto arns = ecs.list_tasks(where.cluster, where.service, "STOPPED");
+      stopped.clear();
+      for (auto& task : ecs.describe_tasks(where.cluster, arns)) {
+        if (task.task_definition == task_definition_arn) stopped.push_back(std::move(task));
+      }
+    }
+    observation.stopped_tasks = stopped;
+    for (const auto& group : observation.service.target_group_arns) {
+      auto targets = aws::Elbv2Client(session_).describe_target_health(group);
+      observation.targets.insert(observation.targets.end(), targets.begin(), targets.end());
+    }
+    if (!observation.service.alarm_names.empty()) {
+      observation.alarms =
+          aws::CloudWatchClient(session_).describe_alarms(observation.service.alarm_names);
+    }
+    step = follower.observe(observation);
+    for (const auto& line : step.lines) report_(kind_of_line(line), line);
+    if (step.verdict != Verdict::in_progress) break;
+    std::this_thread::sleep_for(poll_interval);
+  }
+  result.verdict = step.verdict;
+  result.reason = step.reason;
+  if (step.verdict != Verdict::succeeded) {
+    print_last_logs(task_definition_arn, since_ms, log_lines);
+  }
+  if (step.slipway_must_roll_back && !previous.empty() && previous != task_definition_arn) {
+    aws::EcsClient(session_).update_service({.cluster = where.cluster,
+                                             .service = where.service,
+                                             .task_definition = previous,
+                                             .desired_count = std::nullopt,
+                                             .force_new_deployment = false});
+    result.slipway_rolled_back = true;
+    report_("progress", "slipway rolled the service back to " + short_name(previous));
+  }
+  return result;
+}
+
+DeployResult EcsTarget::deploy(const DeployInput& input) {
+  const auto calls_before = session_.requests_sent();
+  const auto service = describe_service(input.where);
+  std::string digest;
+  if (input.check_image) digest = image_digest(input.image);
+  auto document = render_task_definition(input.spec, input.base_dir, input.image, input.variables);
+  if (input.pin_secret_versions) {
+    aws::SecretsManagerClient secrets(session_);
+    rewrite_value_froms(document, [&](const std::string& value_from) -> std::optional<std::string> {
+      const auto reference = parse_secrets_manager_reference(value_from);
+      if (!reference || !reference->version_id.empty()) return std::nullopt;
+      const auto stage =
+          reference->version_stage.empty() ? std::string("AWSCURRENT") : reference->version_stage;
+      const auto description = secrets.describe_secret(reference->secret_arn);
+      for (const auto& [version_id, stages] : description.versions) {
+        if (std::find(stages.begin(), stages.end(), stage) != stages.end()) {
+          report_(
+              "progress",
+              "pinned " +
+                  short_name(reference->secret_arn.substr(reference->secret_arn.rfind(':') + 1)) +
+                  " to version " + version_id + " (" + stage + ")");
+          return pin_version(*reference, version_id);
+        }
+      }
+      throw EcsInputError("secret " + reference->secret_arn + " has no version in stage " + stage +
+                          "; put a value first (slipway secrets set)");
+    });
+  }
+  const auto registered = aws::EcsClient(session_).register_task_definition(
+      document,
+      release_tags(commit_of_image(input.image), input.image, digest, deployer(), utc_now()));
+  report_("progress", "registered " + short_name(registered.arn) + " for " + input.image +
+                          (digest.empty() ? "" : " (" + digest + ")"));
+  const auto updated = aws::EcsClient(session_).update_service({.cluster = input.where.cluster,
+                                                                .service = input.where.service,
+                                                                .task_definition = registered.arn,
+                                                                .desired_count = std::nullopt,
+                                                                .force_new_deployment = false});
+  auto result = follow(input.where, registered.arn, service.task_definition, updated, input.wait,
+                       input.timeouts, input.poll_interval, input.log_lines_on_failure);
+  if (result.verdict != Verdict::in_progress) {
+    record_outcome(registered.arn, outcome_of(result.verdict), result.reason);
+  }
+  report_("verdict", std::string(to_string(result.verdict)) +
+                         (result.reason.empty() ? "" : ": " + result.reason));
+  result.api_calls = session_.requests_sent() - calls_before;
+  return result;
+}
+
+DeployResult EcsTarget::rollback(const RollbackInput& input) {
+  const auto calls_before = session_.requests_sent();
+  const auto service = describe_service(input.where);
+  const auto family = input.family.empty() ? family_of(service.task_definition) : input.family;
+  const auto releases = history(input.where, family, 100);
+  const auto target = choose_rollback_target(releases, input.to);
+  DeployResult result;
+  result.task_definition_arn = target.arn;
+  result.previous_task_definition = service.task_definition;
+  if (target.arn == service.task_definition) {
+    report_("verdict", "the service already runs " + short_name(target.arn) + "; nothing to do");
+    result.verdict = Verdict::succeeded;
+    result.api_calls = session_.requests_sent() - calls_before;
+    return result;
+  }
+  report_("progress", "rolling back " + input.where.service + " from " +
+                          short_name(service.task_definition) + " to " + short_name(target.arn) +
+                          (target.commit.empty() ? "" : " (commit " + target.commit + ")"));
+  record_outcome(service.task_definition, "rolled_back",
+                 "rolled back to " + short_name(target.arn) + " by slipway");
+  const auto updated = aws::EcsClient(session_).update_service({.cluster = input.where.cluster,
+                                                                .service = input.where.service,
+                                                                .task_definition = target.arn,
+                                                                .desired_count = std::nullopt,
+                                                                .force_new_deployment = false});
+  // No automatic "rollback of the rollback": the revision we leave is the bad one.
+  result = follow(input.where, target.arn, "", updated, input.wait, input.timeouts,
+                  input.poll_interval, 20);
+  result.previous_task_definition = service.task_definition;
+  report_("verdict", std::string(to_string(result.verdict)) +
+                         (result.reason.empty() ? "" : ": " + result.reason));
+  result.api_calls = session_.requests_sent() - calls_before;
+  return result;
+}
+
+std::vector<EcsRelease> EcsTarget::history(const ServiceLocation& where, const std::string& family,
+                                           std::size_t limit) {
+  const auto service = describe_service(where);
+  const auto name = family.empty() ? family_of(service.task_definition) : family;
+  aws::EcsClient ecs(session_);
+  auto arns = ecs.list_task_definitions(name);
+  if (arns.size() > limit) arns.resize(limit);
+  std::vector<EcsRelease> releases;
+  for (const auto& arn : arns) {
+    releases.push_back(
+        release_from(ecs.describe_task_definition(arn, true), service.task_definition));
+  }
+  std::sort(releases.begin(), releases.end(),
+            [](const auto& a, const auto& b) { return a.revision > b.revision; });
+  return releases;
+}
+
+CleanupResult EcsTarget::cleanup(const ServiceLocation& where, const std::string& family,
+                                 std::size_t keep_good, bool dry_run) {
+  const auto service = describe_service(where);
+  const auto releases = history(where, family, SIZE_MAX);
+  std::set<std::string> in_use{service.task_definition};
+  for (const auto& deployment : service.deployments) in_use.insert(deployment.task_definition);
+  CleanupResult result;
+  result.deregistered = cleanup_candidates(releases, keep_good, in_use);
+  for (const auto& release : releases) {
+    if (std::find(result.deregistered.begin(), result.deregistered.end(), release.arn) ==
+        result.deregistered.end()) {
+      result.kept.push_back(release.arn);
+    }
+  }
+  if (!dry_run) {
+    aws::EcsClient ecs(session_);
+    for (const auto& arn : result.deregistered) {
+      ecs.deregister_task_definition(arn);
+      report_("progress", "deregistered " + short_name(arn));
+    }
+  }
+  return result;
+}
+
+std::vector<DiffLine> EcsTarget::diff(const DeployInput& input) {
+  const auto service = describe_service(input.where);
+  const auto current =
+      aws::EcsClient(session_).describe_task_definition(service.task_definition, false);
+  const auto next =
+      render_task_definition(input.spec, input.base_dir, input.image, input.variables);
+  return diff_task_definitions(current.document, next);
+}
+
+std::vector<VerifyCheck> EcsTarget::verify(const DeployInput& input,
+                                           const std::string& target_group_arn) {
+  std::vector<VerifyCheck> checks;
+  std::optional<aws::EcsService> service;
+  try {
+    service = describe_service(input.where);
+    checks.push_back({"service", true, input.where.cluster + "/" + input.where.service});
+  } catch (const EcsInputError& error) {
+    checks.push_back({"service", false, error.what()});
+  }
+  try {
+    const auto digest = image_digest(input.image);
+    checks.push_back({"image", true, input.image + " " + digest});
+  } catch (const EcsInputError& error) {
+    checks.push_back({"image", false, error.what()});
+  }
+  const auto document =
+      render_task_definition(input.spec, input.base_dir, input.image, input.variables);
+  std::string execution_role;
+  if (const auto* role = document.if_contains("executionRoleArn"); role && role->is_string()) {
+    execution_role = std::string(role->as_string());
+  }
+  const auto readable = secrets_readable_by(execution_role, secret_value_froms(document));
+  checks.insert(checks.end(), readable.begin(), readable.end());
+  if (const auto source = log_source(document)) {
+    const bool exists = aws::LogsClient(session_).log_group_exists(source->group);
+    checks.push_back({"log-group", exists,
+                      exists ? source->group
+                             : "log group " + source->group +
+                                   " does not exist; create it (terraform apply) or fix "
+                                   "awslogs-group in the task definition"});
+  } else {
+    checks.push_back({"log-group", false,
+                      "no awslogs logConfiguration in the task definition; add one so task logs "
+                      "reach CloudWatch"});
+  }
+  if (service) {
+    const auto& groups = service->target_group_arns;
+    if (groups.empty()) {
+      checks.push_back({"target-group", false,
+                        "service " + input.where.service +
+                            " has no load balancer target group; attach one (ecs_service module)"});
+    } else if (!target_group_arn.empty() &&
+               std::find(groups.begin(), groups.end(), target_group_arn) == groups.end()) {
+      checks.push_back({"target-group", false,
+                        "target group " + target_group_arn + " is not attached to service " +
+                            input.where.service});
+    } else {
+      checks.push_back({"target-group", true, groups.front()});
+    }
+  }
+  return checks;
+}
+
+std::vector<VerifyCheck> EcsTarget::secrets_readable_by(
+    const std::string& role_arn, const std::vector<std::string>& value_froms) {
+  std::vector<VerifyCheck> checks;
+  if (value_froms.empty()) return checks;
+  if (role_arn.empty()) {
+    checks.push_back({"secrets", false,
+                      "the task definition has secrets but no executionRoleArn; ECS needs an "
+                      "execution role to fetch them"});
+    return checks;
+  }
+  const auto role_name = role_arn.substr(role_arn.rfind('/') + 1);
+  std::vector<std::string> documents;
+  try {
+    documents = aws::IamClient(session_).role_policy_documents(role_name);
+  } catch (const aws::ServiceError& error) {
+    if (error.code() != "NoSuchEntity") throw;
+    checks.push_back({"secrets", false,
+                      "execution role " + role_arn +
+                          " does not exist; create it (terraform "
+                          "apply) or fix executionRoleArn"});
+    return checks;
+  }
+  // arn:aws:iam::ACCOUNT:role/NAME
+  std::string account;
+  if (const auto parts = role_arn.find("::"); parts != std::string::npos) {
+    account = role_arn.substr(parts + 2, role_arn.find(':', parts + 2) - parts - 2);
+  }
+  for (const auto& value_from : value_froms) {
+    std::string action;
+    std::string resource;
+    if (const auto reference = parse_secrets_manager_reference(value_from)) {
+      action = "secretsmanager:GetSecretValue";
+      resource = reference->secret_arn;
+    } else if (value_from.starts_with("arn:") && value_from.find(":ssm:") != std::string::npos) {
+      action = "ssm:GetParameters";
+      resource = value_from;
+    } else if (value_from.find("://") != std::string::npos || value_from.starts_with("arn:")) {
+      checks.push_back({"secret:" + value_from, false,
+                        "valueFrom " + value_from +
+                            " is neither a Secrets Manager ARN nor an SSM parameter; ECS cannot "
+                            "inject it (set the *_FROM variable to the secret's ARN)"});
+      continue;
+    } else {
+      action = "ssm:GetParameters";
+      auto name = value_from.starts_with('/') ? value_from.substr(1) : value_from;
+      resource = "arn:aws:ssm:" + session_.region() + ":" + account + ":parameter/" + name;
+    }
+    const bool allowed = policies_allow(documents, action, resource);
+    checks.push_back({"secret:" + resource.substr(resource.rfind(':') + 1), allowed,
+                      allowed ? role_name + " may " + action + " on " + resource
+                              : "execution role " + role_name + " may not " + action + " on " +
+                                    resource + "; add it to the role's policy (secrets module)"});
+  }
+  return checks;
+}
+
+ServiceStatus EcsTarget::status(const ServiceLocation& where) {
+  ServiceStatus status;
+  status.service = describe_service(where);
+  aws::EcsClient ecs(session_);
+  const auto arns = ecs.list_tasks(where.cluster, where.service, "RUNNING");
+  if (!arns.empty()) status.tasks = ecs.describe_tasks(where.cluster, arns);
+  for (const auto& group : status.service.target_group_arns) {
+    auto targets = aws::Elbv2Client(session_).describe_target_health(group);
+    status.targets.insert(status.targets.end(), targets.begin(), targets.end());
+  }
+  if (!status.service.alarm_names.empty()) {
+    status.alarms = aws::CloudWatchClient(session_).describe_alarms(status.service.alarm_names);
+  }
+  return status;
+}
+
+std::vector<std::string> EcsTarget::logs(const ServiceLocation& where, std::size_t limit,
+                                         std::int64_t since_ms) {
+  const auto service = describe_service(where);
+  const auto definition =
+      aws::EcsClient(session_).describe_task_definition(service.task_definition, false);
+  const auto source = log_source(definition.document);
+  if (!source) {
+    throw EcsInputError("task definition " + short_name(service.task_definition) +
+                        " has no awslogs logConfiguration; nothing to read");
+  }
+  aws::FilterLogEventsInput input{.group = source->group,
+                                  .stream_prefix = std::nullopt,
+                                  .start_time_ms = since_ms,
+                                  .pattern = std::nullopt,
+                                  .limit = limit};
+  if (!source->stream_prefix.empty()) input.stream_prefix = source->stream_prefix + "/";
+  std::vector<std::string> lines;
+  for (const auto& event : aws::LogsClient(session_).filter_log_events(input)) {
+    lines.push_back(event.message);
+  }
+  return lines;
+}
+
+}  // namespace slipway::targets::ecs

@@ -1,0 +1,134 @@
+#pragma once
+// The ECS target: deploy (render, register a tagged revision, update the service, follow that
+// deployment to a verdict), rollback (point the service at an earlier revision, registering
+// nothing), history, cleanup, diff, verify, status and logs — on the AWS clients of src/aws.
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "aws/session.hpp"
+#include "release/spec.hpp"
+#include "targets/ecs/diff.hpp"
+#include "targets/ecs/follower.hpp"
+#include "targets/ecs/history.hpp"
+
+namespace slipway::targets::ecs {
+
+// Where the service is.
+struct ServiceLocation {
+  std::string cluster;
+  std::string service;
+};
+
+// Progress reporting: kind is "progress", "deployment", "event", "task", "target", "alarm",
+// "log", "verdict", "info"; the CLI prints text or JSON lines.
+using Report = std::function<void(std::string_view kind, const std::string& message)>;
+
+struct DeployInput {
+  ServiceLocation where;
+  release::ServiceSpec spec;
+  std::string base_dir = ".";                    // where slipway.yaml and deploy/ are
+  std::string image;                             // REPOSITORY:SHA (ECR reference)
+  std::map<std::string, std::string> variables;  // terraform outputs, --var; before the env
+  bool check_image = true;                       // DescribeImages before registering
+  bool pin_secret_versions = false;
+  bool wait = true;  // follow the deployment to a verdict
+  FollowTimeouts timeouts;
+  std::chrono::milliseconds poll_interval{std::chrono::seconds(5)};
+  std::size_t log_lines_on_failure = 20;
+};
+
+struct DeployResult {
+  Verdict verdict = Verdict::in_progress;  // in_progress when not waiting
+  std::string reason;
+  std::string task_definition_arn;       // the revision registered (or rolled back to)
+  std::string previous_task_definition;  // what the service ran before
+  std::string deployment_id;
+  bool slipway_rolled_back = false;  // slipway pointed the service back itself
+  std::uint64_t api_calls = 0;
+};
+
+struct RollbackInput {
+  ServiceLocation where;
+  std::string family;  // task definition family; empty: the service's
+  std::string to;      // "" = last good; else SHA prefix or revision
+  bool wait = true;
+  FollowTimeouts timeouts;
+  std::chrono::milliseconds poll_interval{std::chrono::seconds(5)};
+};
+
+struct CleanupResult {
+  std::vector<std::string> deregistered;
+  std::vector<std::string> kept;
+};
+
+struct VerifyCheck {
+  std::string name;  // image, secret:NAME, log-group, target-group, service
+  bool ok = false;
+  std::string detail;  // what was checked or what is wrong and the fix
+};
+
+struct ServiceStatus {
+  aws::EcsService service;
+  std::vector<aws::EcsTask> tasks;  // running ones
+  std::vector<aws::TargetHealth> targets;
+  std::vector<aws::AlarmState> alarms;
+};
+
+class EcsTarget {
+ public:
+  EcsTarget(aws::Session& session, Report report);
+
+  // Deploys; see DeployInput. Throws EcsInputError for an unknown cluster/service, an image
+  // missing from ECR, a bad template; aws errors pass through.
+  DeployResult deploy(const DeployInput& input);
+
+  // Rolls back to an existing revision; registers nothing.
+  DeployResult rollback(const RollbackInput& input);
+
+  // Revisions of the family (the service's when empty), newest first, at most `limit`.
+  std::vector<EcsRelease> history(const ServiceLocation& where, const std::string& family,
+                                  std::size_t limit);
+
+  // Deregisters revisions cleanup_candidates() allows (none with dry_run).
+  CleanupResult cleanup(const ServiceLocation& where, const std::string& family,
+                        std::size_t keep_good, bool dry_run);
+
+  // The service's current task definition against what a deploy of `input.image` would register.
+  std::vector<DiffLine> diff(const DeployInput& input);
+
+  // Pre-deploy checks: the image in ECR, the execution role can read every secret, the log
+  // group exists, the service has a target group (and `target_group_arn` when given).
+  std::vector<VerifyCheck> verify(const DeployInput& input, const std::string& target_group_arn);
+
+  ServiceStatus status(const ServiceLocation& where);
+
+  // The last `limit` log lines of the service's log group since `since_ms`.
+  std::vector<std::string> logs(const ServiceLocation& where, std::size_t limit,
+                                std::int64_t since_ms);
+
+ private:
+  aws::EcsService describe_service(const ServiceLocation& where);
+  std::string image_digest(const std::string& image);
+  DeployResult follow(const ServiceLocation& where, const std::string& task_definition_arn,
+                      const std::string& previous, const aws::EcsService& updated, bool wait,
+                      const FollowTimeouts& timeouts, std::chrono::milliseconds poll_interval,
+                      std::size_t log_lines);
+  std::vector<VerifyCheck> secrets_readable_by(const std::string& role_arn,
+                                               const std::vector<std::string>& value_froms);
+  void record_outcome(const std::string& arn, std::string_view outcome, const std::string& reason);
+  void print_last_logs(const std::string& task_definition_arn, std::int64_t since_ms,
+                       std::size_t lines);
+
+  aws::Session& session_;
+  Report report_;
+};
+
+// The outcome tag a verdict is recorded as.
+std::string_view outcome_of(Verdict verdict);
+
+}  // namespace slipway::targets::ecs
