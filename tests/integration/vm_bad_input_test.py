@@ -11,6 +11,16 @@ import slipway_testlib as lib
 import vm_testlib as vm
 
 
+def read(path):
+    with open(path) as f:
+        return f.read()
+
+
+def write(path, text):
+    with open(path, "w") as f:
+        f.write(text)
+
+
 class VmBadInput(unittest.TestCase):
     def setUp(self):
         self.stack = vm.Stack(bake_time="0s")
@@ -24,7 +34,10 @@ class VmBadInput(unittest.TestCase):
 
     def ledger(self):
         path = os.path.join(self.stack.state, "releases.json")
-        return open(path).read() if os.path.exists(path) else ""
+        if not os.path.exists(path):
+            return ""
+        with open(path) as f:
+            return f.read()
 
     def test_refusals_before_anything_runs(self):
         s = self.stack
@@ -39,21 +52,21 @@ class VmBadInput(unittest.TestCase):
 
         # Template variable unset.
         taskdef = os.path.join(s.dir, "deploy", "taskdef.json")
-        original = open(taskdef).read()
-        open(taskdef, "w").write(original.replace('"cpu": "256"', '"cpu": "${CPU_UNITS}"'))
+        original = read(taskdef)
+        write(taskdef, original.replace('"cpu": "256"', '"cpu": "${CPU_UNITS}"'))
         self.expect_refused(s.deploy(image), 2, "${CPU_UNITS} is not set")
         # Malformed JSON, with the line.
-        open(taskdef, "w").write(original.replace('"cpu": "256",', '"cpu": "256",,'))
+        write(taskdef, original.replace('"cpu": "256",', '"cpu": "256",,'))
         self.expect_refused(s.deploy(image), 2, "deploy/taskdef.json:5: malformed JSON")
-        open(taskdef, "w").write(original)
+        write(taskdef, original)
         # Malformed YAML.
         spec = os.path.join(s.dir, "slipway.yaml")
-        good_spec = open(spec).read()
-        open(spec, "w").write(good_spec + "vm: [\n")
+        good_spec = read(spec)
+        write(spec, good_spec + "vm: [\n")
         self.expect_refused(s.deploy(image), 2, "malformed YAML")
-        open(spec, "w").write(good_spec.replace("bake_time", "bake_tme"))
+        write(spec, good_spec.replace("bake_time", "bake_tme"))
         self.expect_refused(s.deploy(image), 2, "vm.bake_tme: unknown key")
-        open(spec, "w").write(good_spec)
+        write(spec, good_spec)
 
         # Port in use: the listener port is taken by someone else.
         with socket.socket() as squatter:
