@@ -1,5 +1,6 @@
 // `slipway secrets get|set|list|exec`: the secret store from the command line. Values are
 // printed only by an explicit `get`; `exec` puts them in the environment of a program it execs.
+#include <termios.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -83,6 +84,23 @@ std::string read_value_file(const std::string& path) {
   return value;
 }
 
+// Reads one line from the terminal with echo off, so the value never shows on screen.
+std::string prompt_hidden(const std::string& prompt) {
+  std::cerr << prompt << std::flush;
+  termios saved{};
+  const bool terminal = ::tcgetattr(STDIN_FILENO, &saved) == 0;
+  if (terminal) {
+    termios quiet = saved;
+    quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+    ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet);
+  }
+  std::string value;
+  std::getline(std::cin, value);
+  if (terminal) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved);
+  std::cerr << "\n";
+  return value;
+}
+
 ExitCode run_get(const GlobalOptions& globals, const GetOptions& options) {
   std::string value;
   if (options.from == "secretsmanager") {
@@ -111,12 +129,21 @@ ExitCode run_get(const GlobalOptions& globals, const GetOptions& options) {
 }
 
 ExitCode run_set(const GlobalOptions& globals, const SetOptions& options) {
-  if (options.value.has_value() == options.from_file.has_value()) {
-    throw core::InputError(
-        "give the value either as VALUE or with --from-file PATH (or - for "
-        "stdin), not both and not neither");
+  if (options.value && options.from_file) {
+    throw core::InputError("give the value either as VALUE or with --from-file, not both");
   }
-  const auto value = options.value ? *options.value : read_value_file(*options.from_file);
+  std::string value;
+  if (options.value) {
+    value = *options.value;
+  } else if (options.from_file) {
+    value = read_value_file(*options.from_file);
+  } else if (::isatty(STDIN_FILENO) == 1) {
+    value = prompt_hidden("Value for " + options.name + ": ");
+  } else {
+    throw core::InputError("no value for " + options.name +
+                           ": pass --from-file PATH (or - for stdin), or run in a terminal to be "
+                           "prompted");
+  }
   if (value.size() < core::kMinRedactableLength) {
     throw core::InputError("the value for " + options.name + " is shorter than " +
                            std::to_string(core::kMinRedactableLength) +
@@ -246,8 +273,9 @@ void add_secrets_commands(CLI::App& app, GlobalOptions& globals, Action& action)
       ->required();
   set_command->add_option("value", set->value,
                           "The value; visible in process listings, prefer --from-file");
-  set_command->add_option("--from-file", set->from_file,
-                          "Read the value from this file, or from stdin with -");
+  set_command->add_option(
+      "--from-file", set->from_file,
+      "Read the value from this file, or from stdin with - (default: prompt on a terminal)");
   set_command->add_flag("--ssm", set->ssm, "Write an SSM parameter instead of a secret");
   set_command->add_option("--type", set->parameter_type, "SSM parameter type (with --ssm)")
       ->check(CLI::IsMember({"SecureString", "String"}));
