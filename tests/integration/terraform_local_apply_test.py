@@ -142,10 +142,12 @@ class TerraformLocalApplyTest(unittest.TestCase):
         self.assertEqual(awsvpc["securityGroups"], [outputs["tasks_security_group_id"]])
         self.assertEqual(awsvpc["assignPublicIp"], "DISABLED")
         self.assertEqual(service["loadBalancers"][0]["targetGroupArn"], outputs["target_group_arn"])
+        self.assertEqual(service["loadBalancers"][0]["containerName"], outputs["container_name"])
 
         taskdef = self.aws("ecs", "describe-task-definition", "--task-definition", outputs["task_family"])["taskDefinition"]
         container = taskdef["containerDefinitions"][0]
         self.assertEqual(taskdef["networkMode"], "awsvpc")
+        self.assertEqual(container["name"], outputs["container_name"])
         self.assertEqual(taskdef["executionRoleArn"], outputs["execution_role_arn"])
         self.assertTrue(container["readonlyRootFilesystem"])
         self.assertEqual(container["user"], "65534:65534")

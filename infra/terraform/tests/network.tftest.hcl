@@ -66,6 +66,25 @@ run "only_the_alb_faces_the_world" {
     condition     = length(aws_default_security_group.this.ingress) == 0 && length(aws_default_security_group.this.egress) == 0
     error_message = "The VPC's default security group must have no rules."
   }
+
+  assert {
+    condition     = aws_flow_log.this[0].traffic_type == "ALL" && aws_cloudwatch_log_group.flow_logs[0].retention_in_days == 90
+    error_message = "VPC flow logs must record all traffic into a log group with a retention."
+  }
+}
+
+run "rejects_flow_logs_that_never_expire" {
+  command = plan
+
+  module {
+    source = "./modules/network"
+  }
+
+  variables {
+    flow_logs = { retention_days = 0 }
+  }
+
+  expect_failures = [var.flow_logs]
 }
 
 run "rejects_task_ingress_from_the_world" {

@@ -22,6 +22,7 @@ module "network" {
   availability_zones = var.availability_zones
   app_port           = var.app_port
   single_nat_gateway = true # reduced capacity: one NAT until failover
+  flow_logs          = { retention_days = var.log_retention_days, kms_key_arn = module.observability.kms_key_arn }
   tags               = var.tags
 }
 

@@ -17,8 +17,9 @@ resource "aws_ecr_repository" "this" {
   tags = var.tags
 
   lifecycle {
-    precondition {
-      condition     = var.image_tag_mutability == "IMMUTABLE"
+    # Guards the resource itself, not only the variable: a literal edited in here fails too.
+    postcondition {
+      condition     = self.image_tag_mutability == "IMMUTABLE"
       error_message = "ECR tags must be IMMUTABLE."
     }
   }

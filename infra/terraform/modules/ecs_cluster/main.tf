@@ -158,12 +158,13 @@ resource "aws_launch_template" "this" {
   tags = var.tags
 
   lifecycle {
-    precondition {
-      condition     = var.instance_metadata.http_tokens == "required"
+    # Guards the resource itself, not only the variables: a literal edited in here fails too.
+    postcondition {
+      condition     = self.metadata_options[0].http_tokens == "required"
       error_message = "Container instances must require IMDSv2 (http_tokens = required)."
     }
-    precondition {
-      condition     = var.root_volume.encrypted
+    postcondition {
+      condition     = alltrue([for b in self.block_device_mappings : alltrue([for e in b.ebs : e.encrypted == "true"])])
       error_message = "Container instance volumes must be encrypted."
     }
   }

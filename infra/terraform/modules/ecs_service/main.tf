@@ -112,7 +112,7 @@ resource "aws_ecs_task_definition" "this" {
   task_role_arn            = aws_iam_role.task.arn
 
   container_definitions = jsonencode([{
-    name                   = var.name
+    name                   = var.container_name
     image                  = var.image
     essential              = true
     user                   = var.container_user
@@ -140,9 +140,9 @@ resource "aws_ecs_task_definition" "this" {
   tags         = var.tags
 
   lifecycle {
-    precondition {
-      condition     = var.container_user != "root" && split(":", var.container_user)[0] != "0"
-      error_message = "The container must not run as root."
+    postcondition {
+      condition     = alltrue([for c in jsondecode(self.container_definitions) : try(c.user != "root" && split(":", c.user)[0] != "0", false) && c.readonlyRootFilesystem])
+      error_message = "Every container must run as a non-root user on a read-only root filesystem."
     }
   }
 }
@@ -200,7 +200,7 @@ resource "aws_ecs_service" "this" {
 
   load_balancer {
     target_group_arn = var.target_group_arn
-    container_name   = var.name
+    container_name   = var.container_name
     container_port   = var.container_port
   }
 
@@ -211,8 +211,8 @@ resource "aws_ecs_service" "this" {
     # points the service at them, and autoscaling sets the count: Terraform must not revert either.
     ignore_changes = [task_definition, desired_count]
 
-    precondition {
-      condition     = var.deployment.circuit_breaker.enable && var.deployment.circuit_breaker.rollback
+    postcondition {
+      condition     = self.deployment_circuit_breaker[0].enable && self.deployment_circuit_breaker[0].rollback
       error_message = "The deployment circuit breaker must be enabled with rollback."
     }
   }

@@ -20,7 +20,7 @@ output "task_definition_arn" {
 
 output "container_name" {
   description = "Name of the service's container in the task definition."
-  value       = var.name
+  value       = var.container_name
 }
 
 output "execution_role_arn" {

@@ -1,10 +1,21 @@
 variable "name" {
-  description = "Name of the ECS service; also the task definition family and the container name."
+  description = "Name of the ECS service; also the task definition family."
   type        = string
 
   validation {
     condition     = can(regex("^[a-z][a-z0-9-]{1,27}$", var.name))
     error_message = "name must be 2-28 characters of lowercase letters, digits and dashes, starting with a letter."
+  }
+}
+
+variable "container_name" {
+  description = "Name of the service's container in every revision; the load balancer and slipway's deploy/taskdef.json refer to it, so it must stay the same across revisions."
+  type        = string
+  default     = "app"
+
+  validation {
+    condition     = can(regex("^[a-zA-Z0-9_-]{1,255}$", var.container_name))
+    error_message = "container_name must be 1-255 letters, digits, dashes or underscores."
   }
 }
 

@@ -176,8 +176,8 @@ resource "aws_vpc_security_group_ingress_rule" "alb_clients" {
   cidr_ipv4         = each.value.cidr
 
   lifecycle {
-    precondition {
-      condition     = contains(local.alb_listener_ports, each.value.port)
+    postcondition {
+      condition     = contains([80, 443], self.from_port) && self.from_port == self.to_port
       error_message = "The ALB accepts clients on 80 and 443 only."
     }
   }
@@ -210,6 +210,13 @@ resource "aws_vpc_security_group_ingress_rule" "tasks_extra" {
   from_port         = each.value.port
   to_port           = each.value.port
   cidr_ipv4         = each.value.cidr_ipv4
+
+  lifecycle {
+    postcondition {
+      condition     = self.cidr_ipv4 != "0.0.0.0/0"
+      error_message = "Only the ALB may be open to the world."
+    }
+  }
 }
 
 # Instances (ECS agent: image pulls, secrets, logs) and tasks (the app's own AWS calls) reach AWS
@@ -265,4 +272,62 @@ resource "aws_vpc_security_group_ingress_rule" "endpoints_https" {
   from_port                    = 443
   to_port                      = 443
   referenced_security_group_id = each.value
+}
+
+# ---------------------------------------------------------------------------------------------
+# Flow logs: every accepted and rejected connection of the VPC, kept like the service's logs.
+# ---------------------------------------------------------------------------------------------
+
+data "aws_caller_identity" "current" {}
+
+resource "aws_cloudwatch_log_group" "flow_logs" {
+  count = var.flow_logs.enabled ? 1 : 0
+
+  name              = "/vpc/${var.name}/flow-logs"
+  retention_in_days = var.flow_logs.retention_days
+  kms_key_id        = var.flow_logs.kms_key_arn
+  tags              = var.tags
+}
+
+resource "aws_iam_role" "flow_logs" {
+  count = var.flow_logs.enabled ? 1 : 0
+
+  name = "${var.name}-flow-logs"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect    = "Allow"
+      Principal = { Service = "vpc-flow-logs.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+      Condition = { StringEquals = { "aws:SourceAccount" = data.aws_caller_identity.current.account_id } }
+    }]
+  })
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy" "flow_logs" {
+  count = var.flow_logs.enabled ? 1 : 0
+
+  name = "write-flow-logs"
+  role = aws_iam_role.flow_logs[0].id
+  policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Effect   = "Allow"
+      Action   = ["logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams"]
+      Resource = [aws_cloudwatch_log_group.flow_logs[0].arn, "${aws_cloudwatch_log_group.flow_logs[0].arn}:log-stream:*"]
+    }]
+  })
+}
+
+resource "aws_flow_log" "this" {
+  count = var.flow_logs.enabled ? 1 : 0
+
+  vpc_id                   = aws_vpc.this.id
+  traffic_type             = "ALL"
+  log_destination_type     = "cloud-watch-logs"
+  log_destination          = aws_cloudwatch_log_group.flow_logs[0].arn
+  iam_role_arn             = aws_iam_role.flow_logs[0].arn
+  max_aggregation_interval = 60
+  tags                     = merge(var.tags, { Name = var.name })
 }

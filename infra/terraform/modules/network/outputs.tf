@@ -42,3 +42,8 @@ output "private_route_table_ids" {
   description = "Route tables of the private subnets."
   value       = aws_route_table.private[*].id
 }
+
+output "flow_log_group_name" {
+  description = "Log group of the VPC flow logs (null when disabled)."
+  value       = var.flow_logs.enabled ? aws_cloudwatch_log_group.flow_logs[0].name : null
+}

@@ -106,3 +106,18 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "flow_logs" {
+  description = "VPC flow logs to CloudWatch Logs (rejected and accepted traffic), for incident analysis. kms_key_arn must allow CloudWatch Logs of this account (the observability module's key does)."
+  type = object({
+    enabled        = optional(bool, true)
+    retention_days = optional(number, 90)
+    kms_key_arn    = optional(string)
+  })
+  default = {}
+
+  validation {
+    condition     = contains([1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653], var.flow_logs.retention_days)
+    error_message = "flow_logs.retention_days must be one of CloudWatch's retention values; 0 (never expire) is not allowed."
+  }
+}

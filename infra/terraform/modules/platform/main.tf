@@ -28,6 +28,7 @@ module "network" {
   vpc_cidr           = var.vpc_cidr
   availability_zones = var.availability_zones
   app_port           = var.app_port
+  flow_logs          = { retention_days = var.log_retention_days, kms_key_arn = module.observability.kms_key_arn }
   tags               = local.tags
 }
 
