@@ -9,6 +9,10 @@ play EC2's metadata service here."""
 import http.client
 import http.server
 import json
+import os
+import ssl
+import subprocess
+import tempfile
 import threading
 import unittest
 
@@ -20,7 +24,7 @@ class FlakyFront:
     """Answers the first `failures` requests itself with `status` and the JSON error `code`,
     then forwards everything to moto. Counts requests."""
 
-    def __init__(self, moto_port, failures, status, code):
+    def __init__(self, moto_port, failures, status, code, tls=None):
         outer = self
         self.requests = 0
 
@@ -54,7 +58,13 @@ class FlakyFront:
                 pass
 
         self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        scheme = "http"
+        if tls:  # (certificate, key): terminate TLS here, as an AWS endpoint does
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self):
@@ -189,6 +199,36 @@ class Transport(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stderr)
         env = self.moto.env(AWS_ENDPOINT_URL_SECRETS_MANAGER=dead)
         self.assertEqual(run_slipway(["secrets", "get", self.arn], env).returncode, 7)
+
+    def test_tls_verifies_the_peer_against_the_ca_bundle_and_the_host_name(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            cert, key = os.path.join(tmp, "cert.pem"), os.path.join(tmp, "key.pem")
+            subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days",
+                            "1", "-subj", "/CN=localhost", "-addext",
+                            "subjectAltName=DNS:localhost", "-keyout", key,
+                            "-out", cert], check=True, capture_output=True, timeout=60)
+            front = FlakyFront(self.moto.port, 0, 200, "", tls=(cert, key))
+            port = front.url.rsplit(":", 1)[1]
+            by_name = f"https://localhost:{port}"  # the name in the certificate
+            try:
+                # Not in the system CA bundle: refused at the handshake, one line, exit 7.
+                result = run_slipway(["secrets", "get", self.arn],
+                                     self.moto.env(AWS_ENDPOINT_URL=by_name))
+                self.assertEqual(result.returncode, 7)
+                self.assertIn("TLS handshake", result.stderr)
+                self.assertEqual(len(result.stderr.splitlines()), 1)
+                # Trusted (OpenSSL reads SSL_CERT_FILE as its bundle): the call goes through.
+                env = self.moto.env(AWS_ENDPOINT_URL=by_name, SSL_CERT_FILE=cert)
+                result = run_slipway(["secrets", "get", self.arn], env)
+                self.assertEqual(result.returncode, 0, result.stderr)
+                self.assertEqual(result.stdout, "transport-value-1\n")
+                # Trusted, same server, but the address is not the certificate's name: refused.
+                env["AWS_ENDPOINT_URL"] = f"https://127.0.0.1:{port}"
+                result = run_slipway(["secrets", "get", self.arn], env)
+                self.assertEqual(result.returncode, 7)
+                self.assertIn("TLS handshake", result.stderr)
+            finally:
+                front.close()
 
     def test_a_malformed_endpoint_url_is_bad_input(self):
         result = run_slipway(["--endpoint-url", "127.0.0.1:4566", "secrets", "get", self.arn],
