@@ -366,6 +366,7 @@ class SecretsAgainstMoto(unittest.TestCase):
             (["secrets", "get", "env://SLIPWAY_SURELY_UNSET"], 2, "not set"),
             (["secrets", "get", "file:///nonexistent/secret"], 2, "cannot read"),
             (["secrets", "set", "itest/x"], 2, "--from-file"),
+            (["secrets", "set", "itest/x", "v4lue", "--from-file", "-"], 2, "not both"),
             (["secrets", "exec", "--env", "NOEQUALS", "--", "true"], 2, "NAME=REFERENCE"),
             (["secrets", "exec", "--task-definition", "/nonexistent.json", "--", "true"], 2,
              "cannot read task definition"),
