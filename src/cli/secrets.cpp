@@ -16,6 +16,7 @@
 #include "core/dotenv.hpp"
 #include "core/errors.hpp"
 #include "core/redaction.hpp"
+#include "release/template.hpp"
 #include "secrets/reference.hpp"
 #include "secrets/resolver.hpp"
 
@@ -221,7 +222,16 @@ ExitCode run_exec(const GlobalOptions& globals, const ExecOptions& options) {
   }
   std::vector<secrets::SecretRequest> requests;
   if (options.task_definition) {
-    requests = secrets::secrets_from_task_definition(*options.task_definition, options.container);
+    // The same ${VAR} rendering as deploy (release/template.hpp): deploy/taskdef.json writes
+    // valueFrom as "${API_KEY_FROM:-env://API_KEY}".
+    const auto& path = *options.task_definition;
+    std::ifstream in(path);
+    if (!in) throw core::InputError("cannot read task definition " + path + ": check the path");
+    std::stringstream text;
+    text << in.rdbuf();
+    const auto rendered =
+        release::render_template(text.str(), release::extra_then_environment({}), path);
+    requests = secrets::secrets_from_task_definition_json(rendered, path, options.container);
   }
   for (const auto& item : options.env) {
     const auto equals = item.find('=');

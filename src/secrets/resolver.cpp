@@ -268,8 +268,14 @@ std::vector<SecretRequest> secrets_from_task_definition(const std::string& path,
   if (!in) throw core::InputError("cannot read task definition " + path + ": check the path");
   std::stringstream buffer;
   buffer << in.rdbuf();
+  return secrets_from_task_definition_json(buffer.str(), path, container);
+}
+
+std::vector<SecretRequest> secrets_from_task_definition_json(std::string_view json_text,
+                                                             const std::string& path,
+                                                             const std::string& container) {
   boost::system::error_code ec;
-  auto document = boost::json::parse(buffer.str(), ec);
+  auto document = boost::json::parse(json_text, ec);
   if (ec || !document.is_object()) {
     throw core::InputError("task definition " + path + " is not a JSON object (" + ec.message() +
                            "): fix the JSON");

@@ -39,4 +39,9 @@ std::string extract_json_key(const std::string& secret_string, const std::string
 std::vector<SecretRequest> secrets_from_task_definition(const std::string& path,
                                                         const std::string& container = {});
 
+// The same, from JSON text already read (and rendered); `origin` names it in errors.
+std::vector<SecretRequest> secrets_from_task_definition_json(std::string_view json_text,
+                                                             const std::string& origin,
+                                                             const std::string& container = {});
+
 }  // namespace slipway::secrets

@@ -170,6 +170,7 @@ class SecretsAgainstMoto(unittest.TestCase):
         cls.tmp.cleanup()
         # No value may appear in any output except that of an explicit `get`.
         values = ["pw-5cd8a1e2", "plain-text-value-31f", "token-value-9d2e", "local-token-77",
+                  "local-api-token-5e",
                   "written-by-slipway-1", "written-by-slipway-2", "ssm-by-slipway-3"]
         leaks = [(args, value) for args, out, err in ALL_OUTPUT for value in values
                  if args[:2] != ["secrets", "get"] and value in out + err]
@@ -279,6 +280,26 @@ class SecretsAgainstMoto(unittest.TestCase):
         self.assertEqual(json.loads(result.stdout), {
             "DB_PASSWORD": sha256("pw-5cd8a1e2"), "DB_USER": sha256("app-user"),
             "PLAIN": sha256("plain-text-value-31f"), "API_TOKEN": sha256("token-value-9d2e")})
+
+    def test_exec_renders_the_task_definition_templates_like_deploy(self):
+        # deploy/taskdef.json writes valueFrom as ${X_FROM:-env://X}: set or defaulted.
+        taskdef = self.path("templated.json")
+        with open(taskdef, "w") as f:
+            json.dump({"family": "app", "containerDefinitions": [{"name": "app", "secrets": [
+                {"name": "DB_PASSWORD", "valueFrom": "${DB_PASSWORD_FROM:-env://DB_PASSWORD}"},
+                {"name": "API_TOKEN", "valueFrom": "${API_TOKEN_FROM:-env://API_TOKEN}"}]}]}, f)
+        env = self.moto.env(DB_PASSWORD_FROM=self.db_arn + ":password::",
+                            API_TOKEN="local-api-token-5e")
+        result = run_slipway(["secrets", "exec", "--task-definition", taskdef, "--",
+                              *hash_env_command("DB_PASSWORD", "API_TOKEN")], env)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(json.loads(result.stdout), {"DB_PASSWORD": sha256("pw-5cd8a1e2"),
+                                                     "API_TOKEN": sha256("local-api-token-5e")})
+        with open(taskdef, "w") as f:
+            f.write('{"containerDefinitions":[{"name":"app","secrets":'
+                    '[{"name":"A","valueFrom":"${NOT_SET_ANYWHERE}"}]}]}')
+        self.expect_failure(["secrets", "exec", "--task-definition", taskdef, "--", "true"], 2,
+                            "NOT_SET_ANYWHERE")
 
     def test_exec_with_env_flags_and_an_env_file(self):
         env_file = self.path("local.env")
