@@ -152,7 +152,7 @@ void add_build_command(CLI::App& app, GlobalOptions& globals, Action& action) {
   add_vm_options(command, options->vm, false);
   command->callback([options, &globals, &action] {
     action = [options, &globals] {
-      auto context = make_vm_context(options->vm, globals);
+      auto context = make_vm_context(options->vm, globals, /*any_target=*/true);
       auto built = build_release_image(context, options->allow_dirty, !options->no_compile,
                                        options->binary, options->containerfile);
       if (globals.output == OutputFormat::json) {

@@ -39,13 +39,7 @@ void add_deploy_command(CLI::App& app, GlobalOptions& globals, Action& action) {
               " was built from a dirty work tree: commit and rebuild, or pass --allow-dirty");
         }
         auto context = make_vm_context(options->vm, globals);
-        release::Release next;
-        next.image = ref.str();
-        next.commit = ref.tag.substr(0, ref.tag.find("-dirty"));
-        auto workload = context.workload_for(next);
-        auto report = context.target->deploy(
-            next, workload, make_secret_resolver(globals),
-            [&context](const release::Release& r) { return context.workload_for(r); });
+        auto report = make_release_target(context, globals)->deploy(ref.str());
         return finish_deploy(report, globals);
       });
     };

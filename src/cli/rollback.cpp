@@ -24,9 +24,7 @@ void add_rollback_command(CLI::App& app, GlobalOptions& globals, Action& action)
     action = [options, &globals] {
       return with_lock_errors(globals, [&] {
         auto context = make_vm_context(options->vm, globals);
-        auto report = context.target->rollback(
-            options->to, make_secret_resolver(globals),
-            [&context](const release::Release& r) { return context.workload_for(r); });
+        auto report = make_release_target(context, globals)->rollback(options->to);
         return finish_deploy(report, globals);
       });
     };

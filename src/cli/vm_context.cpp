@@ -52,9 +52,14 @@ release::Workload VmContext::workload_for(const release::Release& release) const
   return release::load_workload(spec, base_dir, extra);
 }
 
-VmContext make_vm_context(const VmOptions& options, const GlobalOptions& globals) {
+VmContext make_vm_context(const VmOptions& options, const GlobalOptions& globals, bool any_target) {
   VmContext context;
   context.spec = release::load_spec(options.spec_file);
+  if (context.spec.target != release::TargetKind::vm && !any_target) {
+    throw core::InputError(options.spec_file +
+                           " says target: ecs; this command drives the vm target: use `slipway ecs "
+                           "...`, or set target: vm");
+  }
   auto spec_path = fs::absolute(options.spec_file);
   context.base_dir = spec_path.parent_path().string();
   for (const auto& var : options.vars) {
@@ -121,6 +126,13 @@ targets::vm::SecretResolver make_secret_resolver(const GlobalOptions& globals) {
   };
 }
 
+std::unique_ptr<release::Target> make_release_target(VmContext& context,
+                                                     const GlobalOptions& globals) {
+  return std::make_unique<targets::vm::VmReleaseTarget>(
+      *context.target, make_secret_resolver(globals),
+      [&context](const release::Release& r) { return context.workload_for(r); });
+}
+
 ExitCode finish_deploy(const targets::vm::DeployReport& report, const GlobalOptions& globals) {
   using targets::vm::DeployStatus;
   ExitCode code = ExitCode::ok;
@@ -146,12 +158,12 @@ ExitCode finish_deploy(const targets::vm::DeployReport& report, const GlobalOpti
     }
     phases += "}";
     std::cout << "{\"event\":\"result\",\"status\":"
-              << json_quote(targets::vm::to_string(report.status))
+              << json_quote(release::to_string(report.status))
               << ",\"revision\":" << report.revision << ",\"image\":" << json_quote(report.image)
               << ",\"reason\":" << json_quote(core::redact(report.reason))
               << ",\"phases\":" << phases << ",\"exit_code\":" << to_int(code) << "}" << std::endl;
   } else {
-    std::cout << targets::vm::to_string(report.status) << "\trevision " << report.revision << "\t"
+    std::cout << release::to_string(report.status) << "\trevision " << report.revision << "\t"
               << report.image;
     if (!report.reason.empty()) std::cout << "\t" << core::redact(report.reason);
     std::cout << std::endl;

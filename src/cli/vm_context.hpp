@@ -12,6 +12,7 @@
 #include "cli/command.hpp"
 #include "release/ledger.hpp"
 #include "release/spec.hpp"
+#include "release/target.hpp"
 #include "targets/vm/events.hpp"
 #include "targets/vm/vm_target.hpp"
 
@@ -42,12 +43,19 @@ struct VmContext {
   release::Workload workload_for(const release::Release& release) const;
 };
 
-// Loads slipway.yaml and builds the target; throws core::InputError on a bad spec or option.
-VmContext make_vm_context(const VmOptions& options, const GlobalOptions& globals);
+// Loads slipway.yaml and builds the target; throws core::InputError on a bad spec or option, or
+// when the spec's target is not vm (unless `any_target`: building an image serves both targets).
+VmContext make_vm_context(const VmOptions& options, const GlobalOptions& globals,
+                          bool any_target = false);
 
 // A resolver over secrets::resolve_secrets: env:// and file:// locally, Secrets Manager and SSM
 // through the AWS session the global options describe.
 targets::vm::SecretResolver make_secret_resolver(const GlobalOptions& globals);
+
+// The target the deploying verbs drive, chosen once from the spec (vm here; ecs has its own
+// verb group until it implements release::Target).
+std::unique_ptr<release::Target> make_release_target(VmContext& context,
+                                                     const GlobalOptions& globals);
 
 // Prints the report (text line or JSON object on stdout) and returns its exit code.
 ExitCode finish_deploy(const targets::vm::DeployReport& report, const GlobalOptions& globals);

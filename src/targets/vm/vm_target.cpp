@@ -10,6 +10,7 @@
 
 #include "core/redaction.hpp"
 #include "release/errors.hpp"
+#include "release/identity.hpp"
 #include "targets/vm/errors.hpp"
 #include "targets/vm/haproxy_process.hpp"
 #include "targets/vm/health_probe.hpp"
@@ -47,20 +48,6 @@ struct VmTarget::RollResult {
   bool timed_out = false;
   std::string reason;
 };
-
-std::string_view to_string(DeployStatus status) {
-  switch (status) {
-    case DeployStatus::succeeded:
-      return "succeeded";
-    case DeployStatus::rolled_back:
-      return "rolled_back";
-    case DeployStatus::failed:
-      return "failed";
-    case DeployStatus::timed_out:
-      return "timed_out";
-  }
-  return "unknown";
-}
 
 VmTarget::VmTarget(VmConfig config, EventLog& events)
     : config_(std::move(config)),
@@ -558,12 +545,12 @@ DeployReport VmTarget::deploy_locked(release::Release release, const release::Wo
     ledger.set_outcome(ref.revision, outcome, std::move(reason));
     ledger.save();
     phase("finish");
-    events_.progress("deploy_" + std::string(to_string(status)),
-                     "revision " + std::to_string(ref.revision) + " " +
-                         std::string(to_string(status)) +
-                         (report.reason.empty() ? "" : ": " + report.reason) + " in " +
-                         std::to_string(seconds_since(started)).substr(0, 5) + "s",
-                     json::object{{"revision", ref.revision}, {"status", to_string(status)}});
+    events_.progress(
+        "deploy_" + std::string(release::to_string(status)),
+        "revision " + std::to_string(ref.revision) + " " + std::string(release::to_string(status)) +
+            (report.reason.empty() ? "" : ": " + report.reason) + " in " +
+            std::to_string(seconds_since(started)).substr(0, 5) + "s",
+        json::object{{"revision", ref.revision}, {"status", release::to_string(status)}});
     return report;
   };
 
@@ -789,6 +776,22 @@ std::optional<release::Release> VmTarget::current_release() const {
   auto state = load_state(paths_);
   if (!state.current) return std::nullopt;
   return release::Ledger::load(paths_.ledger_file()).by_revision(state.current->revision);
+}
+
+VmReleaseTarget::VmReleaseTarget(VmTarget& target, SecretResolver secrets, WorkloadRenderer render)
+    : target_(target), secrets_(std::move(secrets)), render_(std::move(render)) {}
+
+release::RolloutReport VmReleaseTarget::deploy(const std::string& image) {
+  auto ref = release::parse_image_ref(image);
+  release::Release next;
+  next.image = ref.str();
+  // A -dirty tag still names the commit it was built from.
+  next.commit = ref.tag.substr(0, ref.tag.find("-dirty"));
+  return target_.deploy(next, render_(next), secrets_, render_);
+}
+
+release::RolloutReport VmReleaseTarget::rollback(const std::optional<std::string>& to) {
+  return target_.rollback(to, secrets_, render_);
 }
 
 }  // namespace slipway::targets::vm

@@ -15,6 +15,7 @@
 
 #include "release/ledger.hpp"
 #include "release/spec.hpp"
+#include "release/target.hpp"
 #include "release/workload.hpp"
 #include "targets/vm/engine.hpp"
 #include "targets/vm/events.hpp"
@@ -34,22 +35,8 @@ struct VmConfig {
   std::string who;                          // recorded in the ledger; user@host when empty
 };
 
-enum class DeployStatus { succeeded, rolled_back, failed, timed_out };
-
-std::string_view to_string(DeployStatus status);
-
-struct PhaseTiming {
-  std::string phase;
-  double seconds = 0;
-};
-
-struct DeployReport {
-  DeployStatus status = DeployStatus::succeeded;
-  std::int64_t revision = 0;  // the ledger revision of the release attempted
-  std::string image;
-  std::string reason;  // why it did not succeed
-  std::vector<PhaseTiming> phases;
-};
+using DeployStatus = release::RolloutStatus;
+using DeployReport = release::RolloutReport;
 
 // Renders the workload of an earlier release (its image in ${IMAGE}): used to restore or roll
 // back to it without a rebuild.
@@ -144,6 +131,21 @@ class VmTarget {
   EventLog& events_;
   std::unique_ptr<Engine> engine_;
   HaproxyApi api_;
+};
+
+// The vm target behind the release::Target interface: secrets and earlier workloads come from
+// the resolver and renderer given here.
+class VmReleaseTarget final : public release::Target {
+ public:
+  VmReleaseTarget(VmTarget& target, SecretResolver secrets, WorkloadRenderer render);
+  release::TargetKind kind() const override { return release::TargetKind::vm; }
+  release::RolloutReport deploy(const std::string& image) override;
+  release::RolloutReport rollback(const std::optional<std::string>& to) override;
+
+ private:
+  VmTarget& target_;
+  SecretResolver secrets_;
+  WorkloadRenderer render_;
 };
 
 }  // namespace slipway::targets::vm
