@@ -1,8 +1,13 @@
 #include "release/workload.hpp"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 #include "release/errors.hpp"
+#include "release/spec.hpp"
 
 namespace {
 
@@ -109,6 +114,37 @@ TEST(Workload, MalformedJsonNamesTheLine) {
     EXPECT_TRUE(std::string(e.what()).starts_with("deploy/service.json:3: malformed JSON"))
         << e.what();
   }
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Workload, LoadRendersBothFilesRelativeToTheBaseDir) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("slipway_load_workload_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "deploy");
+  std::ofstream(dir / "deploy/taskdef.json")
+      << R"({"family": "${SERVICE}", "containerDefinitions": [{"name": "app", "image": "${IMAGE}",)"
+      << R"( "secrets": [{"name": "DB", "valueFrom": "${DB_FROM:-env://DB}"}]}]})";
+  std::ofstream(dir / "deploy/service.json") << R"({"desiredCount": ${COUNT}})";
+  slipway::release::ServiceSpec spec;
+  spec.service = "app";
+  auto w = slipway::release::load_workload(
+      spec, dir.string(), {{"SERVICE", "app"}, {"IMAGE", "app:abc"}, {"COUNT", "3"}});
+  EXPECT_EQ(w.family, "app");
+  EXPECT_EQ(w.image, "app:abc");
+  EXPECT_EQ(w.desired_count, 3);
+  EXPECT_EQ(w.secrets.at(0).value_from, "env://DB");
+  try {
+    slipway::release::load_workload(spec, dir.string(), {{"SERVICE", "app"}, {"IMAGE", "app:abc"}});
+    ADD_FAILURE() << "COUNT unset was accepted";
+  } catch (const SpecError& e) {
+    EXPECT_STREQ(e.what(),
+                 "deploy/service.json:1: ${COUNT} is not set: export COUNT or pass it to slipway");
+  }
+  std::filesystem::remove_all(dir);
+  EXPECT_THROW(slipway::release::load_workload(spec, dir.string(), {}), SpecError);
 }
 
 }  // namespace
