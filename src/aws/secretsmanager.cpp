@@ -1,12 +1,29 @@
 #include "aws/secretsmanager.hpp"
 
 #include <boost/json.hpp>
+#include <cstdio>
+#include <random>
 
 #include "aws/errors.hpp"
 #include "aws/json_fields.hpp"
 
 namespace slipway::aws {
 namespace {
+
+// A version-4 UUID: Secrets Manager takes one as the idempotency token of a new version.
+std::string random_uuid() {
+  static thread_local std::mt19937_64 random{std::random_device{}()};
+  std::uniform_int_distribution<std::uint64_t> pick;
+  auto high = pick(random), low = pick(random);
+  high = (high & 0xffffffffffff0fffULL) | 0x0000000000004000ULL;  // version 4
+  low = (low & 0x3fffffffffffffffULL) | 0x8000000000000000ULL;    // variant 10
+  char text[37];
+  std::snprintf(text, sizeof text, "%08x-%04x-%04x-%04x-%012llx", static_cast<unsigned>(high >> 32),
+                static_cast<unsigned>((high >> 16) & 0xffff), static_cast<unsigned>(high & 0xffff),
+                static_cast<unsigned>(low >> 48),
+                static_cast<unsigned long long>(low & 0xffffffffffffULL));
+  return text;
+}
 
 SecretValue secret_value_from(const boost::json::object& object) {
   return SecretValue{.arn = string_or_empty(object, "ARN"),
@@ -59,7 +76,8 @@ BatchSecretResult SecretsManagerClient::batch_get_secret_value(
 
 std::string SecretsManagerClient::create_secret(const std::string& name, const std::string& value,
                                                 const std::string& description) {
-  boost::json::object input{{"Name", name}, {"SecretString", value}};
+  boost::json::object input{
+      {"Name", name}, {"SecretString", value}, {"ClientRequestToken", random_uuid()}};
   if (!description.empty()) input["Description"] = description;
   auto response = session_.call_json(kSecretsManager, "CreateSecret", input).as_object();
   return string_or_empty(response, "ARN");
@@ -67,7 +85,10 @@ std::string SecretsManagerClient::create_secret(const std::string& name, const s
 
 std::string SecretsManagerClient::put_secret_value(const std::string& secret_id,
                                                    const std::string& value) {
-  boost::json::object input{{"SecretId", secret_id}, {"SecretString", value}};
+  // The token makes a retried call (after a timeout that hid a success) the same version, not
+  // a second one, as the SDKs do.
+  boost::json::object input{
+      {"SecretId", secret_id}, {"SecretString", value}, {"ClientRequestToken", random_uuid()}};
   auto response = session_.call_json(kSecretsManager, "PutSecretValue", input).as_object();
   return string_or_empty(response, "VersionId");
 }
