@@ -8,6 +8,7 @@
 
 #include "aws/config_file.hpp"
 #include "aws/errors.hpp"
+#include "aws/http_client.hpp"
 
 namespace slipway::aws {
 namespace {
@@ -137,6 +138,35 @@ TEST(ProfileProvider, ReadsTheNamedProfileFromCredentialsThenConfig) {
   EXPECT_EQ(make_profile_provider(std::nullopt)->load()->access_key_id, "AKOPS");
   EXPECT_THROW(make_profile_provider(std::string("missing"))->load(), ConfigError);
   unsetenv("AWS_PROFILE");
+}
+
+// The container provider's address and token rules are checked before any request is sent.
+TEST(ContainerProvider, RefusesPlainHttpToANonLoopbackHostAndTokensWithLineBreaks) {
+  HttpClient http;
+  unsetenv("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI");
+  unsetenv("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE");
+  setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://example.com/creds", 1);
+  EXPECT_THROW(make_container_provider(http)->load(), ConfigError);
+  setenv("AWS_CONTAINER_CREDENTIALS_FULL_URI", "http://127.0.0.1:1/creds", 1);
+  setenv("AWS_CONTAINER_AUTHORIZATION_TOKEN", "abc\r\nX-Injected: 1", 1);
+  try {
+    make_container_provider(http)->load();
+    FAIL();
+  } catch (const CredentialsError& error) {
+    EXPECT_NE(std::string(error.what()).find("CR or LF"), std::string::npos);
+  }
+  unsetenv("AWS_CONTAINER_CREDENTIALS_FULL_URI");
+  unsetenv("AWS_CONTAINER_AUTHORIZATION_TOKEN");
+  EXPECT_FALSE(make_container_provider(http)->load());  // not configured: the chain moves on
+}
+
+TEST(ImdsProvider, DisabledMeansNoCredentialsAndNoRequest) {
+  HttpClient http;
+  setenv("AWS_EC2_METADATA_DISABLED", "true", 1);
+  // An endpoint that would fail loudly if contacted.
+  setenv("AWS_EC2_METADATA_SERVICE_ENDPOINT", "not a url", 1);
+  EXPECT_FALSE(make_imds_provider(http)->load());
+  unsetenv("AWS_EC2_METADATA_SERVICE_ENDPOINT");
 }
 
 TEST(Iso8601, ParsesUtcWithOptionalFraction) {
