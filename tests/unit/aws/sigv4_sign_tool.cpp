@@ -1,4 +1,5 @@
-// Reads one request as JSON on stdin and prints its SigV4 canonical request and headers as JSON:
+// Reads one request (or an array of them) as JSON on stdin and prints its SigV4 canonical request
+// and headers as JSON:
 // {"method","path","query":[[n,v]],"headers":[[n,v]],"payload","access_key_id",
 //  "secret_access_key","session_token","region","service","epoch_seconds"}
 #include <boost/json.hpp>
@@ -21,11 +22,7 @@ std::vector<std::pair<std::string, std::string>> pairs(const boost::json::value&
   return out;
 }
 
-}  // namespace
-
-int main() {
-  std::string input(std::istreambuf_iterator<char>(std::cin), {});
-  const auto document = boost::json::parse(input).as_object();
+boost::json::object sign_one(const boost::json::object& document) {
   auto text = [&](const char* key) { return std::string(document.at(key).as_string()); };
   SignableRequest request{.method = text("method"),
                           .path = text("path"),
@@ -45,9 +42,25 @@ int main() {
   sign(request, credentials, scope);
   boost::json::object out;
   boost::json::array headers;
-  for (const auto& [name, value] : request.headers)
+  for (const auto& [name, value] : request.headers) {
     headers.push_back(boost::json::array{name, value});
+  }
   out["headers"] = headers;
   out["canonical_request"] = canonical_request(request, false);
-  std::cout << boost::json::serialize(out) << "\n";
+  return out;
+}
+
+}  // namespace
+
+// One request object in, one result object out; or an array of them in, an array out.
+int main() {
+  std::string input(std::istreambuf_iterator<char>(std::cin), {});
+  const auto document = boost::json::parse(input);
+  if (document.is_array()) {
+    boost::json::array out;
+    for (const auto& item : document.as_array()) out.push_back(sign_one(item.as_object()));
+    std::cout << boost::json::serialize(out) << "\n";
+  } else {
+    std::cout << boost::json::serialize(sign_one(document.as_object())) << "\n";
+  }
 }
