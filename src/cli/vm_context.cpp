@@ -200,6 +200,7 @@ void add_vm_commands(CLI::App& app, GlobalOptions& globals, Action& action) {
   add_up_command(app, globals, action);
   add_down_command(app, globals, action);
   add_scale_command(app, globals, action);
+  add_prune_command(app, globals, action);
 }
 
 }  // namespace slipway::cli

@@ -1,6 +1,6 @@
 #pragma once
 // The deploy-side verbs of the vm target, one file each (build.cpp, deploy.cpp, rollback.cpp,
-// history.cpp, status.cpp, logs.cpp, up.cpp, down.cpp, scale.cpp). main.cpp calls
+// history.cpp, status.cpp, logs.cpp, up.cpp, down.cpp, scale.cpp, prune.cpp). main.cpp calls
 // add_vm_commands once.
 
 #include "cli/command.hpp"
@@ -16,6 +16,7 @@ void add_logs_command(CLI::App& app, GlobalOptions& globals, Action& action);
 void add_up_command(CLI::App& app, GlobalOptions& globals, Action& action);
 void add_down_command(CLI::App& app, GlobalOptions& globals, Action& action);
 void add_scale_command(CLI::App& app, GlobalOptions& globals, Action& action);
+void add_prune_command(CLI::App& app, GlobalOptions& globals, Action& action);
 
 // Registers every verb above.
 void add_vm_commands(CLI::App& app, GlobalOptions& globals, Action& action);

@@ -178,4 +178,16 @@ std::vector<std::string> Ledger::protected_images(std::size_t keep) const {
   return images;
 }
 
+std::vector<std::string> images_to_prune(const std::vector<std::string>& stored,
+                                         const std::vector<std::string>& keep) {
+  std::vector<std::string> out;
+  for (const auto& image : stored) {
+    if (std::find(keep.begin(), keep.end(), image) == keep.end() &&
+        std::find(out.begin(), out.end(), image) == out.end()) {
+      out.push_back(image);
+    }
+  }
+  return out;
+}
+
 }  // namespace slipway::release

@@ -68,4 +68,9 @@ class Ledger {
   std::vector<Release> releases_;
 };
 
+// Returns the images of `stored` that may be removed: every one not in `keep` (the protected
+// good releases and whatever runs now). Pure, so the protection rule is table-tested.
+std::vector<std::string> images_to_prune(const std::vector<std::string>& stored,
+                                         const std::vector<std::string>& keep);
+
 }  // namespace slipway::release

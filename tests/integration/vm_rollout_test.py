@@ -83,6 +83,15 @@ class VmRolloutUnderLoad(unittest.TestCase):
         outcomes = [(r["commit"][:1], r["outcome"]) for r in reversed(s.history())]
         self.assertEqual(outcomes, [("a", "succeeded"), ("b", "succeeded"), ("a", "succeeded"),
                                     ("c", "rolled_back"), ("d", "rolled_back"), ("e", "rolled_back")])
+        # Pruning keeps the last good release, what runs and the previous release; the failed
+        # releases' images go.
+        result = s.run("prune", "--keep", "1", "--output", "json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        removed = json.loads(result.stdout)["removed"]
+        self.assertEqual(sorted(removed), [f"app:{vm.sha(c)}" for c in "cde"])
+        self.assertTrue(os.path.exists(os.path.join(s.state, "images", "app", a)))
+        self.assertTrue(os.path.exists(os.path.join(s.state, "images", "app", b)))
+        self.assertFalse(os.path.exists(os.path.join(s.state, "images", "app", vm.sha("c"))))
         # Lifecycle events in ECS's shape.
         with open(os.path.join(s.state, "events.jsonl")) as f:
             events = [json.loads(line) for line in f]

@@ -7,6 +7,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace slipway::targets::vm {
 
@@ -35,6 +36,12 @@ class Engine {
 
   // Returns the image's content digest ("sha256:..."); throws UnknownImage when absent.
   virtual std::string image_digest(const std::string& image) = 0;
+
+  // Returns the images of `repository` in the engine's store, as REPOSITORY:TAG.
+  virtual std::vector<std::string> list_images(const std::string& repository) = 0;
+
+  // Removes an image from the store; throws EngineError when the engine refuses.
+  virtual void remove_image(const std::string& image) = 0;
 
   // Starts a replica that restarts on failure; throws EngineError when it cannot start.
   virtual ReplicaHandle start(const ReplicaLaunch& launch) = 0;

@@ -2,6 +2,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include "core/errors.hpp"
 #include "core/subprocess.hpp"
@@ -56,6 +57,36 @@ std::string PodmanEngine::image_digest(const std::string& image) {
                        " is not in podman's store: build it with `slipway build`");
   }
   return trim(result.out);
+}
+
+std::vector<std::string> PodmanEngine::list_images(const std::string& repository) {
+  core::RunOptions options;
+  options.argv = command(
+      {"images", "--format", "{{.Repository}}:{{.Tag}}", "--filter", "reference=" + repository});
+  options.env = podman_environment();
+  options.timeout = std::chrono::seconds(60);
+  auto result = core::run(options);
+  std::vector<std::string> images;
+  std::istringstream lines(result.out);
+  std::string line;
+  while (std::getline(lines, line)) {
+    // podman names local images localhost/REPOSITORY.
+    if (line.starts_with("localhost/")) line = line.substr(10);
+    if (line.starts_with(repository + ":") && !line.ends_with(":<none>")) images.push_back(line);
+  }
+  return images;
+}
+
+void PodmanEngine::remove_image(const std::string& image) {
+  core::RunOptions options;
+  options.argv = command({"rmi", image});
+  options.env = podman_environment();
+  options.timeout = std::chrono::seconds(60);
+  auto result = core::run(options);
+  if (!result.ok()) {
+    throw EngineError("podman could not remove " + image + ": " +
+                      trim(result.err.substr(0, result.err.find('\n'))));
+  }
 }
 
 ReplicaHandle PodmanEngine::start(const ReplicaLaunch& launch) {

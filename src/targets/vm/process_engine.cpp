@@ -4,6 +4,7 @@
 
 #include <signal.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -74,6 +75,23 @@ std::string ProcessEngine::image_digest(const std::string& image) {
   auto result = core::run(options);
   if (!result.ok()) throw EngineError("cannot hash the entrypoint of " + image);
   return "sha256:" + result.out.substr(0, result.out.find(' '));
+}
+
+std::vector<std::string> ProcessEngine::list_images(const std::string& repository) {
+  std::vector<std::string> images;
+  auto dir = fs::path(images_dir()) / repository;
+  if (!fs::is_directory(dir)) return images;
+  for (const auto& entry : fs::directory_iterator(dir)) {
+    if (entry.is_directory()) images.push_back(repository + ":" + entry.path().filename().string());
+  }
+  std::sort(images.begin(), images.end());
+  return images;
+}
+
+void ProcessEngine::remove_image(const std::string& image) {
+  std::error_code ec;
+  fs::remove_all(process_image_dir(images_dir(), image), ec);
+  if (ec) throw EngineError("cannot remove image " + image + ": " + ec.message());
 }
 
 ReplicaHandle ProcessEngine::start(const ReplicaLaunch& launch) {

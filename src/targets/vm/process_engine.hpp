@@ -12,6 +12,8 @@ class ProcessEngine final : public Engine {
   std::string name() const override { return "process"; }
   bool image_exists(const std::string& image) override;
   std::string image_digest(const std::string& image) override;
+  std::vector<std::string> list_images(const std::string& repository) override;
+  void remove_image(const std::string& image) override;
   ReplicaHandle start(const ReplicaLaunch& launch) override;
   void stop(const ReplicaHandle& replica, std::chrono::seconds timeout) override;
   bool running(const ReplicaHandle& replica) override;

@@ -1,5 +1,6 @@
 #include "targets/vm/vm_target.hpp"
 
+#include <pwd.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -34,7 +35,12 @@ double seconds_since(Clock::time_point start) {
 
 std::string who_am_i() {
   const char* user = std::getenv("USER");
-  return std::string(user != nullptr ? user : "unknown") + "@" + host_name();
+  std::string name = user != nullptr ? user : "";
+  if (name.empty()) {
+    // No USER in CI jobs and containers: the account of the uid is the next best name.
+    if (const passwd* entry = ::getpwuid(::getuid()); entry != nullptr) name = entry->pw_name;
+  }
+  return (name.empty() ? "uid" + std::to_string(::getuid()) : name) + "@" + host_name();
 }
 
 std::string short_sha(const std::string& commit) {
@@ -524,6 +530,7 @@ DeployReport VmTarget::deploy_locked(release::Release release, const release::Wo
   ledger.save();
   ReleaseRef ref{report.revision, release.commit, release.image};
   const auto prior = state.current;
+  const auto prior_previous = state.previous;  // restored with `prior` when this release fails
   events_.progress("deploy_started",
                    "deploying revision " + std::to_string(ref.revision) + " (" + release.image +
                        ") with " + std::to_string(desired) + " replica(s), min healthy " +
@@ -616,6 +623,7 @@ DeployReport VmTarget::deploy_locked(release::Release release, const release::Wo
     if (breach) {
       events_.progress("rollback_started", "bake breached: " + *breach);
       state.current = prior;
+      state.previous = prior_previous;
       if (!restore_prior("bake breached: " + *breach)) {
         return finish(DeployStatus::failed, release::Outcome::failed,
                       *breach + "; restoring the previous release failed too");

@@ -94,6 +94,14 @@ TEST_F(LedgerTest, ProtectsTheLastNGoodDistinctImages) {
   EXPECT_EQ(kept[1], "app:" + std::string(40, 'c'));
 }
 
+TEST(Prune, KeepsProtectedAndRunningImagesOnly) {
+  using slipway::release::images_to_prune;
+  EXPECT_EQ(images_to_prune({"app:a", "app:b", "app:c", "app:b"}, {"app:b"}),
+            (std::vector<std::string>{"app:a", "app:c"}));
+  EXPECT_TRUE(images_to_prune({"app:a"}, {"app:a", "app:z"}).empty());
+  EXPECT_TRUE(images_to_prune({}, {}).empty());
+}
+
 TEST_F(LedgerTest, CorruptFileIsALedgerError) {
   std::ofstream(path_) << "{\"releases\": [{\"revision\": 1}]}";
   EXPECT_THROW(Ledger::load(path_), slipway::release::LedgerError);
