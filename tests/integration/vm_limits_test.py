@@ -81,6 +81,20 @@ class VmLimits(unittest.TestCase):
             self.assertTrue(all(r["haproxy_status"].startswith("UP") for r in status["replicas"]))
         self.run_under_load(steps)
 
+    def test_timeout_restores_and_says_so(self):
+        s = self.stack
+        a = vm.sha("a")
+        self.expect(s.deploy(s.image(a)), 0, "first deploy")
+
+        def steps():
+            # Never ready, and the deploy's own deadline comes before the replicas' ready timeout.
+            result = s.deploy(s.image(vm.sha("f"), fault="unready"), "--timeout", "2s")
+            self.expect(result, 4, "timed out deploy")
+            self.assertIn("timed out", result.stdout)
+            self.assertEqual(s.version()["commit"], a)
+            self.assertEqual(s.history()[0]["outcome"], "timed_out")
+        self.run_under_load(steps)
+
 
 if __name__ == "__main__":
     unittest.main()
