@@ -60,6 +60,8 @@ class Session {
   ~Session();
 
   const std::string& region() const noexcept { return region_; }
+  // The options this session was made from (to make a sibling for another region).
+  const SessionOptions& options() const noexcept { return options_; }
   Url endpoint(const ServiceInfo& service) const;
 
   // Calls a JSON 1.1 operation; returns the parsed response. Throws ServiceError (with the

@@ -25,7 +25,8 @@ class SecretStore {
   virtual aws::GetParametersResult get_parameters(const std::vector<std::string>& names) = 0;
 };
 
-// The store backed by AWS (or moto) through `session`, which must outlive it.
+// The store backed by AWS (or moto) through `session`, which must outlive it. A Secrets Manager
+// ARN of another region is read in that region (a sibling session with the same options).
 std::unique_ptr<SecretStore> make_aws_store(aws::Session& session);
 
 }  // namespace slipway::secrets

@@ -170,7 +170,7 @@ class SecretsAgainstMoto(unittest.TestCase):
         cls.tmp.cleanup()
         # No value may appear in any output except that of an explicit `get`.
         values = ["pw-5cd8a1e2", "plain-text-value-31f", "token-value-9d2e", "local-token-77",
-                  "local-api-token-5e",
+                  "local-api-token-5e", "paris-value-0e1",
                   "written-by-slipway-1", "written-by-slipway-2", "ssm-by-slipway-3"]
         leaks = [(args, value) for args, out, err in ALL_OUTPUT for value in values
                  if args[:2] != ["secrets", "get"] and value in out + err]
@@ -300,6 +300,20 @@ class SecretsAgainstMoto(unittest.TestCase):
                     '[{"name":"A","valueFrom":"${NOT_SET_ANYWHERE}"}]}]}')
         self.expect_failure(["secrets", "exec", "--task-definition", taskdef, "--", "true"], 2,
                             "NOT_SET_ANYWHERE")
+
+    def test_a_secret_of_another_region_is_read_in_its_region(self):
+        created = subprocess.run(
+            ["aws", "--endpoint-url", self.moto.url, "--region", "eu-west-3", "--output", "json",
+             "secretsmanager", "create-secret", "--name", "itest/paris", "--secret-string",
+             "paris-value-0e1"], env=self.moto.env(), capture_output=True, text=True, check=True)
+        arn = json.loads(created.stdout)["ARN"]
+        self.assertIn(":eu-west-3:", arn)
+        result = run_slipway(["secrets", "exec", "--env", f"PARIS={arn}",
+                              "--env", f"HOME_REGION={self.db_arn}:password::", "--",
+                              *hash_env_command("PARIS", "HOME_REGION")], self.moto.env())
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(json.loads(result.stdout), {"PARIS": sha256("paris-value-0e1"),
+                                                     "HOME_REGION": sha256("pw-5cd8a1e2")})
 
     def test_exec_with_env_flags_and_an_env_file(self):
         env_file = self.path("local.env")
