@@ -11,6 +11,7 @@ For each operation it reports:
   - requests lost under wrk: non-2xx responses plus socket errors (goal: zero).
 
 Usage: bench/rollout/run.py [--engine process|podman] [--rounds N] [--connections N]
+(--engine podman builds images from build/release/src/service/app: run `make release` first)
 Needs: a built slipway and app (build/dev or $SLIPWAY_BUILD_DIR), haproxy, wrk.
 """
 
@@ -88,10 +89,17 @@ def measure(label, port, target_commit, action, connections):
 
 
 def slipway_rounds(args, results):
-    stack = vm.Stack(bake_time=args.bake_time, health_interval="250ms", ready_timeout="20s", engine="process")
-    try:
+    if args.engine == "podman":
+        stack = vm.GitStack(bake_time=args.bake_time, health_interval="250ms", ready_timeout="20s", engine="podman")
+        image_a = stack.build()["image"]
+        stack.commit("second")
+        image_b = stack.build()["image"]
+        a, b = image_a.split(":")[1], image_b.split(":")[1]
+    else:
+        stack = vm.Stack(bake_time=args.bake_time, health_interval="250ms", ready_timeout="20s", engine="process")
         a, b = vm.sha("a"), vm.sha("b")
         image_a, image_b = stack.image(a), stack.image(b)
+    try:
         assert stack.deploy(image_a).returncode == 0
         for _ in range(args.rounds):
             def deploy():
@@ -136,17 +144,37 @@ backend app
     haproxy = lib.Process(["haproxy", "-f", cfg])
     replicas = []
 
+    image = None
+    if args.engine == "podman":
+        # One image serves both "releases": SLIPWAY_RELEASE tells them apart, as slipway sets it.
+        image = "app:slipway-bench-naive"
+        context = tempfile.mkdtemp(prefix="slipway_naive_image_")
+        shutil.copy(vm.release_app_binary(), os.path.join(context, "app"))
+        with open(os.path.join(context, "Containerfile"), "w") as f:
+            f.write("FROM scratch\nCOPY app /app\nUSER 65532:65532\nENTRYPOINT [\"/app\"]\n")
+        vm.podman("build", "-q", "-t", image, context)
+        shutil.rmtree(context, ignore_errors=True)
+
     def start(commit):
-        for p in ports:
-            replicas.append(lib.Process([vm.app_binary()], env={"PORT": str(p), "BIND_ADDRESS": "127.0.0.1",
-                                                                "SLIPWAY_RELEASE": commit, "WORKERS": "2",
-                                                                "SHUTDOWN_DELAY": "0s"}))
+        for i, p in enumerate(ports):
+            env = {"PORT": str(p), "BIND_ADDRESS": "127.0.0.1", "SLIPWAY_RELEASE": commit, "WORKERS": "2",
+                   "SHUTDOWN_DELAY": "0s"}
+            if image:
+                flags = [x for k, v in env.items() for x in ("-e", f"{k}={v}")]
+                vm.podman("run", "-d", "--name", f"slipway-naive-{i}", "--network=host", *flags, image)
+                replicas.append(f"slipway-naive-{i}")
+            else:
+                replicas.append(lib.Process([vm.app_binary()], env=env))
         for p in ports:
             lib.wait_until(lambda p=p: lib.http_get(p, "/readyz")[0] == 200, timeout=30, what="replica ready")
 
     def stop_all():
         while replicas:
-            replicas.pop().stop(timeout=10)
+            replica = replicas.pop()
+            if image:
+                vm.podman("rm", "-f", "-t", "10", replica, check=False)
+            else:
+                replica.stop(timeout=10)
 
     try:
         a, b = vm.sha("a"), vm.sha("b")
@@ -169,6 +197,8 @@ def main():
     parser.add_argument("--rounds", type=int, default=3, help="deploy+rollback pairs per way")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
     parser.add_argument("--bake-time", default="0s", help="slipway bake time (0s measures the switch alone)")
+    parser.add_argument("--engine", choices=["process", "podman"], default="process",
+                        help="process: the dev binary as plain processes; podman: images of the release binary")
     args = parser.parse_args()
     results = []
     slipway_rounds(args, results)
