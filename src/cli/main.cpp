@@ -1,5 +1,6 @@
 // The `slipway` command: global options, then one line per verb group (see
 // cli/verbs.hpp).
+#include "cli/ecs.hpp"
 #include "cli/verbs.hpp"
 #include "cli/vm_verbs.hpp"
 
@@ -14,5 +15,6 @@ int main(int argc, char **argv) {
   add_secrets_commands(app, globals, action);
   add_whoami_command(app, globals, action);
   add_vm_commands(app, globals, action);
+  add_ecs_commands(app, globals, action);
   return run(app, argc, argv, globals, action);
 }

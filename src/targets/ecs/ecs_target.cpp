@@ -328,8 +328,14 @@ DeployResult EcsTarget::rollback(const RollbackInput& input) {
   report_("progress", "rolling back " + input.where.service + " from " +
                           short_name(service.task_definition) + " to " + short_name(target.arn) +
                           (target.commit.empty() ? "" : " (commit " + target.commit + ")"));
-  record_outcome(service.task_definition, "rolled_back",
-                 "rolled back to " + short_name(target.arn) + " by slipway");
+  // Rolling back from a release marks it bad, so the next rollback does not return to it; a
+  // move to a newer revision (roll forward with --to) judges nothing.
+  const auto current = std::find_if(releases.begin(), releases.end(),
+                                    [](const auto& release) { return release.current; });
+  if (current != releases.end() && current->revision > target.revision) {
+    record_outcome(service.task_definition, "rolled_back",
+                   "rolled back to " + short_name(target.arn) + " by slipway");
+  }
   const auto updated = aws::EcsClient(session_).update_service({.cluster = input.where.cluster,
                                                                 .service = input.where.service,
                                                                 .task_definition = target.arn,

@@ -83,6 +83,19 @@ EcsRelease choose_rollback_target(const std::vector<EcsRelease>& releases, std::
     throw EcsInputError("no good release older than the current one to roll back to (revisions: " +
                         known(releases) + "); name one with --to SHA|REVISION");
   }
+  // A commit written in digits only ("2222222") is a commit: revisions are short numbers.
+  if (looks_like_commit(to)) {
+    const EcsRelease* best = nullptr;
+    for (const auto& release : releases) {
+      if (!release.commit.starts_with(to)) continue;
+      if (best == nullptr || (release.good() && !best->good())) best = &release;
+    }
+    if (best != nullptr) return *best;
+    if (!all_digits(to)) {
+      throw EcsInputError("no revision was deployed from commit " + std::string(to) + " (" +
+                          known(releases) + "); see `slipway ecs history`");
+    }
+  }
   std::string_view wanted_revision;
   if (all_digits(to)) {
     wanted_revision = to;
@@ -102,20 +115,8 @@ EcsRelease choose_rollback_target(const std::vector<EcsRelease>& releases, std::
                         " is not an active revision of the family (" + known(releases) +
                         "); see `slipway ecs history`");
   }
-  if (!looks_like_commit(to)) {
-    throw EcsInputError("--to " + std::string(to) +
-                        ": expected a revision number or a commit SHA (7 to 40 hex digits)");
-  }
-  const EcsRelease* best = nullptr;
-  for (const auto& release : releases) {
-    if (!release.commit.starts_with(to)) continue;
-    if (best == nullptr || (release.good() && !best->good())) best = &release;
-  }
-  if (best == nullptr) {
-    throw EcsInputError("no revision was deployed from commit " + std::string(to) + " (" +
-                        known(releases) + "); see `slipway ecs history`");
-  }
-  return *best;
+  throw EcsInputError("--to " + std::string(to) +
+                      ": expected a revision number or a commit SHA (7 to 40 hex digits)");
 }
 
 std::vector<std::string> cleanup_candidates(const std::vector<EcsRelease>& releases,

@@ -43,6 +43,10 @@ TEST(RollbackTarget, ByRevisionByFamilyRevisionAndByCommitPrefix) {
   EXPECT_EQ(choose_rollback_target(releases, "app:1").revision, 1);
   // Two revisions of commit B: the good one wins.
   EXPECT_EQ(choose_rollback_target(releases, "bbbbbbb").revision, 1);
+  // A commit written only in digits is a commit, not revision 2222222.
+  const std::vector<EcsRelease> digits = {r(2, std::string(40, '2'), "succeeded", true),
+                                          r(1, A, "succeeded")};
+  EXPECT_EQ(choose_rollback_target(digits, "2222222").revision, 2);
 }
 
 TEST(RollbackTarget, NothingToRollBackToIsAnInputErrorNamingTheFix) {

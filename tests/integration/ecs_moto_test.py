@@ -1,0 +1,409 @@
+# labels: aws moto ecs
+"""`slipway ecs` against moto with IAM authentication on. The cluster, service (awsvpc), ECR
+repository, secrets, execution role, log group and target group are created with the AWS CLI,
+as Terraform would; every slipway result is checked again with the AWS CLI.
+
+moto records deployments but never completes them (REFERENCE.md), so deploys here either do
+not wait (--no-wait) or wait with a short start timeout and must time out (exit 4) and roll the
+service back; a "succeeded" outcome is recorded on a revision with the AWS CLI, as slipway
+would after ECS completed the deployment, to exercise "roll back to the last good release".
+
+EcsMoto and run_slipway are shared with ecs_bad_input_test.py."""
+
+import json
+import os
+import subprocess
+import tempfile
+import textwrap
+import unittest
+
+from slipway_testlib import Process, binary, free_port, port_open, wait_until
+
+SLIPWAY = binary("src", "cli", "slipway")
+SOURCE_DIR = os.environ.get("SLIPWAY_SOURCE_DIR", os.path.join(os.path.dirname(__file__), "../.."))
+REGION = "us-east-1"
+ACCOUNT = "123456789012"
+SHA1, SHA2, SHA3 = "1" * 40, "2" * 40, "3" * 40
+REGISTRY = f"{ACCOUNT}.dkr.ecr.{REGION}.amazonaws.com"
+
+ADMIN_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]}
+# What slipway ecs needs: the deploy role of the workflows (ci_oidc module) grants the same.
+DEPLOYER_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": [
+    "ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions",
+    "ecs:DeregisterTaskDefinition", "ecs:UpdateService", "ecs:DescribeServices", "ecs:ListTasks",
+    "ecs:DescribeTasks", "ecs:TagResource", "ecs:ListTagsForResource", "ecr:DescribeImages",
+    "secretsmanager:DescribeSecret", "logs:DescribeLogGroups", "logs:FilterLogEvents",
+    "logs:GetLogEvents", "elasticloadbalancing:DescribeTargetHealth", "cloudwatch:DescribeAlarms",
+    "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:GetPolicy",
+    "iam:GetPolicyVersion", "iam:PassRole"], "Resource": "*"}]}
+READONLY_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": [
+    "ecs:DescribeServices", "ecs:ListTasks", "ecs:DescribeTasks", "ecr:DescribeImages"],
+    "Resource": "*"}]}
+SETUP_CALLS = 4  # the admin user: user, key, policy, attachment
+
+
+def base_env():
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update({"AWS_EC2_METADATA_DISABLED": "true", "AWS_REGION": REGION,
+                "AWS_DEFAULT_REGION": REGION,
+                "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/credentials",
+                "AWS_CONFIG_FILE": "/nonexistent/config", "SLIPWAY_DEPLOYER": "ecs-test"})
+    return env
+
+
+class EcsMoto:
+    """moto (through scripts/moto_server.py) with IAM auth on and an ECS service to deploy to."""
+
+    def start(self):
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = base_env()
+        env["INITIAL_NO_AUTH_ACTION_COUNT"] = str(SETUP_CALLS)
+        self.proc = Process(["python3", os.path.join(SOURCE_DIR, "scripts", "moto_server.py"),
+                             "-H", "127.0.0.1", "-p", str(self.port)], env=env)
+        wait_until(lambda: port_open(self.port), timeout=60, what="moto to listen")
+        self.users = {}
+        self._user("admin", ADMIN_POLICY, unauthenticated=True)
+        self._user("deployer", DEPLOYER_POLICY)
+        self._user("readonly", READONLY_POLICY)
+        return self
+
+    def _user(self, name, policy, unauthenticated=False):
+        user = None if unauthenticated else "admin"
+        cli = (lambda *a: self._raw_cli(a, ("setup", "setup"))) if unauthenticated else \
+            (lambda *a: self.aws(*a, user=user))
+        cli("iam", "create-user", "--user-name", name)
+        key = cli("iam", "create-access-key", "--user-name", name)["AccessKey"]
+        arn = cli("iam", "create-policy", "--policy-name", f"{name}-policy",
+                  "--policy-document", json.dumps(policy))["Policy"]["Arn"]
+        cli("iam", "attach-user-policy", "--user-name", name, "--policy-arn", arn)
+        self.users[name] = (key["AccessKeyId"], key["SecretAccessKey"])
+
+    def env(self, user="deployer", **extra):
+        env = base_env()
+        key, secret = self.users[user]
+        env.update({"AWS_ACCESS_KEY_ID": key, "AWS_SECRET_ACCESS_KEY": secret,
+                    "AWS_ENDPOINT_URL": self.url})
+        env.update(extra)
+        return env
+
+    def _raw_cli(self, args, keys):
+        env = base_env()
+        env.update({"AWS_ACCESS_KEY_ID": keys[0], "AWS_SECRET_ACCESS_KEY": keys[1]})
+        result = subprocess.run(["aws", "--endpoint-url", self.url, "--output", "json", *args],
+                                env=env, capture_output=True, text=True, timeout=60)
+        if result.returncode != 0:
+            raise AssertionError(f"aws {' '.join(args[:2])} failed: {result.stderr}")
+        return json.loads(result.stdout) if result.stdout.strip() else None
+
+    def aws(self, *args, user="admin"):
+        """The AWS CLI (a client nobody here wrote) against moto; parsed JSON output."""
+        return self._raw_cli(args, self.users[user])
+
+    def stop(self):
+        self.proc.stop()
+
+
+def run_slipway(args, env, timeout=120):
+    return subprocess.run([SLIPWAY, *args], env=env, capture_output=True, text=True,
+                          timeout=timeout)
+
+
+TASKDEF = """{
+  "family": "${SERVICE}",
+  "networkMode": "awsvpc",
+  "requiresCompatibilities": ["EC2"],
+  "cpu": "256",
+  "memory": "256",
+  "executionRoleArn": "${EXECUTION_ROLE_ARN}",
+  "containerDefinitions": [{
+    "name": "app", "image": "${IMAGE}", "essential": true,
+    "portMappings": [{"containerPort": 8080, "protocol": "tcp"}],
+    "environment": [{"name": "LOG_LEVEL", "value": "${LOG_LEVEL:-info}"}],
+    "secrets": [{"name": "DATABASE_PASSWORD", "valueFrom": "${DATABASE_PASSWORD_FROM}"},
+                {"name": "API_KEY", "valueFrom": "${API_KEY_FROM}"}],
+    "logConfiguration": {"logDriver": "awslogs", "options": {
+      "awslogs-group": "/slipway/${SERVICE}", "awslogs-region": "us-east-1",
+      "awslogs-stream-prefix": "${SERVICE}"}}
+  }]
+}
+"""
+
+
+def make_service_dir():
+    """A service directory: slipway.yaml (target ecs) and deploy/taskdef.json."""
+    directory = tempfile.mkdtemp(prefix="slipway-ecs-")
+    os.makedirs(os.path.join(directory, "deploy"))
+    with open(os.path.join(directory, "slipway.yaml"), "w") as f:
+        f.write(textwrap.dedent("""\
+            service: app
+            image_repository: app
+            target: ecs
+            ecs:
+              cluster: slipway-test
+              region: us-east-1
+            """))
+    with open(os.path.join(directory, "deploy", "taskdef.json"), "w") as f:
+        f.write(TASKDEF)
+    return directory
+
+
+def create_infrastructure(moto, readable_secret="db"):
+    """What Terraform's local env would create, with the AWS CLI: returns a dict of outputs."""
+    out = {}
+    vpc = moto.aws("ec2", "create-vpc", "--cidr-block", "10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = moto.aws("ec2", "create-subnet", "--vpc-id", vpc, "--cidr-block",
+                      "10.0.1.0/24")["Subnet"]["SubnetId"]
+    group = moto.aws("ec2", "create-security-group", "--group-name", "app", "--description", "app",
+                     "--vpc-id", vpc)["GroupId"]
+    out["TARGET_GROUP_ARN"] = moto.aws(
+        "elbv2", "create-target-group", "--name", "app", "--protocol", "HTTP", "--port", "8080",
+        "--vpc-id", vpc, "--target-type", "ip")["TargetGroups"][0]["TargetGroupArn"]
+    for name in ("db", "api"):
+        out[name] = moto.aws("secretsmanager", "create-secret", "--name", f"app/{name}",
+                             "--secret-string", f"{name}-value-1")["ARN"]
+    out["DATABASE_PASSWORD_FROM"] = out["db"]
+    out["API_KEY_FROM"] = out["api"]
+    trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
+        "Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+    role = moto.aws("iam", "create-role", "--role-name", "app-execution",
+                    "--assume-role-policy-document", json.dumps(trust))["Role"]["Arn"]
+    out["EXECUTION_ROLE_ARN"] = role
+    readable = [out[readable_secret]] if readable_secret else [out["db"], out["api"]]
+    moto.aws("iam", "put-role-policy", "--role-name", "app-execution", "--policy-name", "secrets",
+             "--policy-document", json.dumps({"Version": "2012-10-17", "Statement": [
+                 {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                  "Resource": readable}]}))
+    moto.aws("logs", "create-log-group", "--log-group-name", "/slipway/app")
+    moto.aws("ecr", "create-repository", "--repository-name", "app")
+    for sha in (SHA1, SHA2):
+        manifest = json.dumps({"schemaVersion": 2, "mediaType":
+                               "application/vnd.docker.distribution.manifest.v2+json",
+                               "config": {"digest": "sha256:" + sha[:2] * 32, "size": 1,
+                                          "mediaType": "application/vnd.docker.container.image.v1+json"},
+                               "layers": []})
+        moto.aws("ecr", "put-image", "--repository-name", "app", "--image-tag", sha,
+                 "--image-manifest", manifest)
+    moto.aws("ecs", "create-cluster", "--cluster-name", "slipway-test")
+    initial = moto.aws("ecs", "register-task-definition", "--family", "app", "--network-mode",
+                       "awsvpc", "--requires-compatibilities", "EC2", "--cpu", "256", "--memory",
+                       "256", "--container-definitions", json.dumps([{
+                           "name": "app", "image": f"{REGISTRY}/app:bootstrap", "essential": True,
+                           "portMappings": [{"containerPort": 8080}]}]))
+    out["INITIAL_TASK_DEFINITION"] = initial["taskDefinition"]["taskDefinitionArn"]
+    moto.aws("ecs", "create-service", "--cluster", "slipway-test", "--service-name", "app",
+             "--task-definition", "app:1", "--desired-count", "2", "--launch-type", "EC2",
+             "--network-configuration",
+             json.dumps({"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}}),
+             "--load-balancers", json.dumps([{"targetGroupArn": out["TARGET_GROUP_ARN"],
+                                              "containerName": "app", "containerPort": 8080}]),
+             "--deployment-configuration", json.dumps({
+                 "deploymentCircuitBreaker": {"enable": True, "rollback": True},
+                 "maximumPercent": 200, "minimumHealthyPercent": 100}))
+    return out
+
+
+def var_flags(outputs):
+    return [flag for name in ("EXECUTION_ROLE_ARN", "DATABASE_PASSWORD_FROM", "API_KEY_FROM")
+            for flag in ("--var", f"{name}={outputs[name]}")]
+
+
+def service_task_definition(moto):
+    return moto.aws("ecs", "describe-services", "--cluster", "slipway-test", "--services",
+                    "app")["services"][0]["taskDefinition"]
+
+
+def revisions(moto):
+    return moto.aws("ecs", "list-task-definitions", "--family-prefix", "app")["taskDefinitionArns"]
+
+
+def tags_of(moto, arn):
+    tags = moto.aws("ecs", "list-tags-for-resource", "--resource-arn", arn)["tags"]
+    return {t["key"]: t["value"] for t in tags}
+
+
+class EcsDeployRollback(unittest.TestCase):
+    """One service's life: deploy, a deploy that never completes, rollback, history, cleanup."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.moto = EcsMoto().start()
+        cls.outputs = create_infrastructure(cls.moto)
+        cls.dir = make_service_dir()
+        cls.spec = os.path.join(cls.dir, "slipway.yaml")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.moto.stop()
+
+    def slipway(self, *args, user="deployer"):
+        return run_slipway(["ecs", *args, "--spec", self.spec], self.moto.env(user))
+
+    def test_1_deploy_registers_a_tagged_revision_and_points_the_service_at_it(self):
+        before = revisions(self.moto)
+        result = self.slipway("deploy", "--image", f"{REGISTRY}/app:{SHA1}", "--no-wait",
+                              "--pin-secret-versions", *var_flags(self.outputs), "-o", "json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        events = [json.loads(line) for line in result.stdout.splitlines()]
+        final = events[-1]["result"]
+        after = revisions(self.moto)
+        self.assertEqual(len(after), len(before) + 1)
+        new_arn = final["task_definition"]
+        self.assertIn(new_arn, after)
+        self.assertEqual(service_task_definition(self.moto), new_arn)
+        tags = tags_of(self.moto, new_arn)
+        self.assertEqual(tags["slipway:commit"], SHA1)
+        self.assertEqual(tags["slipway:deployed-by"], "ecs-test")
+        digest = self.moto.aws("ecr", "describe-images", "--repository-name", "app", "--image-ids",
+                               f"imageTag={SHA1}")["imageDetails"][0]["imageDigest"]
+        self.assertEqual(tags["slipway:image-digest"], digest)
+        self.assertEqual(tags["slipway:outcome"], "in_progress")
+        # Pinned: each secret reference carries the version id AWSCURRENT had at deploy time.
+        definition = self.moto.aws("ecs", "describe-task-definition", "--task-definition",
+                                   new_arn)["taskDefinition"]
+        value_froms = {s["name"]: s["valueFrom"] for s in
+                       definition["containerDefinitions"][0]["secrets"]}
+        versions = self.moto.aws("secretsmanager", "describe-secret", "--secret-id",
+                                 self.outputs["db"])["VersionIdsToStages"]
+        current = next(v for v, stages in versions.items() if "AWSCURRENT" in stages)
+        self.assertEqual(value_froms["DATABASE_PASSWORD"], f"{self.outputs['db']}:::{current}")
+        # What ECS did is slipway's verdict; moto never completes, so record the outcome ECS
+        # would have led to (slipway writes this tag after a COMPLETED deployment and bake).
+        self.moto.aws("ecs", "tag-resource", "--resource-arn", new_arn, "--tags",
+                      "key=slipway:outcome,value=succeeded")
+        type(self).good_arn = new_arn
+
+    def test_2_a_deploy_that_never_completes_times_out_and_is_rolled_back_by_slipway(self):
+        before = revisions(self.moto)
+        result = self.slipway("deploy", "--image", f"{REGISTRY}/app:{SHA2}", "--start-timeout",
+                              "1s", "--poll-interval", "200ms", *var_flags(self.outputs))
+        self.assertEqual(result.returncode, 4, result.stdout + result.stderr)
+        self.assertIn("timed_out", result.stdout)
+        self.assertIn("slipway rolled the service back", result.stdout)
+        after = revisions(self.moto)
+        self.assertEqual(len(after), len(before) + 1)
+        bad_arn = sorted(set(after) - set(before))[0]
+        self.assertEqual(tags_of(self.moto, bad_arn)["slipway:outcome"], "timed_out")
+        self.assertEqual(service_task_definition(self.moto), self.good_arn)
+        type(self).bad_arn = bad_arn
+
+    def test_3_rollback_to_a_commit_registers_nothing_and_rollback_defaults_to_last_good(self):
+        before = revisions(self.moto)
+        # Point the service at the bad revision, as a deploy without slipway's rollback would.
+        result = self.slipway("rollback", "--to", SHA2[:7], "--no-wait")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(service_task_definition(self.moto), self.bad_arn)
+        result = self.slipway("rollback", "--no-wait", "-o", "json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(service_task_definition(self.moto), self.good_arn)
+        self.assertEqual(revisions(self.moto), before)  # nothing registered
+        self.assertEqual(tags_of(self.moto, self.bad_arn)["slipway:outcome"], "rolled_back")
+        # By revision number too (a move forward judges nothing; back again marks it bad).
+        result = self.slipway("rollback", "--to", self.bad_arn.rsplit(":", 1)[1], "--no-wait")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(service_task_definition(self.moto), self.bad_arn)
+        self.assertEqual(tags_of(self.moto, self.good_arn)["slipway:outcome"], "succeeded")
+        result = self.slipway("rollback", "--to", self.good_arn.rsplit(":", 1)[1], "--no-wait")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(service_task_definition(self.moto), self.good_arn)
+        self.assertEqual(revisions(self.moto), before)
+
+    def test_4_history_lists_both_releases_with_their_commits(self):
+        result = self.slipway("history", "-o", "json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        history = json.loads(result.stdout)
+        by_arn = {r["arn"]: r for r in history}
+        self.assertEqual(by_arn[self.good_arn]["commit"], SHA1)
+        self.assertEqual(by_arn[self.good_arn]["outcome"], "succeeded")
+        self.assertTrue(by_arn[self.good_arn]["current"])
+        self.assertEqual(by_arn[self.bad_arn]["commit"], SHA2)
+        self.assertEqual(by_arn[self.bad_arn]["outcome"], "rolled_back")
+        self.assertEqual([r["revision"] for r in history], sorted((r["revision"] for r in history), reverse=True))
+        text = self.slipway("history")
+        self.assertIn(SHA1[:12], text.stdout)
+
+    def test_5_cleanup_keeps_protected_revisions(self):
+        # Two more releases: one good (newer), one failed.
+        arns = []
+        for sha, outcome in ((SHA2, "failed"), (SHA1, "succeeded")):
+            result = self.slipway("deploy", "--image", f"{REGISTRY}/app:{sha}", "--no-wait",
+                                  *var_flags(self.outputs), "-o", "json")
+            self.assertEqual(result.returncode, 0, result.stderr)
+            arn = json.loads(result.stdout.splitlines()[-1])["result"]["task_definition"]
+            self.moto.aws("ecs", "tag-resource", "--resource-arn", arn, "--tags",
+                          f"key=slipway:outcome,value={outcome}")
+            arns.append(arn)
+        current = service_task_definition(self.moto)
+        dry = self.slipway("cleanup", "--keep", "1", "--dry-run", "-o", "json")
+        self.assertEqual(dry.returncode, 0, dry.stderr)
+        planned = json.loads(dry.stdout)["deregistered"]
+        self.assertEqual(len(revisions(self.moto)), 5)  # dry run changed nothing
+        result = self.slipway("cleanup", "--keep", "1", "-o", "json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        removed = json.loads(result.stdout.splitlines()[-1])["deregistered"]
+        self.assertEqual(removed, planned)
+        remaining = revisions(self.moto)
+        self.assertIn(current, remaining)                                  # in use and newest good
+        self.assertIn(self.outputs["INITIAL_TASK_DEFINITION"], remaining)  # not slipway's
+        self.assertNotIn(arns[0], remaining)                               # failed
+        self.assertNotIn(self.bad_arn, remaining)                          # rolled back
+        # Good and of the same commit as the newest good release: kept with it.
+        self.assertIn(self.good_arn, remaining)
+        self.assertEqual(len(remaining), 3)
+        result = self.slipway("cleanup", "--keep", "0")
+        self.assertEqual(result.returncode, 2)
+
+
+class EcsVerify(unittest.TestCase):
+    """verify catches a secret the execution role cannot read and an image not in ECR."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.moto = EcsMoto().start()
+        cls.outputs = create_infrastructure(cls.moto, readable_secret="db")
+        cls.dir = make_service_dir()
+        cls.spec = os.path.join(cls.dir, "slipway.yaml")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.moto.stop()
+
+    def verify(self, image):
+        result = run_slipway(["ecs", "verify", "--spec", self.spec, "--image", image,
+                              "--target-group", self.outputs["TARGET_GROUP_ARN"],
+                              *var_flags(self.outputs), "-o", "json"], self.moto.env())
+        return result, {c["check"]: c for c in map(json.loads, result.stdout.splitlines())}
+
+    def test_unreadable_secret_and_missing_image_fail_and_the_rest_passes(self):
+        result, checks = self.verify(f"{REGISTRY}/app:{SHA3}")
+        self.assertEqual(result.returncode, 1, result.stderr)
+        self.assertFalse(checks["image"]["ok"])
+        self.assertIn("not found in ECR", checks["image"]["detail"])
+        secret_checks = {name: c for name, c in checks.items() if name.startswith("secret:")}
+        self.assertEqual(len(secret_checks), 2)
+        readable = [c["ok"] for name, c in secret_checks.items() if "app/db" in name]
+        unreadable = [c for name, c in secret_checks.items() if "app/api" in name]
+        self.assertEqual(readable, [True])
+        self.assertFalse(unreadable[0]["ok"])
+        self.assertIn("may not secretsmanager:GetSecretValue", unreadable[0]["detail"])
+        self.assertTrue(checks["log-group"]["ok"])
+        self.assertTrue(checks["target-group"]["ok"])
+        self.assertTrue(checks["service"]["ok"])
+
+    def test_all_pass_once_the_role_may_read_both_secrets(self):
+        self.moto.aws("iam", "put-role-policy", "--role-name", "app-execution", "--policy-name",
+                      "secrets-api", "--policy-document", json.dumps({
+                          "Version": "2012-10-17", "Statement": [{
+                              "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                              "Resource": self.outputs["api"]}]}))
+        try:
+            result, checks = self.verify(f"{REGISTRY}/app:{SHA1}")
+            self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+            self.assertTrue(all(c["ok"] for c in checks.values()), checks)
+        finally:
+            self.moto.aws("iam", "delete-role-policy", "--role-name", "app-execution",
+                          "--policy-name", "secrets-api")
+
+
+if __name__ == "__main__":
+    unittest.main(verbosity=2)
