@@ -49,6 +49,7 @@ SecretReference parse_secrets_manager(std::string_view text,
   SecretReference reference{.kind = ReferenceKind::secrets_manager,
                             .text = std::string(text),
                             .target = {},
+                            .region = std::string(fields[3]),
                             .json_key = {},
                             .version_stage = {},
                             .version_id = {}};
@@ -79,6 +80,7 @@ SecretReference parse_ssm_arn(std::string_view text, const std::vector<std::stri
   return {.kind = ReferenceKind::ssm_parameter,
           .text = std::string(text),
           .target = name,
+          .region = std::string(fields[3]),
           .json_key = {},
           .version_stage = {},
           .version_id = {}};
@@ -96,6 +98,7 @@ SecretReference parse_reference(std::string_view text) {
     return {.kind = ReferenceKind::environment,
             .text = std::string(text),
             .target = std::string(name),
+            .region = {},
             .json_key = {},
             .version_stage = {},
             .version_id = {}};
@@ -107,6 +110,7 @@ SecretReference parse_reference(std::string_view text) {
     return {.kind = ReferenceKind::file,
             .text = std::string(text),
             .target = std::string(path),
+            .region = {},
             .json_key = {},
             .version_stage = {},
             .version_id = {}};
@@ -138,6 +142,7 @@ SecretReference parse_reference(std::string_view text) {
   return {.kind = ReferenceKind::ssm_parameter,
           .text = std::string(text),
           .target = std::string(text),
+          .region = {},
           .json_key = {},
           .version_stage = {},
           .version_id = {}};

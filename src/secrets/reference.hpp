@@ -20,6 +20,7 @@ struct SecretReference {
   ReferenceKind kind = ReferenceKind::ssm_parameter;
   std::string text;    // the reference as written, for error messages
   std::string target;  // secret ARN without suffix, parameter name, variable name, file path
+  std::string region;  // the region of an ARN; "" for names and local schemes
   std::optional<std::string> json_key;
   std::optional<std::string> version_stage;
   std::optional<std::string> version_id;

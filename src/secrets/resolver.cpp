@@ -144,27 +144,31 @@ std::map<SecretKey, std::string> fetch_secrets_manager(SecretStore& store,
   return out;
 }
 
-std::map<std::string, std::string> fetch_parameters(SecretStore& store,
-                                                    const std::vector<Pending>& pending) {
-  std::map<std::string, std::string> out;
-  std::vector<std::string> names;
-  std::map<std::string, const Pending*> first_by_name;
+// Parameter values keyed by (region, name); region "" is the session's.
+using ParameterKey = std::pair<std::string, std::string>;
+
+std::map<ParameterKey, std::string> fetch_parameters(SecretStore& store,
+                                                     const std::vector<Pending>& pending) {
+  std::map<ParameterKey, std::string> out;
+  std::map<std::string, std::vector<std::string>> names_by_region;
+  std::map<ParameterKey, const Pending*> first;
   for (const auto& item : pending) {
     if (item.reference.kind != ReferenceKind::ssm_parameter) continue;
-    if (first_by_name.emplace(item.reference.target, &item).second) {
-      names.push_back(item.reference.target);
-    }
+    const ParameterKey key{item.reference.region, item.reference.target};
+    if (first.emplace(key, &item).second) names_by_region[key.first].push_back(key.second);
   }
-  for (const auto& batch : chunks(names, kParametersPerBatch)) {
-    auto result = store.get_parameters(batch);
-    for (const auto& parameter : result.parameters) {
-      core::register_secret(parameter.value);
-      out[parameter.name] = parameter.value;
-    }
-    for (const auto& name : batch) {
-      if (!out.contains(name)) {
-        throw ResolutionError(describe(*first_by_name.at(name)) +
-                              " was not found in SSM Parameter Store: create it or fix the name");
+  for (const auto& [region, names] : names_by_region) {
+    for (const auto& batch : chunks(names, kParametersPerBatch)) {
+      auto result = store.get_parameters(batch, region);
+      for (const auto& parameter : result.parameters) {
+        core::register_secret(parameter.value);
+        out[{region, parameter.name}] = parameter.value;
+      }
+      for (const auto& name : batch) {
+        if (!out.contains({region, name})) {
+          throw ResolutionError(describe(*first.at({region, name})) +
+                                " was not found in SSM Parameter Store: create it or fix the name");
+        }
       }
     }
   }
@@ -213,7 +217,7 @@ std::vector<ResolvedSecret> resolve_secrets(const std::vector<SecretRequest>& re
   }
   // 2. Fetch, batched.
   std::map<SecretKey, std::string> secret_strings;
-  std::map<std::string, std::string> parameters;
+  std::map<ParameterKey, std::string> parameters;
   if (remote) {
     secret_strings = fetch_secrets_manager(*store, pending);
     parameters = fetch_parameters(*store, pending);
@@ -233,7 +237,7 @@ std::vector<ResolvedSecret> resolve_secrets(const std::vector<SecretRequest>& re
         }
         break;
       case ReferenceKind::ssm_parameter:
-        value = parameters.at(reference.target);
+        value = parameters.at({reference.region, reference.target});
         break;
       case ReferenceKind::environment: {
         auto found = core::env_string(reference.target.c_str());

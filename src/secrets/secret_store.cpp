@@ -18,8 +18,8 @@ std::string region_of(const std::string& id) {
   return end == std::string::npos ? std::string() : id.substr(start, end - start);
 }
 
-// Secrets Manager ARNs are read in their own region, as ECS does (a task may reference a
-// secret of another region by full ARN); SSM parameters are read in the session's region.
+// ARNs are read in their own region, as ECS does (a task may reference a secret or parameter of
+// another region by full ARN); names in the session's region.
 class AwsStore final : public SecretStore {
  public:
   explicit AwsStore(aws::Session& session) : session_(session) {}
@@ -40,8 +40,10 @@ class AwsStore final : public SecretStore {
     return aws::SecretsManagerClient(session_for(region_key(id)))
         .get_secret_value(id, stage, version_id);
   }
-  aws::GetParametersResult get_parameters(const std::vector<std::string>& names) override {
-    return aws::SsmClient(session_).get_parameters(names, true);
+  aws::GetParametersResult get_parameters(const std::vector<std::string>& names,
+                                          const std::string& region) override {
+    return aws::SsmClient(session_for(region.empty() ? session_.region() : region))
+        .get_parameters(names, true);
   }
 
  private:

@@ -21,8 +21,9 @@ class SecretStore {
   virtual aws::SecretValue get_secret_value(const std::string& id,
                                             const std::optional<std::string>& stage,
                                             const std::optional<std::string>& version_id) = 0;
-  // GetParameters of 1-10 names, decrypted.
-  virtual aws::GetParametersResult get_parameters(const std::vector<std::string>& names) = 0;
+  // GetParameters of 1-10 names, decrypted, in `region` ("" = the session's region).
+  virtual aws::GetParametersResult get_parameters(const std::vector<std::string>& names,
+                                                  const std::string& region) = 0;
 };
 
 // The store backed by AWS (or moto) through `session`, which must outlive it. A Secrets Manager

@@ -170,7 +170,7 @@ class SecretsAgainstMoto(unittest.TestCase):
         cls.tmp.cleanup()
         # No value may appear in any output except that of an explicit `get`.
         values = ["pw-5cd8a1e2", "plain-text-value-31f", "token-value-9d2e", "local-token-77",
-                  "local-api-token-5e", "paris-value-0e1",
+                  "local-api-token-5e", "paris-value-0e1", "paris-token-4c2",
                   "written-by-slipway-1", "written-by-slipway-2", "ssm-by-slipway-3"]
         leaks = [(args, value) for args, out, err in ALL_OUTPUT for value in values
                  if args[:2] != ["secrets", "get"] and value in out + err]
@@ -308,12 +308,22 @@ class SecretsAgainstMoto(unittest.TestCase):
              "paris-value-0e1"], env=self.moto.env(), capture_output=True, text=True, check=True)
         arn = json.loads(created.stdout)["ARN"]
         self.assertIn(":eu-west-3:", arn)
+        # The same parameter name in two regions, with different values.
+        subprocess.run(["aws", "--endpoint-url", self.moto.url, "--region", "eu-west-3", "ssm",
+                        "put-parameter", "--name", "/itest/api_token", "--type", "SecureString",
+                        "--value", "paris-token-4c2"], env=self.moto.env(), capture_output=True,
+                       check=True)
+        param_arn = "arn:aws:ssm:eu-west-3:123456789012:parameter/itest/api_token"
         result = run_slipway(["secrets", "exec", "--env", f"PARIS={arn}",
-                              "--env", f"HOME_REGION={self.db_arn}:password::", "--",
-                              *hash_env_command("PARIS", "HOME_REGION")], self.moto.env())
+                              "--env", f"HOME_REGION={self.db_arn}:password::",
+                              "--env", f"PARIS_PARAM={param_arn}",
+                              "--env", "HOME_PARAM=/itest/api_token", "--",
+                              *hash_env_command("PARIS", "HOME_REGION", "PARIS_PARAM",
+                                                "HOME_PARAM")], self.moto.env())
         self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertEqual(json.loads(result.stdout), {"PARIS": sha256("paris-value-0e1"),
-                                                     "HOME_REGION": sha256("pw-5cd8a1e2")})
+        self.assertEqual(json.loads(result.stdout), {
+            "PARIS": sha256("paris-value-0e1"), "HOME_REGION": sha256("pw-5cd8a1e2"),
+            "PARIS_PARAM": sha256("paris-token-4c2"), "HOME_PARAM": sha256("token-value-9d2e")})
 
     def test_exec_with_env_flags_and_an_env_file(self):
         env_file = self.path("local.env")

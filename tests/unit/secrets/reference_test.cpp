@@ -68,6 +68,9 @@ TEST(Reference, SsmNamesAndArns) {
   // The ARN of a hierarchical name drops its leading slash; the name gets it back.
   EXPECT_EQ(parse_reference("arn:aws:ssm:us-east-1:1:parameter/app/db").target, "/app/db");
   EXPECT_EQ(parse_reference("arn:aws:ssm:us-east-1:1:parameter/flat").target, "flat");
+  EXPECT_EQ(parse_reference("arn:aws:ssm:eu-west-3:1:parameter/flat").region, "eu-west-3");
+  EXPECT_EQ(parse_reference("/app/db").region, "");
+  EXPECT_EQ(parse_reference(kArn).region, "us-east-1");
 }
 
 TEST(Reference, LocalSchemes) {

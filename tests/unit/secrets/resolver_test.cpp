@@ -58,7 +58,10 @@ class FakeStore : public SecretStore {
             .version_stages = {},
             .secret_string = found->second};
   }
-  aws::GetParametersResult get_parameters(const std::vector<std::string>& names) override {
+  std::vector<std::string> parameter_regions;
+  aws::GetParametersResult get_parameters(const std::vector<std::string>& names,
+                                          const std::string& region) override {
+    parameter_regions.push_back(region);
     parameter_batch_sizes.push_back(names.size());
     aws::GetParametersResult result;
     for (const auto& name : names) {
@@ -135,6 +138,19 @@ TEST_F(Resolver, OneMissingSecretFailsEverythingAndNamesIt) {
     EXPECT_NE(message.find(arn("missing")), std::string::npos) << message;
     EXPECT_EQ(message.find("value-aaaa"), std::string::npos) << "a value leaked: " << message;
   }
+}
+
+TEST_F(Resolver, ParameterArnsAreBatchedPerRegion) {
+  store.parameters["/p/a"] = "value-of-a";
+  store.parameters["/p/b"] = "value-of-b";
+  auto resolved = resolve_secrets({{"A", "/p/a"},
+                                   {"B", "arn:aws:ssm:eu-west-3:1:parameter/p/b"},
+                                   {"A2", "arn:aws:ssm:eu-west-3:1:parameter/p/a"}},
+                                  &store);
+  EXPECT_EQ(resolved[1].value, "value-of-b");
+  EXPECT_EQ(resolved[2].value, "value-of-a");
+  EXPECT_EQ(store.parameter_regions, (std::vector<std::string>{"", "eu-west-3"}));
+  EXPECT_EQ(store.parameter_batch_sizes, (std::vector<std::size_t>{1, 2}));
 }
 
 TEST_F(Resolver, AMissingParameterNamesIt) {
