@@ -9,12 +9,6 @@ moto 5.2 gaps filled here (each keeps what the caller sent, as AWS does; nothing
   and retries the 500s for minutes.
 - ECS CreateService drops deploymentConfiguration (circuit breaker, alarms, min/max percent), so
   DescribeServices cannot show what Terraform configured. UpdateService already keeps it.
-
-And one robustness measure: moto's in-memory backends are not thread-safe, and Terraform sends
-up to 10 requests at once. Under load a request racing another one can fail with a 500 after
-its change was stored; the SDK retries it and the retry fails (e.g. InvalidGroup.Duplicate on
-CreateSecurityGroup). Requests are therefore handled one at a time; each takes milliseconds,
-while Terraform's long waits (the ALB's ~60 s) are client-side sleeps and keep overlapping.
 """
 
 import json
@@ -24,7 +18,6 @@ import threading
 from moto.applicationautoscaling.responses import ApplicationAutoScalingResponse
 from moto.ecs.responses import EC2ContainerServiceResponse
 import moto.server
-from moto.moto_server.werkzeug_app import DomainDispatcherApplication
 
 _tags_lock = threading.Lock()
 _tags_by_arn: dict[str, dict[str, str]] = {}
@@ -78,22 +71,11 @@ def _create_service_keeping_deployment_configuration(self):
     return result
 
 
-_request_lock = threading.Lock()
-_dispatch = DomainDispatcherApplication.__call__
-
-
-def _dispatch_one_at_a_time(self, environ, start_response):
-    with _request_lock:
-        # materialise the body inside the lock: it may be rendered lazily from backend state
-        return list(_dispatch(self, environ, start_response))
-
-
 ApplicationAutoScalingResponse.tag_resource = _tag_resource
 ApplicationAutoScalingResponse.untag_resource = _untag_resource
 ApplicationAutoScalingResponse.list_tags_for_resource = _list_tags_for_resource
 ApplicationAutoScalingResponse.register_scalable_target = _register_scalable_target_with_tags
 EC2ContainerServiceResponse.create_service = _create_service_keeping_deployment_configuration
-DomainDispatcherApplication.__call__ = _dispatch_one_at_a_time
 
 if __name__ == "__main__":
     sys.exit(moto.server.main())

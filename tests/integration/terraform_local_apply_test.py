@@ -50,6 +50,14 @@ class TerraformLocalApplyTest(unittest.TestCase):
                        AWS_DEFAULT_REGION=REGION, AWS_EC2_METADATA_DISABLED="true",
                        AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
         cls.moto = Process([sys.executable, MOTO, "-H", "127.0.0.1", "-p", str(cls.port)], env=cls.env)
+        # free_port() only says the port was free a moment ago: another test may have started its
+        # own moto on it since, and then ours exits with "Address already in use" while theirs
+        # answers (two applies of the same names into one moto fail as Duplicate/Conflict).
+        # So wait for *our* server's banner, not merely for something answering on the port.
+        wait_until(lambda: f"Running on http://127.0.0.1:{cls.port}" in cls.moto.output()[1] or not cls.moto.running(),
+                   timeout=30, what="moto_server to bind")
+        if not cls.moto.running():
+            raise RuntimeError(f"moto_server could not start on port {cls.port}:\n{cls.moto.output()[1][-2000:]}")
         wait_until(lambda: http_get(cls.port, "/moto-api/")[0] == 200, timeout=30, what="moto_server")
 
     @classmethod
