@@ -98,7 +98,8 @@ boost::json::object render_task_definition(const release::ServiceSpec& spec,
   std::stringstream text;
   text << file.rdbuf();
   extra["IMAGE"] = image;
-  if (!extra.contains("SERVICE")) extra["SERVICE"] = spec.service;
+  // The spec's service name is the default for ${SERVICE}; the environment may override it.
+  if (!extra.contains("SERVICE") && !core::env_string("SERVICE")) extra["SERVICE"] = spec.service;
   const auto rendered = release::render_template(
       text.str(), release::extra_then_environment(std::move(extra)), spec.task_definition_file);
   auto document = release::parse_json_document(rendered, spec.task_definition_file);
