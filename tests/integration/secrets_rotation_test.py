@@ -7,6 +7,7 @@ and the process is never restarted. A second rotation then retires the oldest ke
 
 import http.client
 import json
+import sys
 import threading
 import time
 import unittest
@@ -23,10 +24,12 @@ KEY_3 = "rotation-key-three-a3f2"
 
 class LoadLoop:
     """Threads sending GET /v1/whoami on keep-alive loopback connections, each request recorded
-    as (start time, key, status). Bounded by `max_requests` and by stop()."""
+    as (start time, key, status). Bounded by `max_requests` and by stop(); paced."""
 
-    def __init__(self, port, keys, threads=4, max_requests=20000):
-        self.port, self.keys, self.max_requests = port, list(keys), max_requests
+    def __init__(self, port, keys, threads=4, max_requests=100000, pause=0.002):
+        # Paced (`pause` between requests per thread) so the loop spans the whole rotation
+        # however fast the build is, and bounded by `max_requests` all the same.
+        self.port, self.keys, self.max_requests, self.pause = port, list(keys), max_requests, pause
         self.results, self.lock, self.stopping = [], threading.Lock(), threading.Event()
         self.threads = [threading.Thread(target=self.run, args=(i,), daemon=True)
                         for i in range(threads)]
@@ -56,6 +59,7 @@ class LoadLoop:
                 status = None
             with self.lock:
                 self.results.append((started, key, status))
+            time.sleep(self.pause)
 
     def start(self):
         for t in self.threads:
@@ -109,6 +113,10 @@ class RotationUnderLoad(unittest.TestCase):
         results = load.stop()
 
         self.assertGreater(len(results), 100, "the load loop barely ran")
+        print(f"load: {len(results)} requests, {sum(r[1] == KEY_1 for r in results)} with the old "
+              f"key, {sum(r[1] == KEY_2 for r in results)} with the new, "
+              f"{sum(r[1] == KEY_2 and r[2] != 200 for r in results)} new-key requests refused "
+              f"before the refresh", file=sys.stderr)
         self.assertTrue(all(status is not None for _, _, status in results), "connection errors")
         old_refused = [r for r in results if r[1] == KEY_1 and r[2] != 200]
         self.assertEqual(old_refused, [], "the old key was refused during the overlap")
