@@ -1,7 +1,7 @@
 # labels: vm
 """A deploy killed with SIGKILL in the middle of its bake (old release warm as HAProxy backups,
 lock held by a dead PID): the next command detects the stale lock, takes it over, cleans up what
-the dead run left (backups, an in_progress ledger entry stays as the record of it) and converges,
+the dead run left (backups; its ledger entry becomes failed: interrupted) and converges,
 all under wrk with zero non-2xx and zero socket errors."""
 
 import json
@@ -46,8 +46,9 @@ class VmKilledRun(unittest.TestCase):
             counts = load.stop()
         self.assertEqual(counts["non_2xx"], 0, counts["output"])
         self.assertEqual(counts["socket_errors"], 0, counts["output"])
-        outcomes = [r["outcome"] for r in reversed(s.history())]
-        self.assertEqual(outcomes, ["succeeded", "in_progress", "succeeded"])
+        history = list(reversed(s.history()))
+        self.assertEqual([r["outcome"] for r in history], ["succeeded", "failed", "succeeded"])
+        self.assertIn("interrupted", history[1]["reason"])
 
 
 if __name__ == "__main__":

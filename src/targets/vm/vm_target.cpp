@@ -471,14 +471,29 @@ std::optional<std::string> VmTarget::bake(VmState& state, std::int64_t revision,
   return std::nullopt;
 }
 
+void VmTarget::note_stale_lock(const StateLock& lock) {
+  if (!lock.took_over_stale()) return;
+  const auto& stale = *lock.took_over_stale();
+  events_.progress("stale_lock", "took over a stale lock of pid " + std::to_string(stale.pid) +
+                                     " (" + stale.command + ")");
+  // The dead run's release never got an outcome: record that it was interrupted.
+  auto ledger = release::Ledger::load(paths_.ledger_file());
+  bool changed = false;
+  for (const auto& r : ledger.releases()) {
+    if (r.outcome == release::Outcome::in_progress) {
+      ledger.set_outcome(
+          r.revision, release::Outcome::failed,
+          "interrupted: `" + stale.command + "` (pid " + std::to_string(stale.pid) + ") died");
+      changed = true;
+    }
+  }
+  if (changed) ledger.save();
+}
+
 DeployReport VmTarget::deploy(release::Release release, const release::Workload& workload,
                               const SecretResolver& secrets, const WorkloadRenderer& previous) {
   StateLock lock(paths_.lock_file(), "slipway deploy " + release.image, config_.lock_timeout);
-  if (lock.took_over_stale()) {
-    events_.progress("stale_lock", "took over a stale lock of pid " +
-                                       std::to_string(lock.took_over_stale()->pid) + " (" +
-                                       lock.took_over_stale()->command + ")");
-  }
+  note_stale_lock(lock);
   return deploy_locked(std::move(release), workload, secrets, previous);
 }
 
@@ -644,6 +659,7 @@ DeployReport VmTarget::deploy_locked(release::Release release, const release::Wo
 DeployReport VmTarget::rollback(const std::optional<std::string>& to, const SecretResolver& secrets,
                                 const WorkloadRenderer& render) {
   StateLock lock(paths_.lock_file(), "slipway rollback", config_.lock_timeout);
+  note_stale_lock(lock);
   auto ledger = release::Ledger::load(paths_.ledger_file());
   auto state = load_state(paths_);
   std::optional<release::Release> target;
@@ -677,6 +693,7 @@ DeployReport VmTarget::scale(int count, const SecretResolver& secrets,
                            " is out of range: use 0 to 100");
   StateLock lock(paths_.lock_file(), "slipway scale " + std::to_string(count),
                  config_.lock_timeout);
+  note_stale_lock(lock);
   auto state = load_state(paths_);
   if (!state.current)
     throw NotRunning("nothing is deployed: run `slipway deploy` or `slipway up` first");

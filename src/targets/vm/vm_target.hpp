@@ -21,6 +21,7 @@
 #include "targets/vm/events.hpp"
 #include "targets/vm/haproxy_api.hpp"
 #include "targets/vm/haproxy_config.hpp"
+#include "targets/vm/lock.hpp"
 #include "targets/vm/secret_source.hpp"
 #include "targets/vm/state.hpp"
 
@@ -125,6 +126,8 @@ class VmTarget {
   DeployReport deploy_locked(release::Release release, const release::Workload& workload,
                              const SecretResolver& secrets, const WorkloadRenderer& previous);
   std::string server_name(const ReplicaState& replica) const;
+  // Reports a stale lock taken over and marks the dead run's in_progress releases failed.
+  void note_stale_lock(const StateLock& lock);
 
   VmConfig config_;
   StatePaths paths_;
