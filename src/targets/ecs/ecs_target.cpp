@@ -314,8 +314,27 @@ DeployResult EcsTarget::rollback(const RollbackInput& input) {
   const auto calls_before = session_.requests_sent();
   const auto service = describe_service(input.where);
   const auto family = input.family.empty() ? family_of(service.task_definition) : input.family;
-  const auto releases = history(input.where, family, 100);
-  const auto target = choose_rollback_target(releases, input.to);
+  // Newest first, described lazily: the default target is usually one or two revisions back, so
+  // a long history costs nothing until it is needed.
+  aws::EcsClient ecs(session_);
+  std::vector<EcsRelease> releases{release_from(
+      ecs.describe_task_definition(service.task_definition, true), service.task_definition)};
+  const auto current_release = releases.front();
+  std::optional<EcsRelease> found;
+  for (const auto& arn : ecs.list_task_definitions(family)) {
+    if (arn == service.task_definition || family_of(arn) != family) continue;
+    releases.push_back(
+        release_from(ecs.describe_task_definition(arn, true), service.task_definition));
+    const auto& release = releases.back();
+    if (input.to.empty() && release.good() && release.revision < current_release.revision &&
+        (current_release.commit.empty() || release.commit != current_release.commit)) {
+      found = release;  // what choose_rollback_target would pick: the newest such
+      break;
+    }
+  }
+  std::sort(releases.begin(), releases.end(),
+            [](const auto& a, const auto& b) { return a.revision > b.revision; });
+  const auto target = found ? *found : choose_rollback_target(releases, input.to);
   DeployResult result;
   result.task_definition_arn = target.arn;
   result.previous_task_definition = service.task_definition;
@@ -357,6 +376,8 @@ std::vector<EcsRelease> EcsTarget::history(const ServiceLocation& where, const s
   const auto name = family.empty() ? family_of(service.task_definition) : family;
   aws::EcsClient ecs(session_);
   auto arns = ecs.list_task_definitions(name);
+  // familyPrefix is a prefix: "app" also lists "app-worker".
+  std::erase_if(arns, [&](const std::string& arn) { return family_of(arn) != name; });
   if (arns.size() > limit) arns.resize(limit);
   std::vector<EcsRelease> releases;
   for (const auto& arn : arns) {
