@@ -190,6 +190,8 @@ backend app
         stop_all()
         haproxy.stop()
         shutil.rmtree(work, ignore_errors=True)
+        if image:
+            vm.podman("rmi", "-f", image, check=False)
 
 
 def main():

@@ -93,6 +93,7 @@ class VmEndToEnd(unittest.TestCase):
         crash = s.faulty_image(built_b["image"], vm.sha("d"), "crash")
         sick = s.faulty_image(built_b["image"], vm.sha("e"), "unhealthy_after=2s")
 
+
         endpoint = ["--endpoint-url", f"http://127.0.0.1:{self.moto_port}"]
         self.expect(s.deploy(built_a["image"], *endpoint), 0, "first deploy")
         self.serving(a)

@@ -163,6 +163,15 @@ class GitStack(Stack):
             f.write("state/\n.env\n")
         self.git("init", "-q", ".")
         self.commit("initial")
+        self.images = []  # removed by cleanup(), after the replicas are down
+
+    def cleanup(self):
+        try:
+            self.down()
+        finally:
+            for image in reversed(self.images):  # derived images before their base
+                podman("rmi", "-f", image, check=False)
+            shutil.rmtree(self.dir, ignore_errors=True)
 
     def git(self, *args):
         env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@t", GIT_COMMITTER_NAME="t",
@@ -180,7 +189,9 @@ class GitStack(Stack):
     def build(self, *extra):
         result = self.run("build", "--no-compile", "--binary", release_app_binary(), "--output", "json", *extra)
         assert result.returncode == 0, result.stderr
-        return json.loads(result.stdout.splitlines()[-1])
+        built = json.loads(result.stdout.splitlines()[-1])
+        self.images.append(built["image"])
+        return built
 
     def faulty_image(self, base, tag, fault):
         """app:TAG = `base` with FAULT_INJECT baked in: a release that misbehaves."""
@@ -189,4 +200,5 @@ class GitStack(Stack):
             f.write(f"FROM {base}\nENV FAULT_INJECT={fault}\n")
         podman("build", "-q", "-t", f"app:{tag}", context)
         shutil.rmtree(context, ignore_errors=True)
+        self.images.append(f"app:{tag}")
         return f"app:{tag}"
