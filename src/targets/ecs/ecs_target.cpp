@@ -321,6 +321,12 @@ DeployResult EcsTarget::rollback(const RollbackInput& input) {
       ecs.describe_task_definition(service.task_definition, true), service.task_definition)};
   const auto current_release = releases.front();
   std::optional<EcsRelease> found;
+  // --to N or --to family:N names one revision: stop once it is described.
+  std::string wanted_revision;
+  if (const auto colon = input.to.rfind(':');
+      input.to.size() < 7 || (colon != std::string::npos && input.to.size() - colon < 7)) {
+    wanted_revision = colon == std::string::npos ? input.to : input.to.substr(colon + 1);
+  }
   for (const auto& arn : ecs.list_task_definitions(family)) {
     if (arn == service.task_definition || family_of(arn) != family) continue;
     releases.push_back(
@@ -331,6 +337,7 @@ DeployResult EcsTarget::rollback(const RollbackInput& input) {
       found = release;  // what choose_rollback_target would pick: the newest such
       break;
     }
+    if (!wanted_revision.empty() && std::to_string(release.revision) == wanted_revision) break;
   }
   std::sort(releases.begin(), releases.end(),
             [](const auto& a, const auto& b) { return a.revision > b.revision; });
