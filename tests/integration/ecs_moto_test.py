@@ -354,6 +354,39 @@ class EcsDeployRollback(unittest.TestCase):
         self.assertEqual(result.returncode, 2)
 
 
+    def test_6_diff_names_what_a_deploy_would_change(self):
+        current = service_task_definition(self.moto)
+        image = self.moto.aws("ecs", "describe-task-definition", "--task-definition", current)[
+            "taskDefinition"]["containerDefinitions"][0]["image"]
+        other = f"{REGISTRY}/app:{SHA2 if image.endswith(SHA1) else SHA1}"
+        result = self.slipway("diff", "--image", other, *var_flags(self.outputs), "-o", "json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        changes = {c["path"]: c for c in map(json.loads, result.stdout.splitlines())}
+        self.assertEqual(changes["containerDefinitions[0].image"]["change"], "~")
+        self.assertEqual(changes["containerDefinitions[0].image"]["before"], json.dumps(image))
+        self.assertEqual(changes["containerDefinitions[0].image"]["after"], json.dumps(other))
+        same = self.slipway("diff", "--image", image, *var_flags(self.outputs), "-o", "json")
+        self.assertNotIn("containerDefinitions[0].image", same.stdout)
+
+    def test_7_logs_and_status(self):
+        stream = "app/app/0123456789abcdef"
+        self.moto.aws("logs", "create-log-stream", "--log-group-name", "/slipway/app",
+                      "--log-stream-name", stream)
+        now = int(__import__("time").time() * 1000)
+        self.moto.aws("logs", "put-log-events", "--log-group-name", "/slipway/app",
+                      "--log-stream-name", stream, "--log-events",
+                      json.dumps([{"timestamp": now - 1000, "message": '{"msg":"first"}'},
+                                  {"timestamp": now, "message": '{"msg":"second"}'}]))
+        result = self.slipway("logs", "--lines", "10", "--since", "5m")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertEqual(result.stdout.splitlines(), ['{"msg":"first"}', '{"msg":"second"}'])
+        result = self.slipway("status", "-o", "json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        status = json.loads(result.stdout)
+        self.assertEqual(status["task_definition"], service_task_definition(self.moto))
+        self.assertEqual(status["desired"], 2)
+
+
 class EcsVerify(unittest.TestCase):
     """verify catches a secret the execution role cannot read and an image not in ECR."""
 
