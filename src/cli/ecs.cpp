@@ -128,7 +128,7 @@ ExitCode print_result(const targets::ecs::DeployResult& result, const GlobalOpti
   return code;
 }
 
-void add_common(CLI::App* command, EcsCommonOptions& common) {
+void add_common(CLI::App* command, EcsCommonOptions& common, bool with_family) {
   command
       ->add_option("--spec", common.spec_file,
                    "slipway.yaml to read (service, ecs.cluster, ecs.region, ecs.endpoint, "
@@ -136,8 +136,10 @@ void add_common(CLI::App* command, EcsCommonOptions& common) {
       ->capture_default_str();
   command->add_option("--cluster", common.cluster, "ECS cluster; default ecs.cluster of the spec");
   command->add_option("--service", common.service, "ECS service; default service of the spec");
-  command->add_option("--family", common.family,
-                      "Task definition family; default the service's current one");
+  if (with_family) {
+    command->add_option("--family", common.family,
+                        "Task definition family; default the service's current one");
+  }
   command->add_flag("--real-aws", common.real_aws,
                     "Ignore ecs.endpoint of the spec and use AWS's own endpoints");
 }
@@ -396,7 +398,7 @@ void add_ecs_commands(CLI::App& app, GlobalOptions& globals, Action& action) {
       "deploy",
       "Register a tagged revision for IMAGE:SHA, update the service, follow the "
       "deployment to a verdict (exit 0 ok, 3 rolled back, 4 timed out, 6 superseded)");
-  add_common(command, deploy->common);
+  add_common(command, deploy->common, false);
   add_render(command, deploy->render, true);
   add_follow(command, deploy->follow);
   command->add_flag("!--no-image-check", deploy->check_image,
@@ -414,7 +416,7 @@ void add_ecs_commands(CLI::App& app, GlobalOptions& globals, Action& action) {
   auto rollback = std::make_shared<EcsRollbackOptions>();
   command = group->add_subcommand(
       "rollback", "Point the service at the last good release (or --to), registering nothing");
-  add_common(command, rollback->common);
+  add_common(command, rollback->common, true);
   add_follow(command, rollback->follow);
   command->add_option("--to", rollback->to,
                       "Revision number, family:revision or commit SHA (7+ hex digits) to roll "
@@ -426,7 +428,7 @@ void add_ecs_commands(CLI::App& app, GlobalOptions& globals, Action& action) {
   auto history = std::make_shared<EcsHistoryOptions>();
   command = group->add_subcommand(
       "history", "List releases: revision, commit, outcome, when, who, image (* = current)");
-  add_common(command, history->common);
+  add_common(command, history->common, true);
   command->add_option("--limit", history->limit, "Newest revisions to show")->capture_default_str();
   command->callback([history, &globals, &action] {
     action = [history, &globals] { return run_ecs_history(*history, globals); };
@@ -435,16 +437,17 @@ void add_ecs_commands(CLI::App& app, GlobalOptions& globals, Action& action) {
   auto status = std::make_shared<EcsStatusOptions>();
   command = group->add_subcommand("status",
                                   "Show the service, its deployments, target health and alarms");
-  add_common(command, status->common);
+  add_common(command, status->common, false);
   command->callback([status, &globals, &action] {
     action = [status, &globals] { return run_ecs_status(*status, globals); };
   });
 
   auto logs = std::make_shared<EcsLogsOptions>();
   command = group->add_subcommand("logs", "Print the service's recent log lines (CloudWatch Logs)");
-  add_common(command, logs->common);
+  add_common(command, logs->common, false);
   command->add_option("--lines", logs->lines, "How many lines at most")->capture_default_str();
-  command->add_option("--since", logs->since, "How far back, e.g. 10m, 120m")->capture_default_str();
+  command->add_option("--since", logs->since, "How far back, e.g. 10m, 120m")
+      ->capture_default_str();
   command->callback([logs, &globals, &action] {
     action = [logs, &globals] { return run_ecs_logs(*logs, globals); };
   });
@@ -452,7 +455,7 @@ void add_ecs_commands(CLI::App& app, GlobalOptions& globals, Action& action) {
   auto diff = std::make_shared<EcsDiffOptions>();
   command = group->add_subcommand(
       "diff", "Show what a deploy of --image would change in the task definition");
-  add_common(command, diff->common);
+  add_common(command, diff->common, false);
   add_render(command, diff->render, true);
   command->callback([diff, &globals, &action] {
     action = [diff, &globals] { return run_ecs_diff(*diff, globals); };
@@ -463,7 +466,7 @@ void add_ecs_commands(CLI::App& app, GlobalOptions& globals, Action& action) {
       "verify",
       "Check before a deploy: image in ECR, execution role can read every secret, log "
       "group exists, target group attached (exit 1 when a check fails)");
-  add_common(command, verify->common);
+  add_common(command, verify->common, false);
   add_render(command, verify->render, true);
   command->add_option("--target-group", verify->target_group_arn,
                       "Target group ARN that must be attached to the service");
@@ -476,7 +479,7 @@ void add_ecs_commands(CLI::App& app, GlobalOptions& globals, Action& action) {
       "cleanup",
       "Deregister old revisions, never those of the last --keep good releases or "
       "any in use");
-  add_common(command, cleanup->common);
+  add_common(command, cleanup->common, true);
   command->add_option("--keep", cleanup->keep, "Good releases whose revisions are protected")
       ->capture_default_str();
   command->add_flag("--dry-run", cleanup->dry_run, "Only list what would be deregistered");
