@@ -386,6 +386,28 @@ class EcsDeployRollback(unittest.TestCase):
         self.assertEqual(status["task_definition"], service_task_definition(self.moto))
         self.assertEqual(status["desired"], 2)
 
+    def test_8_a_deploy_another_deploy_overtakes_is_superseded(self):
+        before = service_task_definition(self.moto)
+        follower = subprocess.Popen(
+            [SLIPWAY, "ecs", "deploy", "--spec", self.spec, "--image", f"{REGISTRY}/app:{SHA2}",
+             "--start-timeout", "120s", "--poll-interval", "200ms", *var_flags(self.outputs)],
+            env=self.moto.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            wait_until(lambda: service_task_definition(self.moto) != before, timeout=60,
+                       what="the followed deploy to update the service")
+            ours = service_task_definition(self.moto)
+            result = self.slipway("rollback", "--to", before.rsplit(":", 1)[1], "--no-wait")
+            self.assertEqual(result.returncode, 0, result.stderr)
+            out, err = follower.communicate(timeout=60)
+        finally:
+            if follower.poll() is None:
+                follower.kill()
+                follower.wait()
+        self.assertEqual(follower.returncode, 6, out + err)
+        self.assertIn("superseded", out)
+        self.assertEqual(tags_of(self.moto, ours)["slipway:outcome"], "superseded")
+        self.assertEqual(service_task_definition(self.moto), before)  # not rolled back over it
+
 
 class EcsVerify(unittest.TestCase):
     """verify catches a secret the execution role cannot read and an image not in ECR."""

@@ -211,7 +211,7 @@ DeployResult EcsTarget::follow(const ServiceLocation& where, const std::string& 
   const auto since_ms = epoch_ms() - 60'000;
   const auto started = Clock::now();
   DeploymentFollower follower(ours->id, ours->created_at > 0 ? ours->created_at : epoch_seconds(),
-                              timeouts);
+                              timeouts, task_definition_arn);
   aws::EcsClient ecs(session_);
   int failed_seen = 0;
   std::vector<aws::EcsTask> stopped;

@@ -65,8 +65,11 @@ std::string_view to_string(Phase phase) {
 }
 
 DeploymentFollower::DeploymentFollower(std::string deployment_id, double started_at,
-                                       FollowTimeouts timeouts)
-    : deployment_id_(std::move(deployment_id)), started_at_(started_at), timeouts_(timeouts) {}
+                                       FollowTimeouts timeouts, std::string task_definition_arn)
+    : deployment_id_(std::move(deployment_id)),
+      task_definition_arn_(std::move(task_definition_arn)),
+      started_at_(started_at),
+      timeouts_(timeouts) {}
 
 std::vector<std::string> DeploymentFollower::changes(const Observation& observation) {
   std::vector<std::string> lines;
@@ -166,6 +169,13 @@ FollowStep DeploymentFollower::decide(const Observation& observation) {
                   by + " became PRIMARY while ours was " + ours->rollout_state);
   }
 
+  const auto& now_running = observation.service.task_definition;
+  if (!task_definition_arn_.empty() && !now_running.empty() &&
+      now_running != task_definition_arn_) {
+    return finish(Verdict::superseded, "the service now runs " +
+                                           short_task_definition(now_running) + " instead of " +
+                                           short_task_definition(task_definition_arn_));
+  }
   const auto in_phase = observation.elapsed - phase_started_;
   if (phase_ == Phase::starting &&
       (ours->running_count > 0 || ours->rollout_state == "COMPLETED")) {

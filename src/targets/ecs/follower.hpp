@@ -9,7 +9,8 @@
 //  - D rolloutState FAILED and another PRIMARY exists         -> rolled back (by an alarm when
 //    rolloutStateReason names an alarm, else by the circuit breaker)
 //  - D rolloutState FAILED, nothing replaced it               -> failed
-//  - D not PRIMARY (another deployment took over)             -> superseded
+//  - D not PRIMARY (another deployment took over), or the service
+//    now names another task definition than the one deployed   -> superseded
 //  - D COMPLETED with running == desired                      -> bake; during the bake an alarm
 //    named in the service's deploymentConfiguration in ALARM  -> slipway must roll back
 //  - bake over                                                -> succeeded
@@ -74,7 +75,11 @@ class DeploymentFollower {
  public:
   // Follows deployment `deployment_id`; events older than `started_at` (epoch seconds) are
   // history and not printed.
-  DeploymentFollower(std::string deployment_id, double started_at, FollowTimeouts timeouts);
+  // `task_definition_arn` (optional) is the revision being deployed: when the service's
+  // taskDefinition turns into another one while D is still PRIMARY (moto retargets the service
+  // without a new deployment), that is a newer deploy too.
+  DeploymentFollower(std::string deployment_id, double started_at, FollowTimeouts timeouts,
+                     std::string task_definition_arn = {});
 
   // Reads one observation; once a final verdict is returned, later calls repeat it.
   FollowStep observe(const Observation& observation);
@@ -84,6 +89,7 @@ class DeploymentFollower {
   FollowStep decide(const Observation& observation);
 
   std::string deployment_id_;
+  std::string task_definition_arn_;
   double started_at_;
   FollowTimeouts timeouts_;
   Phase phase_ = Phase::starting;

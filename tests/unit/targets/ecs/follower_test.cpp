@@ -129,6 +129,20 @@ TEST(Follower, PrintsOnlyWhatChangedAndNoHistoricEvents) {
   EXPECT_EQ(targets, 1u);
 }
 
+TEST(Follower, ServiceRetargetedWithoutANewDeploymentIsSuperseded) {
+  // moto's UpdateService changes the service's taskDefinition and keeps the PRIMARY deployment.
+  const auto sequence = load("stuck");
+  auto observation = observation_from(sequence.at("snapshots").as_array().at(0).as_object());
+  const std::string ours = "arn:aws:ecs:us-east-1:123456789012:task-definition/app:8";
+  DeploymentFollower follower(text(sequence, "deployment_id"), 0, FollowTimeouts{}, ours);
+  EXPECT_EQ(follower.observe(observation).verdict, Verdict::in_progress);
+  observation.service.task_definition = "arn:aws:ecs:us-east-1:123456789012:task-definition/app:9";
+  const auto step = follower.observe(observation);
+  EXPECT_EQ(step.verdict, Verdict::superseded);
+  EXPECT_NE(step.reason.find("app:9"), std::string::npos);
+  EXPECT_FALSE(step.slipway_must_roll_back);
+}
+
 TEST(Follower, CompletedButShortOfDesiredIsNotYetASuccess) {
   auto sequence = load("completed");
   auto snapshot = sequence.at("snapshots").as_array().at(3).as_object();
