@@ -61,7 +61,14 @@ class EcsMoto:
         env["INITIAL_NO_AUTH_ACTION_COUNT"] = str(SETUP_CALLS)
         self.proc = Process(["python3", os.path.join(SOURCE_DIR, "scripts", "moto_server.py"),
                              "-H", "127.0.0.1", "-p", str(self.port)], env=env)
-        wait_until(lambda: port_open(self.port), timeout=60, what="moto to listen")
+        # Wait for *our* server's banner: under parallel tests another moto may have taken the
+        # port since free_port() (ours then exits with "Address already in use").
+        wait_until(lambda: f"Running on http://127.0.0.1:{self.port}" in self.proc.output()[1]
+                   or not self.proc.running(), timeout=60, what="moto_server to bind")
+        if not self.proc.running():
+            raise RuntimeError(f"moto_server could not start on port {self.port}:\n"
+                               f"{self.proc.output()[1][-2000:]}")
+        wait_until(lambda: port_open(self.port), timeout=30, what="moto to listen")
         self.users = {}
         self._user("admin", ADMIN_POLICY, unauthenticated=True)
         self._user("deployer", DEPLOYER_POLICY)
