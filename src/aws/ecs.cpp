@@ -236,6 +236,12 @@ void EcsClient::tag_resource(const std::string& arn, const TagMap& tags) {
   session_.call_json(kEcs, "TagResource", {{"resourceArn", arn}, {"tags", tags_to_json(tags)}});
 }
 
+void EcsClient::untag_resource(const std::string& arn, const std::vector<std::string>& keys) {
+  boost::json::array names;
+  for (const auto& key : keys) names.emplace_back(key);
+  session_.call_json(kEcs, "UntagResource", {{"resourceArn", arn}, {"tagKeys", names}});
+}
+
 TagMap EcsClient::list_tags_for_resource(const std::string& arn) {
   auto response =
       session_.call_json(kEcs, "ListTagsForResource", {{"resourceArn", arn}}).as_object();

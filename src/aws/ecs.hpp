@@ -140,6 +140,9 @@ class EcsClient {
   // TagResource: adds or overwrites `tags` on `arn`.
   void tag_resource(const std::string& arn, const TagMap& tags);
 
+  // UntagResource: removes the tag keys from `arn`.
+  void untag_resource(const std::string& arn, const std::vector<std::string>& keys);
+
   // ListTagsForResource.
   TagMap list_tags_for_resource(const std::string& arn);
 

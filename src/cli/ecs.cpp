@@ -9,6 +9,7 @@
 #include "core/errors.hpp"
 #include "release/spec.hpp"
 #include "targets/ecs/ecs_target.hpp"
+#include "targets/ecs/errors.hpp"
 #include "targets/ecs/render.hpp"
 
 namespace slipway::cli {
@@ -177,6 +178,17 @@ void add_follow(CLI::App* command, EcsFollowOptions& follow) {
       ->capture_default_str();
 }
 
+// A held lock is not an error of the kinds run() maps: it has its own exit code.
+ExitCode locked(const targets::ecs::LockedError& error, const GlobalOptions& globals) {
+  if (globals.output == OutputFormat::json) {
+    std::cerr << "{\"error\":" << json_quote(error.what())
+              << ",\"exit_code\":" << to_int(ExitCode::locked) << "}\n";
+  } else {
+    std::cerr << "slipway: error: " << error.what() << "\n";
+  }
+  return ExitCode::locked;
+}
+
 }  // namespace
 
 ExitCode run_ecs_deploy(const EcsDeployOptions& options, const GlobalOptions& globals) {
@@ -195,7 +207,11 @@ ExitCode run_ecs_deploy(const EcsDeployOptions& options, const GlobalOptions& gl
   input.log_lines_on_failure = options.log_lines;
   aws::Session session(context.session);
   targets::ecs::EcsTarget target(session, reporter(globals));
-  return print_result(target.deploy(input), globals);
+  try {
+    return print_result(target.deploy(input), globals);
+  } catch (const targets::ecs::LockedError& error) {
+    return locked(error, globals);
+  }
 }
 
 ExitCode run_ecs_rollback(const EcsRollbackOptions& options, const GlobalOptions& globals) {
@@ -209,7 +225,11 @@ ExitCode run_ecs_rollback(const EcsRollbackOptions& options, const GlobalOptions
   input.poll_interval = duration(options.follow.poll_interval, "--poll-interval");
   aws::Session session(context.session);
   targets::ecs::EcsTarget target(session, reporter(globals));
-  return print_result(target.rollback(input), globals);
+  try {
+    return print_result(target.rollback(input), globals);
+  } catch (const targets::ecs::LockedError& error) {
+    return locked(error, globals);
+  }
 }
 
 ExitCode run_ecs_history(const EcsHistoryOptions& options, const GlobalOptions& globals) {

@@ -8,6 +8,7 @@ import json
 import os
 import tempfile
 import threading
+import time
 import unittest
 
 from ecs_moto_test import (REGISTRY, SHA1, SHA3, EcsMoto, create_infrastructure, make_service_dir,
@@ -130,6 +131,36 @@ class EcsBadInput(unittest.TestCase):
         self.assert_one_line(result, AWS_ERROR, "RegisterTaskDefinition")
         self.assertRegex(result.stderr, "AccessDenied|not authorized")
         self.assert_nothing_changed(before)
+        self.assertNotIn("slipway:lock", self.service_tags()[1])  # the lock was released
+
+    def service_tags(self):
+        arn = self.moto.aws("ecs", "describe-services", "--cluster", "slipway-test", "--services",
+                            "app")["services"][0]["serviceArn"]
+        tags = self.moto.aws("ecs", "list-tags-for-resource", "--resource-arn", arn)["tags"]
+        return arn, {t["key"]: t["value"] for t in tags}
+
+    def test_locked_by_another_deploy(self):
+        before = revisions(self.moto)
+        arn, _ = self.service_tags()
+        self.moto.aws("ecs", "tag-resource", "--resource-arn", arn, "--tags",
+                      f"key=slipway:lock,value=someone@ci until {int(time.time()) + 600}")
+        try:
+            result = self.deploy("--image", f"{REGISTRY}/app:{SHA1}", *var_flags(self.outputs))
+            self.assert_one_line(result, 5, "locked by someone@ci")
+            self.assert_nothing_changed(before)
+            result = run_slipway(["ecs", "rollback", "--spec", self.spec, "--to", "1",
+                                  "--no-wait"], self.moto.env())
+            self.assert_one_line(result, 5, "locked by someone@ci")
+            # An expired lock (its holder died) does not block, and the deploy releases its own.
+            self.moto.aws("ecs", "tag-resource", "--resource-arn", arn, "--tags",
+                          f"key=slipway:lock,value=someone@ci until {int(time.time()) - 10}")
+            result = self.deploy("--image", f"{REGISTRY}/app:{SHA1}", *var_flags(self.outputs))
+            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertNotIn("slipway:lock", self.service_tags()[1])
+        finally:
+            self.moto.aws("ecs", "untag-resource", "--resource-arn", arn, "--tag-keys", "slipway:lock")
+            self.moto.aws("ecs", "update-service", "--cluster", "slipway-test", "--service", "app",
+                          "--task-definition", self.outputs["INITIAL_TASK_DEFINITION"])
 
     def test_endpoint_down(self):
         port = free_port()  # nobody listens there

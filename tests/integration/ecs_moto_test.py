@@ -31,13 +31,16 @@ ADMIN_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Acti
 DEPLOYER_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": [
     "ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions",
     "ecs:DeregisterTaskDefinition", "ecs:UpdateService", "ecs:DescribeServices", "ecs:ListTasks",
-    "ecs:DescribeTasks", "ecs:TagResource", "ecs:ListTagsForResource", "ecr:DescribeImages",
+    "ecs:DescribeTasks", "ecs:TagResource", "ecs:UntagResource", "ecs:ListTagsForResource",
+    "ecr:DescribeImages",
     "secretsmanager:DescribeSecret", "logs:DescribeLogGroups", "logs:FilterLogEvents",
     "logs:GetLogEvents", "elasticloadbalancing:DescribeTargetHealth", "cloudwatch:DescribeAlarms",
     "iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies", "iam:GetPolicy",
     "iam:GetPolicyVersion", "iam:PassRole"], "Resource": "*"}]}
+# May look and tag (so it can take and release the service's lock) but not register.
 READONLY_POLICY = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": [
-    "ecs:DescribeServices", "ecs:ListTasks", "ecs:DescribeTasks", "ecr:DescribeImages"],
+    "ecs:DescribeServices", "ecs:ListTasks", "ecs:DescribeTasks", "ecr:DescribeImages",
+    "ecs:ListTagsForResource", "ecs:TagResource", "ecs:UntagResource"],
     "Resource": "*"}]}
 SETUP_CALLS = 4  # the admin user: user, key, policy, attachment
 
@@ -403,8 +406,11 @@ class EcsDeployRollback(unittest.TestCase):
             wait_until(lambda: service_task_definition(self.moto) != before, timeout=60,
                        what="the followed deploy to update the service")
             ours = service_task_definition(self.moto)
+            # A second slipway would be refused (exit 5, the service's lock); another tool is not.
             result = self.slipway("rollback", "--to", before.rsplit(":", 1)[1], "--no-wait")
-            self.assertEqual(result.returncode, 0, result.stderr)
+            self.assertEqual(result.returncode, 5, result.stderr)
+            self.moto.aws("ecs", "update-service", "--cluster", "slipway-test", "--service", "app",
+                          "--task-definition", before)
             out, err = follower.communicate(timeout=60)
         finally:
             if follower.poll() is None:
@@ -414,6 +420,9 @@ class EcsDeployRollback(unittest.TestCase):
         self.assertIn("superseded", out)
         self.assertEqual(tags_of(self.moto, ours)["slipway:outcome"], "superseded")
         self.assertEqual(service_task_definition(self.moto), before)  # not rolled back over it
+        service_arn = self.moto.aws("ecs", "describe-services", "--cluster", "slipway-test",
+                                    "--services", "app")["services"][0]["serviceArn"]
+        self.assertNotIn("slipway:lock", tags_of(self.moto, service_arn))  # released
 
 
 class EcsVerify(unittest.TestCase):

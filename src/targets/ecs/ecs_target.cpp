@@ -66,6 +66,14 @@ std::optional<LogSource> log_source(const boost::json::object& document) {
   return std::nullopt;
 }
 
+// Runs the lock's releaser when the deploy ends, however it ends.
+struct Unlock {
+  std::function<void()> release;
+  ~Unlock() {
+    if (release) release();
+  }
+};
+
 std::string_view kind_of_line(const std::string& line) {
   if (line.starts_with("deployment ")) return "deployment";
   if (line.starts_with("event: ")) return "event";
@@ -145,6 +153,36 @@ std::string EcsTarget::image_digest(const std::string& image) {
                         "; push it first (docker push " + image + ")");
   }
   return found->digest;
+}
+
+std::function<void()> EcsTarget::lock_service(const aws::EcsService& service,
+                                              std::chrono::milliseconds hold) {
+  aws::EcsClient ecs(session_);
+  const auto now = static_cast<std::int64_t>(epoch_seconds());
+  const auto tags = ecs.list_tags_for_resource(service.arn);
+  if (const auto held = tags.find(std::string(kTagLock)); held != tags.end()) {
+    const auto until = held->second.rfind(" until ");
+    std::int64_t expires = 0;
+    if (until != std::string::npos) {
+      expires = std::strtoll(held->second.c_str() + until + 7, nullptr, 10);
+    }
+    if (expires > now) {
+      throw LockedError("service " + service.name + " is locked by " +
+                        held->second.substr(0, until) + " for " + std::to_string(expires - now) +
+                        " s more (tag " + std::string(kTagLock) +
+                        "); wait for that deploy, or remove the tag if it is gone");
+    }
+  }
+  const auto expires = now + std::chrono::duration_cast<std::chrono::seconds>(hold).count() + 1;
+  ecs.tag_resource(service.arn, {{std::string(kTagLock),
+                                  tag_value(deployer() + " until " + std::to_string(expires))}});
+  return [this, arn = service.arn] {
+    try {
+      aws::EcsClient(session_).untag_resource(arn, {std::string(kTagLock)});
+    } catch (const aws::AwsError& error) {
+      report_("info", std::string("could not release the lock tag: ") + error.what());
+    }
+  };
 }
 
 void EcsTarget::record_outcome(const std::string& arn, std::string_view outcome,
@@ -289,6 +327,10 @@ DeployResult EcsTarget::deploy(const DeployInput& input) {
                           "; put a value first (slipway secrets set)");
     });
   }
+  const auto hold = input.wait ? input.timeouts.start + input.timeouts.rollout +
+                                     input.timeouts.bake + std::chrono::minutes(5)
+                               : std::chrono::milliseconds(std::chrono::minutes(1));
+  const Unlock unlock{lock_service(service, hold)};
   const auto registered = aws::EcsClient(session_).register_task_definition(
       document,
       release_tags(commit_of_image(input.image), input.image, digest, deployer(), utc_now()));
@@ -313,6 +355,11 @@ DeployResult EcsTarget::deploy(const DeployInput& input) {
 DeployResult EcsTarget::rollback(const RollbackInput& input) {
   const auto calls_before = session_.requests_sent();
   const auto service = describe_service(input.where);
+  const auto hold = input.wait ? input.timeouts.start + input.timeouts.rollout +
+                                     input.timeouts.bake + std::chrono::minutes(5)
+                               : std::chrono::milliseconds(std::chrono::minutes(1));
+  // Before anything else: a rollback must not race a running deploy.
+  const Unlock unlock{lock_service(service, hold)};
   const auto family = input.family.empty() ? family_of(service.task_definition) : input.family;
   // Newest first, described lazily: the default target is usually one or two revisions back, so
   // a long history costs nothing until it is needed.

@@ -120,6 +120,10 @@ class EcsTarget {
                       std::size_t log_lines);
   std::vector<VerifyCheck> secrets_readable_by(const std::string& role_arn,
                                                const std::vector<std::string>& value_froms);
+  // Takes the service's advisory lock (tag slipway:lock = "HOLDER until EPOCH") for `hold`;
+  // throws LockedError naming the holder when an unexpired lock exists. Returns a releaser.
+  std::function<void()> lock_service(const aws::EcsService& service,
+                                     std::chrono::milliseconds hold);
   void record_outcome(const std::string& arn, std::string_view outcome, const std::string& reason);
   void print_last_logs(const std::string& task_definition_arn, std::int64_t since_ms,
                        std::size_t lines);

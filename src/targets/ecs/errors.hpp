@@ -18,4 +18,11 @@ class EcsError : public core::Error {
   using core::Error::Error;
 };
 
+// Another deploy or rollback holds the service's lock (the slipway:lock tag) and it has not
+// expired; the CLI exits with ExitCode::locked.
+class LockedError : public core::Error {
+ public:
+  using core::Error::Error;
+};
+
 }  // namespace slipway::targets::ecs

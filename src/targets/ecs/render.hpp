@@ -24,6 +24,8 @@ inline constexpr std::string_view kTagDeployedBy = "slipway:deployed-by";
 inline constexpr std::string_view kTagDeployedAt = "slipway:deployed-at";
 inline constexpr std::string_view kTagOutcome = "slipway:outcome";
 inline constexpr std::string_view kTagReason = "slipway:reason";
+// On the service: "HOLDER until EPOCH-SECONDS" while a deploy or rollback runs.
+inline constexpr std::string_view kTagLock = "slipway:lock";
 
 // Runs `terraform -chdir=DIR output -json` and returns every output whose value is a string or
 // number, under its own name and upper-cased (cluster_name and CLUSTER_NAME); throws
