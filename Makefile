@@ -12,7 +12,7 @@ CTEST_ARGS ?=
 up: deps release
 	@scripts/up.sh
 
-test: deps build fuzz
+test: deps build release fuzz
 	ctest --preset dev -j $(JOBS) $(CTEST_ARGS)
 	@$(MAKE) --no-print-directory fuzz-run
 
