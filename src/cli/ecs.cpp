@@ -208,7 +208,9 @@ ExitCode run_ecs_deploy(const EcsDeployOptions& options, const GlobalOptions& gl
   aws::Session session(context.session);
   targets::ecs::EcsTarget target(session, reporter(globals));
   try {
-    return print_result(target.deploy(input), globals);
+    auto result = target.deploy(input);
+    result.api_calls = session.requests_sent();  // all of them, the lock's release included
+    return print_result(result, globals);
   } catch (const targets::ecs::LockedError& error) {
     return locked(error, globals);
   }
@@ -226,7 +228,9 @@ ExitCode run_ecs_rollback(const EcsRollbackOptions& options, const GlobalOptions
   aws::Session session(context.session);
   targets::ecs::EcsTarget target(session, reporter(globals));
   try {
-    return print_result(target.rollback(input), globals);
+    auto result = target.rollback(input);
+    result.api_calls = session.requests_sent();  // all of them, the lock's release included
+    return print_result(result, globals);
   } catch (const targets::ecs::LockedError& error) {
     return locked(error, globals);
   }
