@@ -2,6 +2,7 @@
 // when, outcome and why.
 #include <iostream>
 
+#include "cli/ecs_dispatch.hpp"
 #include "cli/vm_context.hpp"
 #include "cli/vm_verbs.hpp"
 #include "release/ledger.hpp"
@@ -26,6 +27,7 @@ void add_history_command(CLI::App& app, GlobalOptions& globals, Action& action) 
   add_vm_options(command, options->vm, false);
   command->callback([options, &globals, &action] {
     action = [options, &globals] {
+      if (auto code = history_if_ecs(options->vm, options->limit, globals)) return *code;
       auto context = make_vm_context(options->vm, globals);
       auto ledger = load_ledger(context.state_dir);
       const auto& releases = ledger.releases();

@@ -4,6 +4,7 @@
 #include <sstream>
 #include <thread>
 
+#include "cli/ecs_dispatch.hpp"
 #include "cli/vm_context.hpp"
 #include "cli/vm_verbs.hpp"
 
@@ -28,6 +29,9 @@ void add_logs_command(CLI::App& app, GlobalOptions& globals, Action& action) {
   add_vm_options(command, options->vm, false);
   command->callback([options, &globals, &action] {
     action = [options, &globals] {
+      if (auto code = logs_if_ecs(options->vm, options->tail, options->follow, globals)) {
+        return *code;
+      }
       auto context = make_vm_context(options->vm, globals);
       auto text = context.target->logs(options->tail);
       std::cout << text << std::flush;

@@ -4,10 +4,11 @@
 #include "cli/verbs.hpp"
 #include "cli/vm_verbs.hpp"
 
-int main(int argc, char **argv) {
+int main(int argc, char** argv) {
   using namespace slipway::cli;
-  CLI::App app{"slipway: ship one service with immutable releases, runtime "
-               "secrets and rollbacks"};
+  CLI::App app{
+      "slipway: ship one service with immutable releases, runtime "
+      "secrets and rollbacks"};
   app.require_subcommand(0, 1);
   GlobalOptions globals;
   Action action;

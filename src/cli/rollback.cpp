@@ -1,5 +1,6 @@
 // `slipway rollback [--to SHA|REVISION]`: redeploy the last good release (not simply the one
 // before), or any kept release, with no rebuild. Same exit codes as deploy.
+#include "cli/ecs_dispatch.hpp"
 #include "cli/vm_context.hpp"
 #include "cli/vm_verbs.hpp"
 
@@ -23,6 +24,7 @@ void add_rollback_command(CLI::App& app, GlobalOptions& globals, Action& action)
   command->callback([options, &globals, &action] {
     action = [options, &globals] {
       return with_lock_errors(globals, [&] {
+        if (auto code = rollback_if_ecs(options->vm, options->to, globals)) return *code;
         auto context = make_vm_context(options->vm, globals);
         auto report = make_release_target(context, globals)->rollback(options->to);
         return finish_deploy(report, globals);

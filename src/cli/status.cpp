@@ -2,6 +2,7 @@
 // state and counters), and where to reach the service and its metrics.
 #include <iostream>
 
+#include "cli/ecs_dispatch.hpp"
 #include "cli/vm_context.hpp"
 #include "cli/vm_verbs.hpp"
 
@@ -14,6 +15,7 @@ void add_status_command(CLI::App& app, GlobalOptions& globals, Action& action) {
   add_vm_options(command, *options, false);
   command->callback([options, &globals, &action] {
     action = [options, &globals] {
+      if (auto code = status_if_ecs(*options, globals)) return *code;
       auto context = make_vm_context(*options, globals);
       auto report = context.target->status();
       const auto& state = report.state;

@@ -425,6 +425,26 @@ class EcsDeployRollback(unittest.TestCase):
         self.assertNotIn("slipway:lock", tags_of(self.moto, service_arn))  # released
 
 
+    def test_9_top_level_verbs_drive_ecs_when_the_spec_says_so(self):
+        env = self.moto.env("deployer")
+        top = lambda *args: run_slipway([*args, "--spec", self.spec], env)
+        for verb in ("history", "status"):
+            with self.subTest(verb=verb):
+                mine, theirs = top(verb, "-o", "json"), self.slipway(verb, "-o", "json")
+                self.assertEqual(mine.returncode, 0, mine.stderr)
+                self.assertEqual(json.loads(mine.stdout), json.loads(theirs.stdout))
+        # deploy reaches the ECS checks (the image is looked up in ECR), not the vm target's.
+        before = revisions(self.moto)
+        missing = top("deploy", "--image", f"{REGISTRY}/app:{'e' * 40}", *var_flags(self.outputs))
+        self.assertEqual(missing.returncode, 2, missing.stderr)
+        self.assertIn("ECR", missing.stderr)
+        self.assertEqual(revisions(self.moto), before)
+        # vm-only flags are refused rather than ignored.
+        engine = top("status", "--engine", "podman")
+        self.assertEqual(engine.returncode, 2)
+        self.assertIn("--engine applies to the vm target", engine.stderr)
+
+
 class EcsVerify(unittest.TestCase):
     """verify catches a secret the execution role cannot read and an image not in ECR."""
 
