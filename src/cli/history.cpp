@@ -43,7 +43,13 @@ void add_history_command(CLI::App& app, GlobalOptions& globals, Action& action) 
                     << ",\"digest\":" << json_quote(r.digest) << ",\"who\":" << json_quote(r.who)
                     << ",\"when\":" << json_quote(r.when)
                     << ",\"outcome\":" << json_quote(release::to_string(r.outcome))
-                    << ",\"reason\":" << json_quote(r.reason) << "}";
+                    << ",\"reason\":" << json_quote(r.reason) << ",\"secret_versions\":{";
+          bool first = true;
+          for (const auto& [name, version] : r.secret_versions) {
+            std::cout << (first ? "" : ",") << json_quote(name) << ":" << json_quote(version);
+            first = false;
+          }
+          std::cout << "}}";
         } else {
           std::cout << r.revision << "\t" << r.commit.substr(0, 12) << "\t"
                     << release::to_string(r.outcome) << "\t" << r.when << "\t" << r.who << "\t"

@@ -121,7 +121,10 @@ targets::vm::SecretResolver make_secret_resolver(const GlobalOptions& globals) {
       resolved = secrets::resolve_secrets(requests, nullptr);
     }
     targets::vm::ResolvedSecrets out;
-    for (auto& secret : resolved) out.values[secret.name] = std::move(secret.value);
+    for (auto& secret : resolved) {
+      if (!secret.version.empty()) out.versions[secret.name] = secret.version;
+      out.values[secret.name] = std::move(secret.value);
+    }
     return out;
   };
 }

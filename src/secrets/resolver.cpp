@@ -68,7 +68,13 @@ SecretKey key_of(const SecretReference& reference) {
           reference.version_id.value_or("")};
 }
 
-void fetch_one(SecretStore& store, const Pending& pending, std::map<SecretKey, std::string>& out) {
+// A fetched value and the version it was read at.
+struct Fetched {
+  std::string value;
+  std::string version;
+};
+
+void fetch_one(SecretStore& store, const Pending& pending, std::map<SecretKey, Fetched>& out) {
   const auto& reference = pending.reference;
   aws::SecretValue value;
   try {
@@ -86,12 +92,12 @@ void fetch_one(SecretStore& store, const Pending& pending, std::map<SecretKey, s
                           " is a binary secret: ECS injects only SecretString secrets");
   }
   core::register_secret(*value.secret_string);
-  out[key_of(reference)] = std::move(*value.secret_string);
+  out[key_of(reference)] = {std::move(*value.secret_string), value.version_id};
 }
 
-std::map<SecretKey, std::string> fetch_secrets_manager(SecretStore& store,
-                                                       const std::vector<Pending>& pending) {
-  std::map<SecretKey, std::string> out;
+std::map<SecretKey, Fetched> fetch_secrets_manager(SecretStore& store,
+                                                   const std::vector<Pending>& pending) {
+  std::map<SecretKey, Fetched> out;
   std::vector<std::string> batchable;
   std::map<std::string, const Pending*> first_by_target;
   for (const auto& item : pending) {
@@ -138,7 +144,7 @@ std::map<SecretKey, std::string> fetch_secrets_manager(SecretStore& store,
                               " is a binary secret: ECS injects only SecretString secrets");
       }
       core::register_secret(*found->secret_string);
-      out[key_of(item.reference)] = *found->secret_string;
+      out[key_of(item.reference)] = {*found->secret_string, found->version_id};
     }
   }
   return out;
@@ -147,9 +153,9 @@ std::map<SecretKey, std::string> fetch_secrets_manager(SecretStore& store,
 // Parameter values keyed by (region, name); region "" is the session's.
 using ParameterKey = std::pair<std::string, std::string>;
 
-std::map<ParameterKey, std::string> fetch_parameters(SecretStore& store,
-                                                     const std::vector<Pending>& pending) {
-  std::map<ParameterKey, std::string> out;
+std::map<ParameterKey, Fetched> fetch_parameters(SecretStore& store,
+                                                 const std::vector<Pending>& pending) {
+  std::map<ParameterKey, Fetched> out;
   std::map<std::string, std::vector<std::string>> names_by_region;
   std::map<ParameterKey, const Pending*> first;
   for (const auto& item : pending) {
@@ -162,7 +168,7 @@ std::map<ParameterKey, std::string> fetch_parameters(SecretStore& store,
       auto result = store.get_parameters(batch, region);
       for (const auto& parameter : result.parameters) {
         core::register_secret(parameter.value);
-        out[{region, parameter.name}] = parameter.value;
+        out[{region, parameter.name}] = {parameter.value, std::to_string(parameter.version)};
       }
       for (const auto& name : batch) {
         if (!out.contains({region, name})) {
@@ -216,8 +222,8 @@ std::vector<ResolvedSecret> resolve_secrets(const std::vector<SecretRequest>& re
     throw ResolutionError("secrets reference AWS but no AWS store is configured");
   }
   // 2. Fetch, batched.
-  std::map<SecretKey, std::string> secret_strings;
-  std::map<ParameterKey, std::string> parameters;
+  std::map<SecretKey, Fetched> secret_strings;
+  std::map<ParameterKey, Fetched> parameters;
   if (remote) {
     secret_strings = fetch_secrets_manager(*store, pending);
     parameters = fetch_parameters(*store, pending);
@@ -229,15 +235,18 @@ std::vector<ResolvedSecret> resolve_secrets(const std::vector<SecretRequest>& re
     const auto& reference = item.reference;
     const auto& variable = item.request->name;
     std::string value;
+    std::string version;
     switch (reference.kind) {
       case ReferenceKind::secrets_manager:
-        value = secret_strings.at(key_of(reference));
+        value = secret_strings.at(key_of(reference)).value;
+        version = secret_strings.at(key_of(reference)).version;
         if (reference.json_key) {
           value = extract_json_key(value, *reference.json_key, variable, reference.text);
         }
         break;
       case ReferenceKind::ssm_parameter:
-        value = parameters.at({reference.region, reference.target});
+        value = parameters.at({reference.region, reference.target}).value;
+        version = parameters.at({reference.region, reference.target}).version;
         break;
       case ReferenceKind::environment: {
         auto found = core::env_string(reference.target.c_str());
@@ -261,7 +270,7 @@ std::vector<ResolvedSecret> resolve_secrets(const std::vector<SecretRequest>& re
                             " characters: too short to be kept out of logs; use a longer value");
     }
     core::register_secret(value);
-    out.push_back({variable, std::move(value)});
+    out.push_back({variable, std::move(value), std::move(version)});
   }
   return out;
 }

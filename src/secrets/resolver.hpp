@@ -20,6 +20,9 @@ struct SecretRequest {
 struct ResolvedSecret {
   std::string name;
   std::string value;
+  // What was read, for the release record: the Secrets Manager VersionId or the SSM parameter
+  // version; empty for env:// and file://.
+  std::string version;
 };
 
 // Resolves `requests` in order. `store` may be null when every reference is local (env://,

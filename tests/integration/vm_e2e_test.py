@@ -48,6 +48,7 @@ class VmEndToEnd(unittest.TestCase):
         self.stack.env.pop("API_KEY")
         self.stack.env["DATABASE_PASSWORD_FROM"] = db["ARN"]
         self.stack.env["API_KEY_FROM"] = key["ARN"]
+        self.db_version, self.key_version = db["VersionId"], key["VersionId"]
         # A .env with the canary beside the sources: it must not end up in the image.
         with open(os.path.join(self.stack.dir, ".env"), "w") as f:
             f.write(f"DATABASE_PASSWORD={CANARY}\n")
@@ -102,6 +103,10 @@ class VmEndToEnd(unittest.TestCase):
         pid = json.loads(vm.podman("inspect", replica).stdout)[0]["State"]["Pid"]
         with open(f"/proc/{pid}/environ", "rb") as f:
             self.assertIn(f"DATABASE_PASSWORD={CANARY}".encode(), f.read().split(b"\0"))
+        # The release record names the secret versions it was started with (never the values).
+        first = s.history()[0]
+        self.assertEqual(first["secret_versions"], {"DATABASE_PASSWORD": self.db_version,
+                                                    "API_KEY": self.key_version})
 
         load = vm.Load(f"http://127.0.0.1:{s.port}/")
         try:

@@ -235,5 +235,22 @@ TEST(TaskDefinition, ReadsTheSecretsOfTheFirstContainerWithSecrets) {
   EXPECT_THROW(secrets_from_task_definition(path), core::InputError);
 }
 
+TEST_F(Resolver, ReportsTheVersionEachValueWasReadAt) {
+  store.secrets[arn("db")] = "database-password";
+  store.previous[arn("key")] = "previous-api-key";
+  store.parameters["/app/url"] = "postgres://db/app";
+  ::setenv("SLIPWAY_RESOLVER_TEST_LOCAL", "local-value", 1);
+  auto resolved = resolve_secrets({{"DB", arn("db")},
+                                   {"OLD_KEY", arn("key") + "::AWSPREVIOUS:"},
+                                   {"URL", "/app/url"},
+                                   {"LOCAL", "env://SLIPWAY_RESOLVER_TEST_LOCAL"}},
+                                  &store);
+  ::unsetenv("SLIPWAY_RESOLVER_TEST_LOCAL");
+  EXPECT_EQ(resolved[0].version, "v1");  // from the batch
+  EXPECT_EQ(resolved[1].version, "v");   // from the single GetSecretValue at a stage
+  EXPECT_EQ(resolved[2].version, "1");   // the SSM parameter's version
+  EXPECT_EQ(resolved[3].version, "");    // local values have none
+}
+
 }  // namespace
 }  // namespace slipway::secrets
