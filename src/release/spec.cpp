@@ -41,7 +41,8 @@ const std::vector<SpecField> kFields = {
     {"vm.drain_delay", "duration", "10s",
      "Longest wait for a draining replica's sessions to reach zero (ECS deregistration delay)."},
     {"vm.bake_time", "duration", "30s",
-     "After the switch, how long health and the 5xx rate are watched before the release is good (0s: no bake)."},
+     "After the switch, how long health and the 5xx rate are watched before the release is good "
+     "(0s: no bake)."},
     {"vm.bake_max_5xx_ratio", "ratio", "0.01",
      "During bake, a 5xx share of responses above this rolls back."},
     {"vm.ready_timeout", "duration", "60s",
