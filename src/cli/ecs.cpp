@@ -2,6 +2,7 @@
 #include "cli/ecs.hpp"
 
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <memory>
 
@@ -189,6 +190,22 @@ ExitCode locked(const targets::ecs::LockedError& error, const GlobalOptions& glo
   return ExitCode::locked;
 }
 
+// Runs one rollout (deploy or rollback) on a fresh session: prints its result with the number of
+// API calls it made (the lock's release included), or the locked exit code.
+ExitCode run_rollout(
+    const Context& context, const GlobalOptions& globals,
+    const std::function<targets::ecs::DeployResult(targets::ecs::EcsTarget&)>& rollout) {
+  aws::Session session(context.session);
+  targets::ecs::EcsTarget target(session, reporter(globals));
+  try {
+    auto result = rollout(target);
+    result.api_calls = session.requests_sent();
+    return print_result(result, globals);
+  } catch (const targets::ecs::LockedError& error) {
+    return locked(error, globals);
+  }
+}
+
 }  // namespace
 
 ExitCode run_ecs_deploy(const EcsDeployOptions& options, const GlobalOptions& globals) {
@@ -205,15 +222,8 @@ ExitCode run_ecs_deploy(const EcsDeployOptions& options, const GlobalOptions& gl
   input.timeouts = timeouts_of(options.follow);
   input.poll_interval = duration(options.follow.poll_interval, "--poll-interval");
   input.log_lines_on_failure = options.log_lines;
-  aws::Session session(context.session);
-  targets::ecs::EcsTarget target(session, reporter(globals));
-  try {
-    auto result = target.deploy(input);
-    result.api_calls = session.requests_sent();  // all of them, the lock's release included
-    return print_result(result, globals);
-  } catch (const targets::ecs::LockedError& error) {
-    return locked(error, globals);
-  }
+  return run_rollout(context, globals,
+                     [&](targets::ecs::EcsTarget& target) { return target.deploy(input); });
 }
 
 ExitCode run_ecs_rollback(const EcsRollbackOptions& options, const GlobalOptions& globals) {
@@ -225,15 +235,8 @@ ExitCode run_ecs_rollback(const EcsRollbackOptions& options, const GlobalOptions
   input.wait = options.follow.wait;
   input.timeouts = timeouts_of(options.follow);
   input.poll_interval = duration(options.follow.poll_interval, "--poll-interval");
-  aws::Session session(context.session);
-  targets::ecs::EcsTarget target(session, reporter(globals));
-  try {
-    auto result = target.rollback(input);
-    result.api_calls = session.requests_sent();  // all of them, the lock's release included
-    return print_result(result, globals);
-  } catch (const targets::ecs::LockedError& error) {
-    return locked(error, globals);
-  }
+  return run_rollout(context, globals,
+                     [&](targets::ecs::EcsTarget& target) { return target.rollback(input); });
 }
 
 ExitCode run_ecs_history(const EcsHistoryOptions& options, const GlobalOptions& globals) {
