@@ -72,6 +72,7 @@ Pipeline::Pipeline(Router router, telemetry::Registry& registry, PipelineOptions
     if (label_index_.emplace(route->path, route_labels_.size()).second) {
       route_labels_.push_back(route->path);
     }
+    route_index_.emplace(route.get(), label_index_.at(route->path));
   }
   unmatched_index_ = route_labels_.size();
   route_labels_.emplace_back("unmatched");
@@ -108,7 +109,7 @@ Exchange Pipeline::handle(Request& request) {
     exchange.route_index = invalid_index_;
     exchange.close_after = true;
   } else if (const auto match = router_.match(request.method(), exchange.path); match.route) {
-    exchange.route_index = label_index_.find(match.route->path)->second;
+    exchange.route_index = route_index_.at(match.route);
     HandlerContext context;
     try {
       exchange.response = match.route->handler(request, context);
@@ -122,9 +123,7 @@ Exchange Pipeline::handle(Request& request) {
     }
     exchange.delay = context.delay();
   } else if (match.path_exists) {
-    for (std::size_t i = 0; i < route_labels_.size(); ++i) {
-      if (route_labels_[i] == exchange.path) exchange.route_index = i;
-    }
+    exchange.route_index = label_index_.find(exchange.path)->second;
     exchange.response = make_error_response(Status::method_not_allowed, "method_not_allowed",
                                             std::string(beast_http::to_string(request.method())) +
                                                 " is not allowed on " + exchange.path +

@@ -8,6 +8,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "http/handler_context.hpp"
@@ -68,7 +69,8 @@ class Pipeline {
   telemetry::Gauge& in_flight_;
   // Route labels by index: the router's paths, then "unmatched" (404) and "invalid" (parse).
   std::vector<std::string> route_labels_;
-  std::map<std::string, std::size_t, std::less<>> label_index_;
+  std::map<std::string, std::size_t, std::less<>> label_index_;  // by path (405s)
+  std::unordered_map<const Route*, std::size_t> route_index_;    // by route (the hot path)
   std::vector<telemetry::Histogram*> route_durations_;
   std::size_t unmatched_index_ = 0;
   std::size_t invalid_index_ = 0;
