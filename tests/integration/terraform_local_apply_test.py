@@ -1,4 +1,4 @@
-# labels: terraform
+# labels: terraform serial
 """envs/local applied for real against moto (scripts/moto_server.py on a free loopback port):
 init -> apply from empty state -> out-of-band secret values -> second apply -> plan with no
 changes -> AWS CLI checks of the properties that matter -> destroy. Prints each phase's time.
