@@ -5,7 +5,9 @@ changes -> AWS CLI checks of the properties that matter -> destroy. Prints each 
 
 The same modules as production; only the provider endpoints and the `compat` switches differ
 (infra/terraform/README.md lists them). Terraform's working copy and state live in a temporary
-directory; moto is stopped by PID at the end.
+directory; moto is stopped by PID at the end. On a failure the message carries moto's trace of
+the last requests (scripts/moto_server.py, SLIPWAY_MOTO_TRACE); SLIPWAY_TF_TEST_ARTIFACTS=DIR keeps
+that trace and the state after the run.
 """
 
 import json
@@ -49,7 +51,9 @@ class TerraformLocalApplyTest(unittest.TestCase):
                        TF_CLI_CONFIG_FILE=rc_file, AWS_ACCESS_KEY_ID="test", AWS_SECRET_ACCESS_KEY="test",
                        AWS_DEFAULT_REGION=REGION, AWS_EC2_METADATA_DISABLED="true",
                        AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
-        cls.moto = Process([sys.executable, MOTO, "-H", "127.0.0.1", "-p", str(cls.port)], env=cls.env)
+        cls.trace_file = os.path.join(cls.tmp, "moto-requests.log")
+        cls.moto = Process([sys.executable, MOTO, "-H", "127.0.0.1", "-p", str(cls.port)],
+                           env=dict(cls.env, SLIPWAY_MOTO_TRACE=cls.trace_file))
         # free_port() only says the port was free a moment ago: another test may have started its
         # own moto on it since, and then ours exits with "Address already in use" while theirs
         # answers (two applies of the same names into one moto fail as Duplicate/Conflict).
@@ -68,6 +72,10 @@ class TerraformLocalApplyTest(unittest.TestCase):
                 cls.terraform("destroy", "-auto-approve", timeout=600, check=False)
         finally:
             cls.moto.stop()
+            keep = os.environ.get("SLIPWAY_TF_TEST_ARTIFACTS")
+            if keep:  # for chasing a flake: the moto trace and state survive the run
+                shutil.copytree(cls.tmp, os.path.join(keep, os.path.basename(cls.tmp)),
+                                ignore=shutil.ignore_patterns(".terraform", "modules"), dirs_exist_ok=True)
             shutil.rmtree(cls.tmp, ignore_errors=True)
             if cls.timings:
                 print("terraform phases (s): " + ", ".join(f"{k} {v:.1f}" for k, v in cls.timings.items()))
@@ -78,18 +86,35 @@ class TerraformLocalApplyTest(unittest.TestCase):
         if args[0] in ("apply", "plan", "destroy"):
             argv += ["-no-color", f"-var=aws_endpoint={cls.endpoint}"]
         started = time.monotonic()
-        result = subprocess.run(argv, env=cls.env, capture_output=True, text=True, timeout=timeout)
+        try:
+            result = subprocess.run(argv, env=cls.env, capture_output=True, text=True, timeout=timeout)
+        except subprocess.TimeoutExpired as expired:
+            # A hang is a failure to diagnose, not to wait out: say what Terraform was waiting for.
+            output = (expired.stdout or b"").decode(errors="replace") if isinstance(expired.stdout, bytes) else expired.stdout or ""
+            raise AssertionError(f"terraform {' '.join(args)} still running after {timeout} s:\n{output[-6000:]}\n"
+                                 f"{cls.moto_diagnosis()}") from None
         elapsed = time.monotonic() - started
         if phase:
             cls.timings[phase] = elapsed
             print(f"phase {phase}: {elapsed:.1f}s (exit {result.returncode})", flush=True)
         if check and result.returncode != 0:
-            moto_log = cls.moto.output()[1]
             raise AssertionError(f"terraform {' '.join(args)} failed ({result.returncode}):\n"
-                                 f"{result.stdout[-6000:]}\n{result.stderr[-6000:]}\n"
-                                 f"moto requests that failed:\n" +
-                                 "\n".join(l for l in moto_log.splitlines() if '" 500 ' in l or "Traceback" in l)[-4000:])
+                                 f"{result.stdout[-6000:]}\n{result.stderr[-6000:]}\n{cls.moto_diagnosis()}")
         return result
+
+    @classmethod
+    def moto_diagnosis(cls):
+        """moto's tracebacks, the requests it refused, and the last requests it answered."""
+        moto_log = cls.moto.output()[1]
+        tracebacks = "\n".join(l for l in moto_log.splitlines() if '" 500 ' in l or "Traceback" in l)[-3000:]
+        trace = []
+        if os.path.exists(cls.trace_file):
+            with open(cls.trace_file) as f:
+                trace = f.read().splitlines()
+        # Lines are "TIME MS STATUS SERVICE ACTION ..." or "TIME DROPPED ERROR" (connection lost).
+        refused = "\n".join(l for l in trace if l.split()[1] == "DROPPED" or l.split()[2][:1] in ("4", "5"))[-3000:]
+        return (f"moto 500s and tracebacks:\n{tracebacks}\nmoto requests refused:\n{refused}\n"
+                f"last moto requests:\n" + "\n".join(trace[-40:]))
 
     def aws(self, *args, region=REGION):
         result = subprocess.run(["aws", "--endpoint-url", self.endpoint, "--region", region, "--output", "json", *args],
