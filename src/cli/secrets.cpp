@@ -1,8 +1,9 @@
-// `slipway secrets get|set|list|exec`: the secret store from the command line. Values are
+// `slipway secrets get|set|import|list|exec`: the secret store from the command line. Values are
 // printed only by an explicit `get`; `exec` puts them in the environment of a program it execs.
 #include <termios.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <fstream>
@@ -35,6 +36,13 @@ struct SetOptions {
   bool ssm = false;
   std::string parameter_type = "SecureString";
   std::string description;
+};
+
+struct ImportOptions {
+  std::string env_file;
+  std::string prefix;
+  bool ssm = false;
+  bool print_env = false;
 };
 
 struct ListOptions {
@@ -102,6 +110,56 @@ std::string prompt_hidden(const std::string& prompt) {
   return value;
 }
 
+void check_redactable(const std::string& what, const std::string& value) {
+  if (value.size() < core::kMinRedactableLength) {
+    throw core::InputError("the value for " + what + " is shorter than " +
+                           std::to_string(core::kMinRedactableLength) +
+                           " characters: too short to be redacted from logs; use a longer secret");
+  }
+}
+
+struct SecretTarget {
+  std::string name;
+  bool ssm = false;
+  std::string parameter_type;
+  std::string description;
+};
+
+struct WrittenSecret {
+  std::string action;   // created, updated (Secrets Manager) or put (SSM)
+  std::string arn;      // Secrets Manager only
+  std::string version;  // version id, or the parameter's version number
+};
+
+// Creates the secret or adds a version to it (Secrets Manager), or overwrites the parameter.
+WrittenSecret write_secret(aws::Session& session, const SecretTarget& target,
+                           const std::string& value) {
+  WrittenSecret written;
+  if (target.ssm) {
+    written.version = std::to_string(
+        aws::SsmClient(session).put_parameter(target.name, value, target.parameter_type, true));
+    written.action = "put";
+    return written;
+  }
+  aws::SecretsManagerClient client(session);
+  try {
+    written.version = client.put_secret_value(target.name, value);
+    written.action = "updated";
+  } catch (const aws::ServiceError& error) {
+    if (error.code() != "ResourceNotFoundException") throw;
+    written.arn = client.create_secret(target.name, value, target.description);
+    written.action = "created";
+  }
+  if (written.arn.empty()) written.arn = client.describe_secret(target.name).arn;
+  return written;
+}
+
+std::string written_json(const std::string& name, bool ssm, const WrittenSecret& written) {
+  return "{\"name\":" + json_quote(name) + ",\"store\":\"" + (ssm ? "ssm" : "secretsmanager") +
+         "\",\"action\":\"" + written.action + "\",\"arn\":" + json_quote(written.arn) +
+         ",\"version\":" + json_quote(written.version) + "}";
+}
+
 ExitCode run_get(const GlobalOptions& globals, const GetOptions& options) {
   std::string value;
   if (options.from == "secretsmanager") {
@@ -145,40 +203,59 @@ ExitCode run_set(const GlobalOptions& globals, const SetOptions& options) {
                            ": pass --from-file PATH (or - for stdin), or run in a terminal to be "
                            "prompted");
   }
-  if (value.size() < core::kMinRedactableLength) {
-    throw core::InputError("the value for " + options.name + " is shorter than " +
-                           std::to_string(core::kMinRedactableLength) +
-                           " characters: too short to be redacted from logs; use a longer secret");
-  }
+  check_redactable(options.name, value);
   core::register_secret(value);
   aws::Session session(globals.session_options());
-  std::string arn, version, action;
-  if (options.ssm) {
-    const auto number =
-        aws::SsmClient(session).put_parameter(options.name, value, options.parameter_type, true);
-    version = std::to_string(number);
-    action = "put";
-  } else {
-    aws::SecretsManagerClient client(session);
-    try {
-      version = client.put_secret_value(options.name, value);
-      action = "updated";
-    } catch (const aws::ServiceError& error) {
-      if (error.code() != "ResourceNotFoundException") throw;
-      arn = client.create_secret(options.name, value, options.description);
-      action = "created";
-    }
-    if (arn.empty()) arn = client.describe_secret(options.name).arn;
-  }
+  const auto written = write_secret(
+      session, {options.name, options.ssm, options.parameter_type, options.description}, value);
   if (globals.output == OutputFormat::json) {
-    std::cout << "{\"name\":" << json_quote(options.name) << ",\"store\":\""
-              << (options.ssm ? "ssm" : "secretsmanager") << "\",\"action\":\"" << action
-              << "\",\"arn\":" << json_quote(arn) << ",\"version\":" << json_quote(version)
-              << "}\n";
+    std::cout << written_json(options.name, options.ssm, written) << "\n";
   } else {
-    std::cout << options.name << " " << action << (arn.empty() ? "" : " " + arn)
-              << (version.empty() ? "" : " version " + version) << "\n";
+    std::cout << options.name << " " << written.action
+              << (written.arn.empty() ? "" : " " + written.arn)
+              << (written.version.empty() ? "" : " version " + written.version) << "\n";
   }
+  return ExitCode::ok;
+}
+
+// The secret name of a .env key: API_KEY under "slipway/web/" is "slipway/web/api-key".
+std::string imported_name(const std::string& prefix, const std::string& key) {
+  std::string name = prefix;
+  for (const char c : key) {
+    name += c == '_' ? '-' : static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  return name;
+}
+
+// Every entry of a .env file into the store, as `secrets set` would write each one. All values
+// are checked before the first write, so a bad entry changes nothing.
+ExitCode run_import(const GlobalOptions& globals, const ImportOptions& options) {
+  const auto entries = core::load_dotenv_file(options.env_file);
+  if (entries.empty()) {
+    throw core::InputError(options.env_file + " has no KEY=VALUE entries: nothing to import");
+  }
+  for (const auto& [key, value] : entries) core::register_secret(value);
+  for (const auto& [key, value] : entries) {
+    check_redactable(options.env_file + ": " + key, value);
+  }
+  aws::Session session(globals.session_options());
+  std::string json = "[";
+  for (const auto& [key, value] : entries) {
+    const auto name = imported_name(options.prefix, key);
+    const auto written = write_secret(session, {name, options.ssm, "SecureString", ""}, value);
+    // What a task definition's valueFrom takes: the secret's ARN, or the parameter's name.
+    const auto reference = options.ssm ? name : written.arn;
+    if (globals.output == OutputFormat::json) {
+      json += (json.size() > 1 ? "," : "") + std::string("{\"key\":") + json_quote(key) + "," +
+              written_json(name, options.ssm, written).substr(1);
+    } else if (options.print_env) {
+      std::cout << key << "_FROM=" << reference << "\n";
+      std::cerr << "slipway: " << key << " -> " << name << " " << written.action << "\n";
+    } else {
+      std::cout << key << " -> " << name << " " << written.action << " " << reference << "\n";
+    }
+  }
+  if (globals.output == OutputFormat::json) std::cout << json << "]\n";
   return ExitCode::ok;
 }
 
@@ -292,6 +369,24 @@ void add_secrets_commands(CLI::App& app, GlobalOptions& globals, Action& action)
   set_command->add_option("--description", set->description, "Description of a new secret");
   set_command->callback(
       [&globals, &action, set] { action = [&globals, set] { return run_set(globals, *set); }; });
+
+  auto import = std::make_shared<ImportOptions>();
+  auto* import_command = group->add_subcommand(
+      "import", "Write every entry of a .env file as a secret (what `make up` seeds locally)");
+  import_command->add_option("env_file", import->env_file, ".env file (KEY=VALUE lines)")
+      ->required();
+  import_command
+      ->add_option("--prefix", import->prefix,
+                   "Prepended to each name: API_KEY under --prefix slipway/web/ is "
+                   "slipway/web/api-key")
+      ->required();
+  import_command->add_flag("--ssm", import->ssm,
+                           "Write SecureString parameters instead (the prefix starts with /)");
+  import_command->add_flag("--print-env", import->print_env,
+                           "Print KEY_FROM=REFERENCE lines for a task definition's ${KEY_FROM}");
+  import_command->callback([&globals, &action, import] {
+    action = [&globals, import] { return run_import(globals, *import); };
+  });
 
   auto list = std::make_shared<ListOptions>();
   auto* list_command = group->add_subcommand("list", "List secret names and ARNs (never values)");

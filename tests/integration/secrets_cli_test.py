@@ -171,7 +171,9 @@ class SecretsAgainstMoto(unittest.TestCase):
         # No value may appear in any output except that of an explicit `get`.
         values = ["pw-5cd8a1e2", "plain-text-value-31f", "token-value-9d2e", "local-token-77",
                   "local-api-token-5e", "paris-value-0e1", "paris-token-4c2",
-                  "written-by-slipway-1", "written-by-slipway-2", "ssm-by-slipway-3"]
+                  "written-by-slipway-1", "written-by-slipway-2", "ssm-by-slipway-3",
+                  "import-token-1a", 'import-"quoted"-2b', "import-token-3c", "import-good-4d",
+                  "import-ssm-5e"]
         leaks = [(args, value) for args, out, err in ALL_OUTPUT for value in values
                  if args[:2] != ["secrets", "get"] and value in out + err]
         if leaks:
@@ -251,6 +253,60 @@ class SecretsAgainstMoto(unittest.TestCase):
         parameter = aws_cli(self.moto, "ssm", "get-parameter", "--name", "/itest/written",
                             "--with-decryption")["Parameter"]
         self.assertEqual((parameter["Value"], parameter["Type"]), ("ssm-by-slipway-3", "SecureString"))
+
+    def test_import_writes_each_env_entry_with_slipways_parser(self):
+        env_file = self.path("import.env")
+        with open(env_file, "w") as f:
+            f.write("# local secrets\nexport IMPORT_TOKEN='import-token-1a'\n"
+                    'DB_PASSWORD="import-\\"quoted\\"-2b"\n')
+        result = run_slipway(["secrets", "import", env_file, "--prefix", "itest/import/",
+                              "--print-env"], self.moto.env())
+        self.assertEqual(result.returncode, 0, result.stderr)
+        references = dict(line.split("=", 1) for line in result.stdout.splitlines())
+        self.assertEqual(sorted(references), ["DB_PASSWORD_FROM", "IMPORT_TOKEN_FROM"])
+        for name, value in (("IMPORT_TOKEN_FROM", "import-token-1a"),
+                            ("DB_PASSWORD_FROM", 'import-"quoted"-2b')):
+            got = aws_cli(self.moto, "secretsmanager", "get-secret-value", "--secret-id", references[name])
+            self.assertEqual(got["SecretString"], value)
+        self.assertTrue(references["DB_PASSWORD_FROM"].split(":secret:")[1].startswith("itest/import/db-password-"))
+
+        # Importing again adds a version to each secret instead of failing on the existing name.
+        with open(env_file, "w") as f:
+            f.write("IMPORT_TOKEN=import-token-3c\n")
+        again = run_slipway(["secrets", "import", env_file, "--prefix", "itest/import/",
+                             "--output", "json"], self.moto.env())
+        self.assertEqual(again.returncode, 0, again.stderr)
+        self.assertEqual([(item["key"], item["name"], item["action"]) for item in json.loads(again.stdout)],
+                         [("IMPORT_TOKEN", "itest/import/import-token", "updated")])
+        previous = aws_cli(self.moto, "secretsmanager", "get-secret-value", "--secret-id",
+                           "itest/import/import-token", "--version-stage", "AWSPREVIOUS")
+        self.assertEqual(previous["SecretString"], "import-token-1a")
+
+        with open(env_file, "w") as f:
+            f.write("SSM_TOKEN=import-ssm-5e\n")
+        ssm = run_slipway(["secrets", "import", env_file, "--prefix", "/itest/import/", "--ssm",
+                           "--print-env"], self.moto.env())
+        self.assertEqual(ssm.stdout, "SSM_TOKEN_FROM=/itest/import/ssm-token\n", ssm.stderr)
+        parameter = aws_cli(self.moto, "ssm", "get-parameter", "--name", "/itest/import/ssm-token",
+                            "--with-decryption")["Parameter"]
+        self.assertEqual((parameter["Value"], parameter["Type"]), ("import-ssm-5e", "SecureString"))
+
+    def test_import_writes_nothing_when_one_entry_is_bad(self):
+        env_file = self.path("bad-import.env")
+        with open(env_file, "w") as f:
+            f.write("GOOD=import-good-4d\nSHORT=abc\n")
+        self.expect_failure(["secrets", "import", env_file, "--prefix", "itest/bad-import/"], 2,
+                            "bad-import.env: SHORT", "shorter")
+        with open(env_file, "w") as f:
+            f.write("GOOD=import-good-4d\nBROKEN 'import-good-4d'\n")
+        self.expect_failure(["secrets", "import", env_file, "--prefix", "itest/bad-import/"], 2,
+                            "bad-import.env:2")
+        with open(env_file, "w") as f:
+            f.write("# nothing\n")
+        self.expect_failure(["secrets", "import", env_file, "--prefix", "itest/bad-import/"], 2,
+                            "no KEY=VALUE entries")
+        names = [s["Name"] for s in aws_cli(self.moto, "secretsmanager", "list-secrets")["SecretList"]]
+        self.assertFalse([n for n in names if n.startswith("itest/bad-import/")], names)
 
     def test_list_shows_names_and_arns_but_no_values(self):
         result = run_slipway(["secrets", "list", "--output", "json"], self.moto.env())
