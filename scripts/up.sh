@@ -2,7 +2,7 @@
 # `make up`: the whole local stack, after `make release` built the binaries.
 #   1. .env from .env.example on first run (local secret values; gitignored);
 #   2. moto (local AWS) on 127.0.0.1:4566, with every .env entry seeded into its Secrets Manager
-#      as slipway/<service>/<name> (values travel through a file, never a command line);
+#      as slipway/<service>/<name> by `slipway secrets import` (values never on a command line);
 #   3. `slipway up`: the image of the current commit (built if missing), HAProxy on
 #      127.0.0.1:8080 and the replicas, whose secrets come from that Secrets Manager.
 # Run it again at any time: what runs is reused. `build/release/src/cli/slipway down` stops the
@@ -39,28 +39,11 @@ if ! curl -fsS -o /dev/null "$endpoint/moto-api/" 2>/dev/null; then
 fi
 
 # Seed the secrets and export NAME_FROM=<ARN> for the task definition's ${NAME_FROM} references.
+# slipway reads .env with the same parser as everywhere else; values never reach a command line.
 service=$(awk -F': *' '$1=="service"{print $2; exit}' slipway.yaml)
-refs=$(SLIPWAY_SEED_ENDPOINT="$endpoint" SLIPWAY_SEED_SERVICE="$service" python3 - <<'PY'
-import os, re, boto3
-client = boto3.client("secretsmanager", endpoint_url=os.environ["SLIPWAY_SEED_ENDPOINT"], region_name=os.environ["AWS_REGION"])
-service = os.environ["SLIPWAY_SEED_SERVICE"]
-for line in open(".env"):
-    line = line.strip()
-    if not line or line.startswith("#") or "=" not in line:
-        continue
-    key, value = line.removeprefix("export ").split("=", 1)
-    value = value.strip().strip("'\"")
-    name = f"slipway/{service}/{key.lower().replace('_', '-')}"
-    try:
-        arn = client.create_secret(Name=name, SecretString=value)["ARN"]
-    except client.exceptions.ResourceExistsException:
-        arn = client.put_secret_value(SecretId=name, SecretString=value) and client.describe_secret(SecretId=name)["ARN"]
-    print(f"{key}_FROM={arn}")
-PY
-)
+refs=$("$slipway" --endpoint-url "$endpoint" secrets import .env --prefix "slipway/$service/" --print-env)
 while read -r ref; do
   [[ -n "$ref" ]] && export "${ref?}"
 done <<<"$refs"
-echo "slipway: seeded $(wc -l <<<"$refs") secret(s) from .env into the local Secrets Manager" >&2
 
 exec "$slipway" up --allow-dirty --no-compile --endpoint-url "$endpoint" --state-dir "$state"
