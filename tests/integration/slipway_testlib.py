@@ -1,9 +1,12 @@
 """Shared helpers for integration tests: free loopback ports, processes started and stopped by
 PID, and polling with a deadline (never a bare sleep)."""
 
+import atexit
 import contextlib
+import fcntl
 import http.client
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -22,11 +25,42 @@ def binary(*parts):
     return path
 
 
+PORT_LOCK_DIR = os.path.join(tempfile.gettempdir(), "slipway-test-ports")
+_reserved_ports = []  # open, flocked files: each port stays this process's until it exits
+atexit.register(lambda: [lock.close() for lock in _reserved_ports])
+
+
+def _ephemeral_low():
+    try:
+        with open("/proc/sys/net/ipv4/ip_local_port_range") as f:
+            return int(f.read().split()[0])
+    except (OSError, ValueError, IndexError):
+        return 32768
+
+
 def free_port(host="127.0.0.1"):
-    """A TCP port nobody listens on right now (the kernel picks it)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind((host, 0))
-        return s.getsockname()[1]
+    """A TCP port for a server a test starts. Asking the kernel for one (bind to port 0) only says
+    it was free a moment ago, and it comes from the ephemeral range, where the next client
+    connection may take it as its source port. So: a random port below that range, reserved for
+    this process with an flock under PORT_LOCK_DIR (tests running in parallel never pick the
+    same one), and checked free by binding it."""
+    os.makedirs(PORT_LOCK_DIR, exist_ok=True)
+    high = _ephemeral_low()
+    low = max(1024, high - 12000)
+    rng = random.SystemRandom()
+    for _ in range(500):
+        port = rng.randrange(low, high)
+        lock = open(os.path.join(PORT_LOCK_DIR, str(port)), "a")
+        try:
+            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+                s.bind((host, port))
+        except OSError:  # locked by another test, or something listens there
+            lock.close()
+            continue
+        _reserved_ports.append(lock)
+        return port
+    raise RuntimeError(f"no free TCP port between {low} and {high} after 500 tries")
 
 
 def wait_until(predicate, timeout=10.0, interval=0.02, what="condition"):

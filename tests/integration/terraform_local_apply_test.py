@@ -54,10 +54,9 @@ class TerraformLocalApplyTest(unittest.TestCase):
         cls.trace_file = os.path.join(cls.tmp, "moto-requests.log")
         cls.moto = Process([sys.executable, MOTO, "-H", "127.0.0.1", "-p", str(cls.port)],
                            env=dict(cls.env, SLIPWAY_MOTO_TRACE=cls.trace_file))
-        # free_port() only says the port was free a moment ago: another test may have started its
-        # own moto on it since, and then ours exits with "Address already in use" while theirs
-        # answers (two applies of the same names into one moto fail as Duplicate/Conflict).
-        # So wait for *our* server's banner, not merely for something answering on the port.
+        # free_port() keeps other tests off the port, not every other program: if something took
+        # it since, our moto exits with "Address already in use" while the other answers. So wait
+        # for *our* server's banner, not merely for something answering on the port.
         wait_until(lambda: f"Running on http://127.0.0.1:{cls.port}" in cls.moto.output()[1] or not cls.moto.running(),
                    timeout=30, what="moto_server to bind")
         if not cls.moto.running():
