@@ -76,6 +76,17 @@ std::map<std::string, std::string> variables_of(const EcsRenderOptions& render) 
   return variables;
 }
 
+// What deploy, diff and verify render the task definition from.
+targets::ecs::DeployInput deploy_input_of(const Context& context, const EcsRenderOptions& render) {
+  targets::ecs::DeployInput input;
+  input.where = context.where;
+  input.spec = context.spec;
+  input.base_dir = context.base_dir;
+  input.image = render.image;
+  input.variables = variables_of(render);
+  return input;
+}
+
 targets::ecs::Report reporter(const GlobalOptions& globals) {
   return [&globals](std::string_view kind, const std::string& message) {
     if (globals.output == OutputFormat::json) {
@@ -210,12 +221,7 @@ ExitCode run_rollout(
 
 ExitCode run_ecs_deploy(const EcsDeployOptions& options, const GlobalOptions& globals) {
   auto context = context_of(options.common, globals);
-  targets::ecs::DeployInput input;
-  input.where = context.where;
-  input.spec = context.spec;
-  input.base_dir = context.base_dir;
-  input.image = options.render.image;
-  input.variables = variables_of(options.render);
+  auto input = deploy_input_of(context, options.render);
   input.check_image = options.check_image;
   input.pin_secret_versions = options.pin_secret_versions;
   input.wait = options.follow.wait;
@@ -341,12 +347,7 @@ ExitCode run_ecs_logs(const EcsLogsOptions& options, const GlobalOptions& global
 
 ExitCode run_ecs_diff(const EcsDiffOptions& options, const GlobalOptions& globals) {
   auto context = context_of(options.common, globals);
-  targets::ecs::DeployInput input;
-  input.where = context.where;
-  input.spec = context.spec;
-  input.base_dir = context.base_dir;
-  input.image = options.render.image;
-  input.variables = variables_of(options.render);
+  auto input = deploy_input_of(context, options.render);
   aws::Session session(context.session);
   targets::ecs::EcsTarget target(session, reporter(globals));
   for (const auto& line : target.diff(input)) {
@@ -366,12 +367,7 @@ ExitCode run_ecs_diff(const EcsDiffOptions& options, const GlobalOptions& global
 
 ExitCode run_ecs_verify(const EcsVerifyOptions& options, const GlobalOptions& globals) {
   auto context = context_of(options.common, globals);
-  targets::ecs::DeployInput input;
-  input.where = context.where;
-  input.spec = context.spec;
-  input.base_dir = context.base_dir;
-  input.image = options.render.image;
-  input.variables = variables_of(options.render);
+  auto input = deploy_input_of(context, options.render);
   aws::Session session(context.session);
   targets::ecs::EcsTarget target(session, reporter(globals));
   bool all_ok = true;
