@@ -150,14 +150,12 @@ TaskDefinition EcsClient::describe_task_definition(const std::string& task_defin
 std::vector<std::string> EcsClient::list_task_definitions(const std::string& family) {
   boost::json::object input{{"familyPrefix", family}, {"status", "ACTIVE"}, {"sort", "DESC"}};
   std::vector<std::string> out;
-  for (;;) {
-    auto response = session_.call_json(kEcs, "ListTaskDefinitions", input).as_object();
-    auto page = string_list(response, "taskDefinitionArns");
-    out.insert(out.end(), page.begin(), page.end());
-    auto next = optional_string(response, "nextToken");
-    if (!next || next->empty()) break;
-    input["nextToken"] = *next;
-  }
+  session_.call_json_pages(kEcs, "ListTaskDefinitions", input, "nextToken",
+                           [&](const boost::json::object& response) {
+                             auto page = string_list(response, "taskDefinitionArns");
+                             out.insert(out.end(), page.begin(), page.end());
+                             return true;
+                           });
   return out;
 }
 
@@ -204,14 +202,12 @@ std::vector<std::string> EcsClient::list_tasks(const std::string& cluster,
   boost::json::object input{
       {"cluster", cluster}, {"serviceName", service}, {"desiredStatus", desired_status}};
   std::vector<std::string> out;
-  for (;;) {
-    auto response = session_.call_json(kEcs, "ListTasks", input).as_object();
-    auto page = string_list(response, "taskArns");
-    out.insert(out.end(), page.begin(), page.end());
-    auto next = optional_string(response, "nextToken");
-    if (!next || next->empty()) break;
-    input["nextToken"] = *next;
-  }
+  session_.call_json_pages(kEcs, "ListTasks", input, "nextToken",
+                           [&](const boost::json::object& response) {
+                             auto page = string_list(response, "taskArns");
+                             out.insert(out.end(), page.begin(), page.end());
+                             return true;
+                           });
   return out;
 }
 

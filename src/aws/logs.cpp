@@ -38,32 +38,30 @@ std::vector<LogEvent> LogsClient::filter_log_events(const FilterLogEventsInput& 
   if (input.start_time_ms) request["startTime"] = *input.start_time_ms;
   if (input.pattern) request["filterPattern"] = *input.pattern;
   std::vector<LogEvent> out;
-  for (;;) {
-    auto response = session_.call_json(kLogs, "FilterLogEvents", request).as_object();
-    auto page = parse_log_events(response);
-    out.insert(out.end(), page.begin(), page.end());
-    auto next = optional_string(response, "nextToken");
-    if (!next || next->empty() || out.size() >= input.limit) break;
-    request["nextToken"] = *next;
-  }
+  session_.call_json_pages(kLogs, "FilterLogEvents", request, "nextToken",
+                           [&](const boost::json::object& response) {
+                             auto page = parse_log_events(response);
+                             out.insert(out.end(), page.begin(), page.end());
+                             return out.size() < input.limit;
+                           });
   // Keep the newest `limit`: the failure is usually at the end.
   if (out.size() > input.limit) out.erase(out.begin(), out.end() - static_cast<long>(input.limit));
   return out;
 }
 
 bool LogsClient::log_group_exists(const std::string& group) {
-  boost::json::object request{{"logGroupNamePrefix", group}};
-  for (;;) {
-    auto response = session_.call_json(kLogs, "DescribeLogGroups", request).as_object();
-    for (const auto& item : array_or_empty(response, "logGroups")) {
-      if (item.is_object() && string_or_empty(item.as_object(), "logGroupName") == group) {
-        return true;
-      }
-    }
-    auto next = optional_string(response, "nextToken");
-    if (!next || next->empty()) return false;
-    request["nextToken"] = *next;
-  }
+  bool found = false;
+  session_.call_json_pages(
+      kLogs, "DescribeLogGroups", {{"logGroupNamePrefix", group}}, "nextToken",
+      [&](const boost::json::object& response) {
+        for (const auto& item : array_or_empty(response, "logGroups")) {
+          if (item.is_object() && string_or_empty(item.as_object(), "logGroupName") == group) {
+            found = true;
+          }
+        }
+        return !found;
+      });
+  return found;
 }
 
 }  // namespace slipway::aws

@@ -55,22 +55,21 @@ BatchSecretResult SecretsManagerClient::batch_get_secret_value(
   boost::json::array ids;
   for (const auto& id : secret_ids) ids.emplace_back(id);
   boost::json::object input{{"SecretIdList", ids}};
-  for (;;) {
-    auto response = session_.call_json(kSecretsManager, "BatchGetSecretValue", input).as_object();
-    for (const auto& item : array_or_empty(response, "SecretValues")) {
-      if (item.is_object()) result.values.push_back(secret_value_from(item.as_object()));
-    }
-    for (const auto& item : array_or_empty(response, "Errors")) {
-      if (!item.is_object()) continue;
-      const auto& error = item.as_object();
-      result.errors.push_back({.secret_id = string_or_empty(error, "SecretId"),
-                               .code = string_or_empty(error, "ErrorCode"),
-                               .message = string_or_empty(error, "Message")});
-    }
-    auto next = optional_string(response, "NextToken");
-    if (!next || next->empty()) break;
-    input["NextToken"] = *next;
-  }
+  session_.call_json_pages(
+      kSecretsManager, "BatchGetSecretValue", input, "NextToken",
+      [&](const boost::json::object& response) {
+        for (const auto& item : array_or_empty(response, "SecretValues")) {
+          if (item.is_object()) result.values.push_back(secret_value_from(item.as_object()));
+        }
+        for (const auto& item : array_or_empty(response, "Errors")) {
+          if (!item.is_object()) continue;
+          const auto& error = item.as_object();
+          result.errors.push_back({.secret_id = string_or_empty(error, "SecretId"),
+                                   .code = string_or_empty(error, "ErrorCode"),
+                                   .message = string_or_empty(error, "Message")});
+        }
+        return true;
+      });
   return result;
 }
 
@@ -95,20 +94,18 @@ std::string SecretsManagerClient::put_secret_value(const std::string& secret_id,
 
 std::vector<SecretListEntry> SecretsManagerClient::list_secrets() {
   std::vector<SecretListEntry> out;
-  boost::json::object input{{"MaxResults", 100}};
-  for (;;) {
-    auto response = session_.call_json(kSecretsManager, "ListSecrets", input).as_object();
-    for (const auto& item : array_or_empty(response, "SecretList")) {
-      if (!item.is_object()) continue;
-      const auto& entry = item.as_object();
-      out.push_back({.arn = string_or_empty(entry, "ARN"),
-                     .name = string_or_empty(entry, "Name"),
-                     .description = string_or_empty(entry, "Description")});
-    }
-    auto next = optional_string(response, "NextToken");
-    if (!next || next->empty()) break;
-    input["NextToken"] = *next;
-  }
+  session_.call_json_pages(
+      kSecretsManager, "ListSecrets", {{"MaxResults", 100}}, "NextToken",
+      [&](const boost::json::object& response) {
+        for (const auto& item : array_or_empty(response, "SecretList")) {
+          if (!item.is_object()) continue;
+          const auto& entry = item.as_object();
+          out.push_back({.arn = string_or_empty(entry, "ARN"),
+                         .name = string_or_empty(entry, "Name"),
+                         .description = string_or_empty(entry, "Description")});
+        }
+        return true;
+      });
   return out;
 }
 

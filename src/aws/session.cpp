@@ -207,6 +207,19 @@ boost::json::value Session::call_json(const ServiceInfo& service, std::string_vi
   return document;
 }
 
+void Session::call_json_pages(const ServiceInfo& service, std::string_view operation,
+                              boost::json::object input, std::string_view token_field,
+                              const std::function<bool(const boost::json::object&)>& page) {
+  for (;;) {
+    const auto response = call_json(service, operation, input);
+    const auto& object = response.as_object();
+    if (!page(object)) return;
+    const auto* next = object.if_contains(token_field);
+    if (next == nullptr || !next->is_string() || next->as_string().empty()) return;
+    input[token_field] = next->as_string();
+  }
+}
+
 std::string Session::call_query(const ServiceInfo& service, std::string_view action,
                                 std::string_view version, const QueryList& parameters) {
   QueryList form{{"Action", std::string(action)}, {"Version", std::string(version)}};

@@ -6,6 +6,7 @@
 #include <atomic>
 #include <boost/json/fwd.hpp>
 #include <chrono>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -68,6 +69,12 @@ class Session {
   // code from "__type"), NetworkError, CredentialsError.
   boost::json::value call_json(const ServiceInfo& service, std::string_view operation,
                                const boost::json::object& input);
+
+  // Calls a paginated JSON 1.1 operation page by page, passing each response to `page`, until
+  // the response has no `token_field` (nextToken or NextToken) or `page` returns false.
+  void call_json_pages(const ServiceInfo& service, std::string_view operation,
+                       boost::json::object input, std::string_view token_field,
+                       const std::function<bool(const boost::json::object&)>& page);
 
   // Calls a Query-protocol action (form-encoded POST); returns the XML response body.
   std::string call_query(const ServiceInfo& service, std::string_view action,

@@ -56,15 +56,14 @@ std::vector<Parameter> SsmClient::get_parameters_by_path(const std::string& path
   std::vector<Parameter> out;
   boost::json::object input{
       {"Path", path}, {"Recursive", recursive}, {"WithDecryption", with_decryption}};
-  for (;;) {
-    auto response = session_.call_json(kSsm, "GetParametersByPath", input).as_object();
-    for (const auto& item : array_or_empty(response, "Parameters")) {
-      if (item.is_object()) out.push_back(parameter_from(item.as_object()));
-    }
-    auto next = optional_string(response, "NextToken");
-    if (!next || next->empty()) break;
-    input["NextToken"] = *next;
-  }
+  session_.call_json_pages(kSsm, "GetParametersByPath", input, "NextToken",
+                           [&](const boost::json::object& response) {
+                             for (const auto& item : array_or_empty(response, "Parameters")) {
+                               if (item.is_object())
+                                 out.push_back(parameter_from(item.as_object()));
+                             }
+                             return true;
+                           });
   return out;
 }
 
