@@ -45,6 +45,19 @@ boost::json::array tags_to_json(const TagMap& tags) {
   return out;
 }
 
+// Every page's `field` (a list of ARNs) of a paginated List* operation.
+std::vector<std::string> all_pages_of(Session& session, std::string_view operation,
+                                      const boost::json::object& input, std::string_view field) {
+  std::vector<std::string> out;
+  session.call_json_pages(kEcs, operation, input, "nextToken",
+                          [&](const boost::json::object& response) {
+                            auto page = string_list(response, field);
+                            out.insert(out.end(), page.begin(), page.end());
+                            return true;
+                          });
+  return out;
+}
+
 }  // namespace
 
 EcsService parse_service(const boost::json::object& service) {
@@ -149,14 +162,7 @@ TaskDefinition EcsClient::describe_task_definition(const std::string& task_defin
 
 std::vector<std::string> EcsClient::list_task_definitions(const std::string& family) {
   boost::json::object input{{"familyPrefix", family}, {"status", "ACTIVE"}, {"sort", "DESC"}};
-  std::vector<std::string> out;
-  session_.call_json_pages(kEcs, "ListTaskDefinitions", input, "nextToken",
-                           [&](const boost::json::object& response) {
-                             auto page = string_list(response, "taskDefinitionArns");
-                             out.insert(out.end(), page.begin(), page.end());
-                             return true;
-                           });
-  return out;
+  return all_pages_of(session_, "ListTaskDefinitions", input, "taskDefinitionArns");
 }
 
 void EcsClient::deregister_task_definition(const std::string& arn) {
@@ -201,14 +207,7 @@ std::vector<std::string> EcsClient::list_tasks(const std::string& cluster,
                                                const std::string& desired_status) {
   boost::json::object input{
       {"cluster", cluster}, {"serviceName", service}, {"desiredStatus", desired_status}};
-  std::vector<std::string> out;
-  session_.call_json_pages(kEcs, "ListTasks", input, "nextToken",
-                           [&](const boost::json::object& response) {
-                             auto page = string_list(response, "taskArns");
-                             out.insert(out.end(), page.begin(), page.end());
-                             return true;
-                           });
-  return out;
+  return all_pages_of(session_, "ListTasks", input, "taskArns");
 }
 
 std::vector<EcsTask> EcsClient::describe_tasks(const std::string& cluster,
