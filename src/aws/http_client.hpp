@@ -1,6 +1,6 @@
 #pragma once
-// The outbound HTTP(S) transport: Boost.Beast over Asio, OpenSSL for TLS (see ARCHITECTURE.md,
-// "One network stack"). Synchronous for callers; every step has a deadline. TLS verifies the
+// The outbound HTTP(S) transport: Boost.Beast over Asio, OpenSSL for TLS (docs/architecture.md
+// says why the outbound client is Beast too). Synchronous for callers; every step has a deadline. TLS verifies the
 // peer against the system CA bundle and the host name. No Asio or OpenSSL type in this header.
 
 #include <chrono>

@@ -15,6 +15,7 @@ int main(int argc, char** argv) {
   add_global_options(app, globals);
   add_secrets_commands(app, globals, action);
   add_whoami_command(app, globals, action);
+  add_spec_command(app, globals, action);
   add_vm_commands(app, globals, action);
   add_ecs_commands(app, globals, action);
   return run(app, argc, argv, globals, action);

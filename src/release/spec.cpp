@@ -78,7 +78,7 @@ class Reader {
         if (field.key == key) leaf = true;
         if (field.key.starts_with(key + ".")) parent = true;
       }
-      if (!leaf && !parent) fail(key, "unknown key; see `slipway spec --help` for the fields");
+      if (!leaf && !parent) fail(key, "unknown key; `slipway spec` lists the keys");
       if (parent) {
         if (!entry.second.IsMap()) fail(key, "expected a mapping");
         check_keys(entry.second, key);

@@ -3,7 +3,7 @@
 repository, secrets, execution role, log group and target group are created with the AWS CLI,
 as Terraform would; every slipway result is checked again with the AWS CLI.
 
-moto records deployments but never completes them (REFERENCE.md), so deploys here either do
+moto records deployments but never completes them (docs/platform-notes.md), so deploys here either do
 not wait (--no-wait) or wait with a short start timeout and must time out (exit 4) and roll the
 service back; a "succeeded" outcome is recorded on a revision with the AWS CLI, as slipway
 would after ECS completed the deployment, to exercise "roll back to the last good release".

@@ -145,7 +145,7 @@ def release_app_binary():
 
 
 def podman(*args, check=True, state_dir=None):
-    """Runs podman with the settings this kind of machine needs (REFERENCE.md)."""
+    """Runs podman with the settings this kind of machine needs (docs/platform-notes.md)."""
     conf = os.path.join(tempfile.gettempdir(), "slipway_test_containers.conf")
     with open(conf, "w") as f:
         f.write("[containers]\ndefault_ulimits = []\n")
