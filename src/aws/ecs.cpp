@@ -70,6 +70,7 @@ EcsService parse_service(const boost::json::object& service) {
   out.desired_count = int_or_zero(service, "desiredCount");
   out.running_count = int_or_zero(service, "runningCount");
   out.pending_count = int_or_zero(service, "pendingCount");
+  out.health_check_grace_period_seconds = int_or_zero(service, "healthCheckGracePeriodSeconds");
   for (const auto& item : array_or_empty(service, "deployments")) {
     if (!item.is_object()) continue;
     const auto& deployment = item.as_object();

@@ -59,6 +59,7 @@ struct EcsService {
   int desired_count = 0;
   int running_count = 0;
   int pending_count = 0;
+  int health_check_grace_period_seconds = 0;  // ELB/container checks ignored after task start
   std::vector<EcsDeployment> deployments;
   std::vector<ServiceEvent> events;      // newest first, as ECS returns them
   std::vector<std::string> alarm_names;  // deploymentConfiguration.alarms.alarmNames

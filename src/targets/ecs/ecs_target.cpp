@@ -10,6 +10,7 @@
 #include "aws/errors.hpp"
 #include "aws/iam.hpp"
 #include "aws/logs.hpp"
+#include "aws/retry.hpp"
 #include "aws/secretsmanager.hpp"
 #include "targets/ecs/errors.hpp"
 #include "targets/ecs/policy.hpp"
@@ -73,6 +74,14 @@ struct Unlock {
     if (release) release();
   }
 };
+
+// A poll that could not read the service.
+Observation unreadable(std::chrono::milliseconds elapsed, std::string why) {
+  Observation observation;
+  observation.elapsed = elapsed;
+  observation.unavailable = std::move(why);
+  return observation;
+}
 
 std::string_view kind_of_line(const std::string& line) {
   if (line.starts_with("deployment ")) return "deployment";
@@ -248,8 +257,12 @@ DeployResult EcsTarget::follow(const ServiceLocation& where, const std::string& 
 
   const auto since_ms = epoch_ms() - 60'000;
   const auto started = Clock::now();
-  DeploymentFollower follower(ours->id, ours->created_at > 0 ? ours->created_at : epoch_seconds(),
-                              timeouts, task_definition_arn);
+  DeploymentFollower follower(
+      {.id = ours->id,
+       .created_at = ours->created_at > 0 ? ours->created_at : epoch_seconds(),
+       .task_definition = task_definition_arn,
+       .previous_task_definition = previous},
+      timeouts);
   aws::EcsClient ecs(session_);
   int failed_seen = 0;
   std::vector<aws::EcsTask> stopped;
@@ -258,24 +271,35 @@ DeployResult EcsTarget::follow(const ServiceLocation& where, const std::string& 
     Observation observation;
     observation.elapsed =
         std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
-    observation.service = describe_service(where);
-    for (const auto& deployment : observation.service.deployments) {
-      if (deployment.id != result.deployment_id || deployment.failed_tasks <= failed_seen) continue;
-      failed_seen = deployment.failed_tasks;
-      const auto arns = ecs.list_tasks(where.cluster, where.service, "STOPPED");
-      stopped.clear();
-      for (auto& task : ecs.describe_tasks(where.cluster, arns)) {
-        if (task.task_definition == task_definition_arn) stopped.push_back(std::move(task));
+    try {
+      observation.service = describe_service(where);
+      for (const auto& deployment : observation.service.deployments) {
+        if (deployment.id != result.deployment_id || deployment.failed_tasks <= failed_seen) {
+          continue;
+        }
+        failed_seen = deployment.failed_tasks;
+        const auto arns = ecs.list_tasks(where.cluster, where.service, "STOPPED");
+        stopped.clear();
+        for (auto& task : ecs.describe_tasks(where.cluster, arns)) {
+          if (task.task_definition == task_definition_arn) stopped.push_back(std::move(task));
+        }
       }
-    }
-    observation.stopped_tasks = stopped;
-    for (const auto& group : observation.service.target_group_arns) {
-      auto targets = aws::Elbv2Client(session_).describe_target_health(group);
-      observation.targets.insert(observation.targets.end(), targets.begin(), targets.end());
-    }
-    if (!observation.service.alarm_names.empty()) {
-      observation.alarms =
-          aws::CloudWatchClient(session_).describe_alarms(observation.service.alarm_names);
+      observation.stopped_tasks = stopped;
+      for (const auto& group : observation.service.target_group_arns) {
+        auto targets = aws::Elbv2Client(session_).describe_target_health(group);
+        observation.targets.insert(observation.targets.end(), targets.begin(), targets.end());
+      }
+      if (!observation.service.alarm_names.empty()) {
+        observation.alarms =
+            aws::CloudWatchClient(session_).describe_alarms(observation.service.alarm_names);
+      }
+    } catch (const aws::ServiceError& error) {
+      // Throttling and 5xx outlasted the session's retries: this poll says nothing about the
+      // deployment; the follower waits a bounded number of such polls. Anything else is ours.
+      if (!aws::is_retryable_response(error.status(), error.code())) throw;
+      observation = unreadable(observation.elapsed, error.what());
+    } catch (const aws::NetworkError& error) {
+      observation = unreadable(observation.elapsed, error.what());
     }
     step = follower.observe(observation);
     for (const auto& line : step.lines) report_(kind_of_line(line), line);

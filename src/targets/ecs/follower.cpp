@@ -17,16 +17,40 @@ std::string short_id(const std::string& arn) {
   return slash == std::string::npos ? arn : arn.substr(slash + 1);
 }
 
-bool mentions_alarm(std::string_view text) {
+std::string seconds(std::chrono::milliseconds duration) {
+  const auto total = duration.count() / 1000;
+  if (total < 60) return std::to_string(total) + "s";
+  return std::to_string(total / 60) + "m" + (total % 60 ? std::to_string(total % 60) + "s" : "");
+}
+
+std::string lower_case(std::string_view text) {
   std::string lower(text);
   std::transform(lower.begin(), lower.end(), lower.begin(),
                  [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
-  return lower.find("alarm") != std::string::npos;
+  return lower;
 }
 
-std::string seconds(std::chrono::milliseconds duration) {
-  return std::to_string(duration.count() / 1000) + "s";
+bool mentions_alarm(std::string_view text) {
+  return lower_case(text).find("alarm") != std::string::npos;
 }
+
+// "ecs-svc/123." at `from` in an event message -> "ecs-svc/123"
+std::string deployment_id_at(const std::string& message, std::size_t from) {
+  auto end = message.find_first_of(" ,)", from);
+  auto id = message.substr(from, end == std::string::npos ? std::string::npos : end - from);
+  while (!id.empty() && id.back() == '.') id.pop_back();
+  return id;
+}
+
+double newest_event_time(const aws::EcsService& service) {
+  double newest = 0;
+  for (const auto& event : service.events) newest = std::max(newest, event.created_at);
+  return newest;
+}
+
+// A failed start, ECS's retry backoff included: at desiredCount 1 a breaker with threshold 3 has
+// been seen to trip after 11m44s with no task ever running (about 4 minutes per failed start).
+constexpr std::chrono::minutes kFailedStartAttempt{4};
 
 }  // namespace
 
@@ -58,31 +82,51 @@ std::string_view to_string(Phase phase) {
       return "rolling";
     case Phase::baking:
       return "baking";
+    case Phase::ecs_rolling_back:
+      return "ecs_rolling_back";
     case Phase::done:
       return "done";
   }
   return "unknown";
 }
 
-DeploymentFollower::DeploymentFollower(std::string deployment_id, double started_at,
-                                       FollowTimeouts timeouts, std::string task_definition_arn)
-    : deployment_id_(std::move(deployment_id)),
-      task_definition_arn_(std::move(task_definition_arn)),
-      started_at_(started_at),
-      timeouts_(timeouts) {}
+int circuit_breaker_threshold(int desired_count) {
+  // deployment-circuit-breaker.html, "How BOUNDED_PERCENT calculates the threshold": 50 % of the
+  // desired count, rounded up, clamped to [3, 200].
+  const int half = (std::max(desired_count, 0) + 1) / 2;
+  return std::clamp(half, 3, 200);
+}
+
+std::chrono::milliseconds breaker_start_budget(const aws::EcsService& service) {
+  const int desired = std::max(service.desired_count, 1);
+  const int threshold = circuit_breaker_threshold(desired);
+  const int rounds = (threshold + desired - 1) / desired;
+  return rounds * (std::chrono::seconds(service.health_check_grace_period_seconds) +
+                   std::chrono::milliseconds(kFailedStartAttempt));
+}
+
+DeploymentFollower::DeploymentFollower(FollowedDeployment followed, FollowTimeouts timeouts)
+    : followed_(std::move(followed)), timeouts_(timeouts) {}
 
 std::vector<std::string> DeploymentFollower::changes(const Observation& observation) {
   std::vector<std::string> lines;
   const auto& service = observation.service;
   for (const auto& deployment : service.deployments) {
-    auto line = "deployment " + deployment.id +
-                (deployment.id == deployment_id_ ? " (ours) " : " ") + deployment.status + " " +
-                deployment.rollout_state + " " + short_task_definition(deployment.task_definition) +
-                " running " + std::to_string(deployment.running_count) + "/" +
+    const bool ours = deployment.id == followed_.id;
+    auto line = "deployment " + deployment.id + (ours ? " (ours) " : " ") + deployment.status +
+                " " + deployment.rollout_state + " " +
+                short_task_definition(deployment.task_definition) + " running " +
+                std::to_string(deployment.running_count) + "/" +
                 std::to_string(deployment.desired_count) + ", pending " +
                 std::to_string(deployment.pending_count) + ", failed " +
                 std::to_string(deployment.failed_tasks);
-    if (!deployment.rollout_state_reason.empty() && deployment.rollout_state != "IN_PROGRESS") {
+    if (ours && service.circuit_breaker_enable && deployment.rollout_state == "IN_PROGRESS") {
+      line += " (circuit breaker trips at " +
+              std::to_string(circuit_breaker_threshold(service.desired_count)) + ")";
+    }
+    if (!deployment.rollout_state_reason.empty() &&
+        (deployment.rollout_state != "IN_PROGRESS" ||
+         deployment.rollout_state_reason.find("rolling back") != std::string::npos)) {
       line += ": " + deployment.rollout_state_reason;
     }
     auto& previous = deployment_lines_[deployment.id];
@@ -94,7 +138,7 @@ std::vector<std::string> DeploymentFollower::changes(const Observation& observat
   // ECS lists events newest first; print oldest first.
   for (auto event = service.events.rbegin(); event != service.events.rend(); ++event) {
     if (!seen_events_.insert(event->id).second) continue;
-    if (event->created_at + 1e-3 < started_at_) continue;
+    if (event->created_at + 1e-3 < followed_.created_at) continue;
     lines.push_back("event: " + event->message);
   }
   for (const auto& task : observation.stopped_tasks) {
@@ -124,71 +168,112 @@ std::vector<std::string> DeploymentFollower::changes(const Observation& observat
   return lines;
 }
 
-FollowStep DeploymentFollower::decide(const Observation& observation) {
-  const auto& deployments = observation.service.deployments;
-  const auto ours = std::find_if(deployments.begin(), deployments.end(),
-                                 [&](const auto& d) { return d.id == deployment_id_; });
-  const auto other_primary =
-      std::find_if(deployments.begin(), deployments.end(),
-                   [&](const auto& d) { return d.status == "PRIMARY" && d.id != deployment_id_; });
+void DeploymentFollower::read_evidence(const aws::EcsService& service) {
+  // Service event messages name deployments: "(service S) (deployment D) deployment failed:
+  // tasks failed to start." and "(service S) rolling back to deployment O."
+  const auto named_ours = "(deployment " + followed_.id + ") ";
+  constexpr std::string_view kRollingBackTo = "rolling back to deployment ";
+  for (const auto& event : service.events) {
+    if (event.created_at + 1e-3 < followed_.created_at) continue;
+    if (const auto at = event.message.find(named_ours + "deployment failed");
+        at != std::string::npos && failure_reason_.empty()) {
+      failure_reason_ = event.message.substr(at + named_ours.size());
+    }
+    if (const auto at = event.message.find(kRollingBackTo); at != std::string::npos) {
+      rollback_ids_.insert(deployment_id_at(event.message, at + kRollingBackTo.size()));
+    }
+  }
+  // The deployment ECS rolls back with says so: "ECS deployment circuit breaker: rolling back
+  // to deploymentId ecs-svc/...".
+  for (const auto& deployment : service.deployments) {
+    if (deployment.id == followed_.id) continue;
+    if (deployment.rollout_state_reason.find("rolling back to deploymentId") != std::string::npos) {
+      rollback_ids_.insert(deployment.id);
+    }
+  }
+}
+
+std::optional<FollowStep> DeploymentFollower::wait_for_evidence(const std::string& why) {
+  if (inconclusive_ >= timeouts_.inconclusive_polls) return std::nullopt;
+  ++inconclusive_;
+  waited_this_poll_ = true;
+  note_ = "inconclusive poll (" + std::to_string(inconclusive_) + " of " +
+          std::to_string(timeouts_.inconclusive_polls) + "): " + why;
   FollowStep step;
   step.phase = phase_;
-  auto finish = [&](Verdict verdict, std::string reason, bool must_roll_back = false) {
-    step.verdict = verdict;
-    step.reason = std::move(reason);
-    step.phase = phase_ = Phase::done;
-    step.slipway_must_roll_back = must_roll_back;
-    return step;
-  };
+  return step;
+}
 
-  if (ours == deployments.end()) {
-    if (other_primary != deployments.end()) {
-      return finish(Verdict::superseded, "deployment " + other_primary->id + " (" +
-                                             short_task_definition(other_primary->task_definition) +
-                                             ") replaced ours");
-    }
-    return finish(Verdict::failed, "deployment " + deployment_id_ + " is no longer listed");
+FollowStep DeploymentFollower::finish(Verdict verdict, std::string reason, bool must_roll_back) {
+  FollowStep step;
+  step.verdict = verdict;
+  step.reason = std::move(reason);
+  step.phase = phase_ = Phase::done;
+  step.slipway_must_roll_back = must_roll_back;
+  return step;
+}
+
+std::chrono::milliseconds DeploymentFollower::start_limit(const aws::EcsService& service) const {
+  if (!timeouts_.start_from_service || !service.circuit_breaker_enable) return timeouts_.start;
+  return std::max(timeouts_.start, breaker_start_budget(service));
+}
+
+std::string DeploymentFollower::breaker_progress(const aws::EcsService& service,
+                                                 const aws::EcsDeployment& ours) const {
+  auto text = "running " + std::to_string(ours.running_count) + "/" +
+              std::to_string(ours.desired_count) + ", rollout " + ours.rollout_state;
+  if (service.circuit_breaker_enable) {
+    text += ", ECS's circuit breaker had counted " + std::to_string(ours.failed_tasks) + " of " +
+            std::to_string(circuit_breaker_threshold(service.desired_count)) + " failed tasks";
+  } else {
+    text += ", failed tasks " + std::to_string(ours.failed_tasks) +
+            " (no circuit breaker: ECS keeps retrying)";
   }
-  if (ours->rollout_state == "FAILED") {
-    const auto why = ours->rollout_state_reason.empty() ? std::string("rollout FAILED")
-                                                        : ours->rollout_state_reason;
-    if (other_primary != deployments.end()) {
-      const auto verdict = mentions_alarm(why) ? Verdict::rolled_back_by_alarm
-                                               : Verdict::rolled_back_by_circuit_breaker;
-      return finish(
-          verdict, why + "; ECS restored " + short_task_definition(other_primary->task_definition));
+  return text;
+}
+
+FollowStep DeploymentFollower::follow_ours(const Observation& observation,
+                                           const aws::EcsDeployment& ours) {
+  const auto& service = observation.service;
+  if (ours.rollout_state == "FAILED") {
+    const auto why = failure_reason_.empty() ? std::string("rollout FAILED") : failure_reason_;
+    const bool rollback_configured =
+        mentions_alarm(why) ? service.alarms_rollback : service.circuit_breaker_rollback;
+    // ECS returns to the most recent COMPLETED deployment; without one it stalls.
+    const bool can_return = std::any_of(
+        service.deployments.begin(), service.deployments.end(), [&](const auto& deployment) {
+          return deployment.id != ours.id && deployment.rollout_state == "COMPLETED";
+        });
+    if (rollback_configured && can_return) {
+      if (auto step = wait_for_evidence("ECS marked deployment " + ours.id +
+                                        " FAILED and has not started its rollback yet")) {
+        return *step;
+      }
+      return finish(Verdict::failed, why + "; ECS started no rollback");
     }
     return finish(Verdict::failed, why);
   }
-  if (ours->status != "PRIMARY") {
-    const auto by = other_primary == deployments.end()
-                        ? std::string("another deployment")
-                        : other_primary->id + " (" +
-                              short_task_definition(other_primary->task_definition) + ")";
-    return finish(Verdict::superseded,
-                  by + " became PRIMARY while ours was " + ours->rollout_state);
-  }
-
-  const auto& now_running = observation.service.task_definition;
-  if (!task_definition_arn_.empty() && !now_running.empty() &&
-      now_running != task_definition_arn_) {
+  const auto& now_running = service.task_definition;
+  if (!followed_.task_definition.empty() && !now_running.empty() &&
+      now_running != followed_.task_definition) {
+    // moto retargets the service without a new deployment: a newer deploy all the same.
     return finish(Verdict::superseded, "the service now runs " +
                                            short_task_definition(now_running) + " instead of " +
-                                           short_task_definition(task_definition_arn_));
+                                           short_task_definition(followed_.task_definition));
   }
-  const auto in_phase = observation.elapsed - phase_started_;
-  if (phase_ == Phase::starting &&
-      (ours->running_count > 0 || ours->rollout_state == "COMPLETED")) {
+  if (phase_ == Phase::starting && (ours.running_count > 0 || ours.rollout_state == "COMPLETED")) {
     phase_ = Phase::rolling;
     phase_started_ = observation.elapsed;
   }
-  if (phase_ == Phase::rolling && ours->rollout_state == "COMPLETED" &&
-      ours->running_count >= ours->desired_count) {
+  if (phase_ == Phase::rolling && ours.rollout_state == "COMPLETED" &&
+      ours.running_count >= ours.desired_count) {
     phase_ = Phase::baking;
     phase_started_ = observation.elapsed;
   }
+  FollowStep step;
   if (phase_ == Phase::baking) {
-    const auto& watched = observation.service.alarm_names;
+    // ECS no longer rolls back a COMPLETED deployment: an alarm now is slipway's to act on.
+    const auto& watched = service.alarm_names;
     for (const auto& alarm : observation.alarms) {
       if (alarm.state != "ALARM") continue;
       if (std::find(watched.begin(), watched.end(), alarm.name) == watched.end()) continue;
@@ -203,19 +288,138 @@ FollowStep DeploymentFollower::decide(const Observation& observation) {
     step.phase = phase_;
     return step;
   }
-  const auto limit = phase_ == Phase::starting ? timeouts_.start : timeouts_.rollout;
-  const auto spent = phase_ == Phase::starting ? in_phase : observation.elapsed - phase_started_;
-  if (spent > limit) {
-    const auto phase_name = std::string(to_string(phase_));
+  const bool starting = phase_ == Phase::starting;
+  const auto limit = starting ? start_limit(service) : timeouts_.rollout;
+  if (observation.elapsed - phase_started_ > limit) {
     return finish(Verdict::timed_out,
-                  "phase " + phase_name + " took longer than " + seconds(limit) + ": running " +
-                      std::to_string(ours->running_count) + "/" +
-                      std::to_string(ours->desired_count) + ", failed tasks " +
-                      std::to_string(ours->failed_tasks) + ", rollout " + ours->rollout_state,
+                  std::string(starting ? "the start timeout" : "the rollout timeout") + " (" +
+                      seconds(limit) + ") ended " +
+                      (starting ? "before a task of " : "before ECS completed ") + ours.id +
+                      (starting ? " ran: " : ": ") + breaker_progress(service, ours),
                   true);
   }
   step.phase = phase_;
   return step;
+}
+
+FollowStep DeploymentFollower::follow_rollback(const Observation& observation,
+                                               const aws::EcsDeployment& rollback) {
+  if (rollback_id_ != rollback.id) {
+    rollback_id_ = rollback.id;
+    phase_ = Phase::ecs_rolling_back;
+    phase_started_ = observation.elapsed;
+  }
+  const auto restored = short_task_definition(rollback.task_definition);
+  const auto why =
+      failure_reason_.empty() ? "ECS rolled back deployment " + followed_.id : failure_reason_;
+  if (rollback.rollout_state == "COMPLETED") {
+    return finish(mentions_alarm(why) ? Verdict::rolled_back_by_alarm
+                                      : Verdict::rolled_back_by_circuit_breaker,
+                  why + "; ECS restored " + restored + " (deployment " + rollback.id + ")");
+  }
+  if (rollback.rollout_state == "FAILED") {
+    return finish(Verdict::failed, why + "; ECS's rollback to " + restored + " (deployment " +
+                                       rollback.id +
+                                       ") failed too: " + rollback.rollout_state_reason);
+  }
+  if (observation.elapsed - phase_started_ > timeouts_.rollout) {
+    // ECS still owns the service: slipway pointing it elsewhere would fight the rollback.
+    return finish(Verdict::timed_out, "the rollout timeout (" + seconds(timeouts_.rollout) +
+                                          ") ended while ECS was still rolling back to " +
+                                          restored + " (deployment " + rollback.id + " " +
+                                          rollback.rollout_state + ", running " +
+                                          std::to_string(rollback.running_count) + "/" +
+                                          std::to_string(rollback.desired_count) + "); " + why);
+  }
+  FollowStep step;
+  step.phase = phase_;
+  return step;
+}
+
+FollowStep DeploymentFollower::decide(const Observation& observation) {
+  if (!observation.unavailable.empty()) {
+    if (auto step = wait_for_evidence("could not read the service: " + observation.unavailable)) {
+      return *step;
+    }
+    return finish(Verdict::timed_out,
+                  "ECS could not be read for " + std::to_string(timeouts_.inconclusive_polls + 1) +
+                      " polls in a row: " + observation.unavailable,
+                  true);
+  }
+  const auto& service = observation.service;
+  // Events only accumulate, so a snapshot whose newest event is older than one already seen is
+  // a read from before the previous poll's.
+  const auto newest = newest_event_time(service);
+  if (newest + 1e-3 < newest_event_) {
+    if (auto step = wait_for_evidence("a read older than the previous poll's")) return *step;
+  }
+  newest_event_ = std::max(newest_event_, newest);
+  read_evidence(service);
+  const auto& deployments = service.deployments;
+  const auto ours = std::find_if(deployments.begin(), deployments.end(),
+                                 [&](const auto& d) { return d.id == followed_.id; });
+  const auto primary = std::find_if(deployments.begin(), deployments.end(),
+                                    [&](const auto& d) { return d.status == "PRIMARY"; });
+  if (ours != deployments.end()) {
+    seen_ours_ = true;
+    if (ours->rollout_state == "FAILED" && failure_reason_.empty()) {
+      failure_reason_ =
+          ours->rollout_state_reason.empty() ? "rollout FAILED" : ours->rollout_state_reason;
+    }
+  }
+  const auto give_up_unseen = [&](const std::string& what) {
+    return finish(Verdict::timed_out,
+                  "ECS explained nothing about deployment " + followed_.id + " in " +
+                      std::to_string(timeouts_.inconclusive_polls + 1) + " polls in a row: " + what,
+                  true);
+  };
+  if (deployments.empty()) {
+    if (auto step = wait_for_evidence("DescribeServices listed no deployments")) return *step;
+    return give_up_unseen("DescribeServices listed no deployments");
+  }
+  if (ours != deployments.end() && ours->status == "PRIMARY") {
+    return follow_ours(observation, *ours);
+  }
+  if (primary == deployments.end()) {
+    if (auto step = wait_for_evidence("no deployment is PRIMARY")) return *step;
+    return give_up_unseen("no deployment is PRIMARY");
+  }
+  const auto their = short_task_definition(primary->task_definition);
+  const bool older = primary->created_at > 0 && primary->created_at + 1e-3 < followed_.created_at;
+  const bool named = rollback_ids_.contains(primary->id) || primary->id == rollback_id_;
+  const bool failed = !failure_reason_.empty();
+  // An earlier deployment PRIMARY beside ours: only ECS's rollback re-activates one.
+  if (named || (older && (ours != deployments.end() || failed))) {
+    return follow_rollback(observation, *primary);
+  }
+  if (older) {
+    if (!seen_ours_) {
+      const auto why = "deployment " + followed_.id + " is not listed yet; " + primary->id + " (" +
+                       their + ") is still PRIMARY";
+      if (auto step = wait_for_evidence(why)) return *step;
+      return give_up_unseen(why);
+    }
+    if (auto step = wait_for_evidence("deployment " + followed_.id + " is no longer listed and " +
+                                      primary->id + " (" + their + ") is PRIMARY again")) {
+      return *step;
+    }
+    return follow_rollback(observation, *primary);
+  }
+  // A deployment newer than ours is PRIMARY.
+  const bool runs_previous = !followed_.previous_task_definition.empty() &&
+                             primary->task_definition == followed_.previous_task_definition;
+  if (failed && runs_previous) return follow_rollback(observation, *primary);
+  if (runs_previous) {
+    if (auto step = wait_for_evidence("the newer deployment " + primary->id + " runs " + their +
+                                      ", the revision ours replaced; waiting for ECS to say "
+                                      "whether it rolls ours back")) {
+      return *step;
+    }
+  }
+  return finish(Verdict::superseded,
+                "deployment " + primary->id + " (" + their + ") became PRIMARY while ours was " +
+                    (ours == deployments.end() ? std::string("no longer listed")
+                                               : ours->status + " " + ours->rollout_state));
 }
 
 FollowStep DeploymentFollower::observe(const Observation& observation) {
@@ -224,8 +428,15 @@ FollowStep DeploymentFollower::observe(const Observation& observation) {
     repeat.lines.clear();
     return repeat;
   }
-  auto lines = changes(observation);
+  auto lines = observation.unavailable.empty() ? changes(observation) : std::vector<std::string>{};
+  waited_this_poll_ = false;
   auto step = decide(observation);
+  if (!waited_this_poll_) {
+    inconclusive_ = 0;
+    note_.clear();
+  }
+  if (!note_.empty() && note_ != printed_note_) lines.push_back(note_);
+  printed_note_ = note_;
   step.lines = std::move(lines);
   if (step.verdict != Verdict::in_progress) final_ = step;
   return step;

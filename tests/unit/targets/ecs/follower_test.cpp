@@ -1,6 +1,6 @@
-// The deployment follower on recorded sequences shaped like ECS's responses (data/*.json, written
-// by data/make_sequences.py): each gives its verdict at the expected poll and not before, and
-// prints only what changed.
+// The deployment follower on recorded sequences shaped like ECS's documented behaviour
+// (data/*.json, all written by data/make_sequences.py, each naming the AWS pages it follows):
+// each gives its verdict at the expected poll and not before, and prints only what changed.
 #include "targets/ecs/follower.hpp"
 
 #include <gtest/gtest.h>
@@ -27,6 +27,10 @@ std::string text(const boost::json::object& object, std::string_view key) {
 Observation observation_from(const boost::json::object& snapshot) {
   Observation observation;
   observation.elapsed = std::chrono::milliseconds(snapshot.at("elapsed_ms").to_number<long>());
+  if (const auto why = text(snapshot, "unavailable"); !why.empty()) {
+    observation.unavailable = why;  // a throttled poll: no answer to read
+    return observation;
+  }
   observation.service = aws::parse_service(
       snapshot.at("describeServices").at("services").as_array().at(0).as_object());
   for (const auto& task : snapshot.at("describeTasks").at("tasks").as_array()) {
@@ -53,15 +57,23 @@ struct Replay {
   boost::json::object expect;
 };
 
+FollowedDeployment followed_of(const boost::json::object& sequence) {
+  return {.id = text(sequence, "deployment_id"),
+          .created_at = sequence.at("started_at").to_number<double>(),
+          .task_definition = text(sequence, "task_definition"),
+          .previous_task_definition = text(sequence, "previous_task_definition")};
+}
+
 Replay replay(const std::string& name) {
   const auto sequence = load(name);
   const auto& timeouts = sequence.at("timeouts_ms").as_object();
   FollowTimeouts limits{
       .start = std::chrono::milliseconds(timeouts.at("start").to_number<long>()),
       .rollout = std::chrono::milliseconds(timeouts.at("rollout").to_number<long>()),
-      .bake = std::chrono::milliseconds(timeouts.at("bake").to_number<long>())};
-  DeploymentFollower follower(text(sequence, "deployment_id"),
-                              sequence.at("started_at").to_number<double>(), limits);
+      .bake = std::chrono::milliseconds(timeouts.at("bake").to_number<long>()),
+      .inconclusive_polls = timeouts.at("inconclusive_polls").to_number<int>(),
+      .start_from_service = timeouts.at("start_from_service").as_bool()};
+  DeploymentFollower follower(followed_of(sequence), limits);
   Replay out{.steps = {}, .expect = sequence.at("expect").as_object()};
   for (const auto& snapshot : sequence.at("snapshots").as_array()) {
     out.steps.push_back(follower.observe(observation_from(snapshot.as_object())));
@@ -98,18 +110,62 @@ TEST_P(RecordedSequence, GivesItsVerdictAtTheRightPollAndNotBefore) {
   }
 }
 
-INSTANTIATE_TEST_SUITE_P(Ecs, RecordedSequence,
-                         ::testing::Values("completed", "circuit_breaker", "alarm_rollback_by_ecs",
-                                           "alarm_during_bake",
-                                           "rolled_back_after_completed_during_bake", "stuck",
-                                           "superseded", "failing_health_checks_no_breaker",
-                                           "failed_without_rollback"));
+// Every sequence the generator wrote, by name.
+std::vector<std::string> sequence_names() {
+  std::ifstream file(std::string(SLIPWAY_TEST_DATA_DIR) + "/index.json");
+  std::stringstream listing;
+  listing << file.rdbuf();
+  std::vector<std::string> names;
+  const auto index = boost::json::parse(listing.str());
+  for (const auto& name : index.as_array()) {
+    names.emplace_back(name.as_string());
+  }
+  return names;
+}
+
+INSTANTIATE_TEST_SUITE_P(Ecs, RecordedSequence, ::testing::ValuesIn(sequence_names()),
+                         [](const ::testing::TestParamInfo<std::string>& sequence) {
+                           return sequence.param;
+                         });
+
+TEST(RecordedSequences, AreAtLeastTwentyFiveAndEachCitesTheDocumentationItFollows) {
+  const auto names = sequence_names();
+  EXPECT_GE(names.size(), 25u);
+  for (const auto& name : names) {
+    const auto sequence = load(name);
+    const auto& follows = sequence.at("follows").as_array();
+    EXPECT_FALSE(follows.empty()) << name;
+    for (const auto& page : follows) {
+      EXPECT_TRUE(page.as_string().starts_with("https://docs.aws.amazon.com/AmazonECS/")) << name;
+    }
+  }
+}
+
+TEST(CircuitBreaker, ThresholdIsHalfTheDesiredCountClampedToThreeAndTwoHundred) {
+  // The table of deployment-circuit-breaker.html ("How BOUNDED_PERCENT calculates the
+  // threshold", default value 50): desired 1 -> 3, 25 -> 13 (rounded up), 400 -> 200, 800 -> 200.
+  EXPECT_EQ(circuit_breaker_threshold(1), 3);
+  EXPECT_EQ(circuit_breaker_threshold(25), 13);
+  EXPECT_EQ(circuit_breaker_threshold(400), 200);
+  EXPECT_EQ(circuit_breaker_threshold(800), 200);
+  EXPECT_EQ(circuit_breaker_threshold(6), 3);
+  EXPECT_EQ(circuit_breaker_threshold(7), 4);
+}
+
+TEST(CircuitBreaker, StartBudgetCoversTheFailedStartsTheBreakerNeeds) {
+  aws::EcsService service;
+  service.desired_count = 1;  // 3 failed starts one after another
+  EXPECT_EQ(breaker_start_budget(service), std::chrono::minutes(12));
+  service.health_check_grace_period_seconds = 60;
+  EXPECT_EQ(breaker_start_budget(service), std::chrono::minutes(15));
+  service.desired_count = 6;  // 3 failed starts at once
+  EXPECT_EQ(breaker_start_budget(service), std::chrono::minutes(5));
+}
 
 TEST(Follower, PrintsOnlyWhatChangedAndNoHistoricEvents) {
   const auto sequence = load("completed");
   const auto& snapshots = sequence.at("snapshots").as_array();
-  DeploymentFollower follower(text(sequence, "deployment_id"),
-                              sequence.at("started_at").to_number<double>(), FollowTimeouts{});
+  DeploymentFollower follower(followed_of(sequence), FollowTimeouts{});
   const auto first = follower.observe(observation_from(snapshots.at(0).as_object()));
   // Two deployment lines; the steady-state event from an hour before is not ours.
   EXPECT_EQ(first.lines.size(), 2u);
@@ -129,26 +185,12 @@ TEST(Follower, PrintsOnlyWhatChangedAndNoHistoricEvents) {
   EXPECT_EQ(targets, 1u);
 }
 
-TEST(Follower, ServiceRetargetedWithoutANewDeploymentIsSuperseded) {
-  // moto's UpdateService changes the service's taskDefinition and keeps the PRIMARY deployment.
-  const auto sequence = load("stuck");
-  auto observation = observation_from(sequence.at("snapshots").as_array().at(0).as_object());
-  const std::string ours = "arn:aws:ecs:us-east-1:123456789012:task-definition/app:8";
-  DeploymentFollower follower(text(sequence, "deployment_id"), 0, FollowTimeouts{}, ours);
-  EXPECT_EQ(follower.observe(observation).verdict, Verdict::in_progress);
-  observation.service.task_definition = "arn:aws:ecs:us-east-1:123456789012:task-definition/app:9";
-  const auto step = follower.observe(observation);
-  EXPECT_EQ(step.verdict, Verdict::superseded);
-  EXPECT_NE(step.reason.find("app:9"), std::string::npos);
-  EXPECT_FALSE(step.slipway_must_roll_back);
-}
-
 TEST(Follower, CompletedButShortOfDesiredIsNotYetASuccess) {
   auto sequence = load("completed");
   auto snapshot = sequence.at("snapshots").as_array().at(3).as_object();
   auto observation = observation_from(snapshot);
   observation.service.deployments.at(0).running_count = 1;
-  DeploymentFollower follower(text(sequence, "deployment_id"), 0, FollowTimeouts{});
+  DeploymentFollower follower(followed_of(sequence), FollowTimeouts{});
   EXPECT_EQ(follower.observe(observation).verdict, Verdict::in_progress);
 }
 
