@@ -172,10 +172,11 @@ void DeploymentFollower::read_evidence(const aws::EcsService& service) {
   // Service event messages name deployments: "(service S) (deployment D) deployment failed:
   // tasks failed to start." and "(service S) rolling back to deployment O."
   const auto named_ours = "(deployment " + followed_.id + ") ";
+  const auto ours_failed = named_ours + "deployment failed";
   constexpr std::string_view kRollingBackTo = "rolling back to deployment ";
   for (const auto& event : service.events) {
     if (event.created_at + 1e-3 < followed_.created_at) continue;
-    if (const auto at = event.message.find(named_ours + "deployment failed");
+    if (const auto at = event.message.find(ours_failed);
         at != std::string::npos && failure_reason_.empty()) {
       failure_reason_ = event.message.substr(at + named_ours.size());
     }
@@ -193,11 +194,12 @@ void DeploymentFollower::read_evidence(const aws::EcsService& service) {
   }
 }
 
-std::optional<FollowStep> DeploymentFollower::wait_for_evidence(const std::string& why) {
-  if (inconclusive_ >= timeouts_.inconclusive_polls) return std::nullopt;
-  ++inconclusive_;
-  waited_this_poll_ = true;
-  note_ = "inconclusive poll (" + std::to_string(inconclusive_) + " of " +
+std::optional<FollowStep> DeploymentFollower::wait_for_evidence(Wait kind, const std::string& why) {
+  auto& count = kind == Wait::unexplained ? unexplained_ : ecs_word_;
+  if (count >= timeouts_.inconclusive_polls) return std::nullopt;
+  ++count;
+  (kind == Wait::unexplained ? unexplained_this_poll_ : ecs_word_this_poll_) = true;
+  note_ = "inconclusive poll (" + std::to_string(count) + " of " +
           std::to_string(timeouts_.inconclusive_polls) + "): " + why;
   FollowStep step;
   step.phase = phase_;
@@ -245,8 +247,9 @@ FollowStep DeploymentFollower::follow_ours(const Observation& observation,
           return deployment.id != ours.id && deployment.rollout_state == "COMPLETED";
         });
     if (rollback_configured && can_return) {
-      if (auto step = wait_for_evidence("ECS marked deployment " + ours.id +
-                                        " FAILED and has not started its rollback yet")) {
+      if (auto step = wait_for_evidence(Wait::ecs_word,
+                                        "ECS marked deployment " + ours.id +
+                                            " FAILED and has not started its rollback yet")) {
         return *step;
       }
       return finish(Verdict::failed, why + "; ECS started no rollback");
@@ -338,7 +341,8 @@ FollowStep DeploymentFollower::follow_rollback(const Observation& observation,
 
 FollowStep DeploymentFollower::decide(const Observation& observation) {
   if (!observation.unavailable.empty()) {
-    if (auto step = wait_for_evidence("could not read the service: " + observation.unavailable)) {
+    if (auto step = wait_for_evidence(Wait::unexplained,
+                                      "could not read the service: " + observation.unavailable)) {
       return *step;
     }
     return finish(Verdict::timed_out,
@@ -351,7 +355,8 @@ FollowStep DeploymentFollower::decide(const Observation& observation) {
   // a read from before the previous poll's.
   const auto newest = newest_event_time(service);
   if (newest + 1e-3 < newest_event_) {
-    if (auto step = wait_for_evidence("a read older than the previous poll's")) return *step;
+    if (auto step = wait_for_evidence(Wait::unexplained, "a read older than the previous poll's"))
+      return *step;
   }
   newest_event_ = std::max(newest_event_, newest);
   read_evidence(service);
@@ -374,14 +379,15 @@ FollowStep DeploymentFollower::decide(const Observation& observation) {
                   true);
   };
   if (deployments.empty()) {
-    if (auto step = wait_for_evidence("DescribeServices listed no deployments")) return *step;
+    if (auto step = wait_for_evidence(Wait::unexplained, "DescribeServices listed no deployments"))
+      return *step;
     return give_up_unseen("DescribeServices listed no deployments");
   }
   if (ours != deployments.end() && ours->status == "PRIMARY") {
     return follow_ours(observation, *ours);
   }
   if (primary == deployments.end()) {
-    if (auto step = wait_for_evidence("no deployment is PRIMARY")) return *step;
+    if (auto step = wait_for_evidence(Wait::unexplained, "no deployment is PRIMARY")) return *step;
     return give_up_unseen("no deployment is PRIMARY");
   }
   const auto their = short_task_definition(primary->task_definition);
@@ -396,11 +402,12 @@ FollowStep DeploymentFollower::decide(const Observation& observation) {
     if (!seen_ours_) {
       const auto why = "deployment " + followed_.id + " is not listed yet; " + primary->id + " (" +
                        their + ") is still PRIMARY";
-      if (auto step = wait_for_evidence(why)) return *step;
+      if (auto step = wait_for_evidence(Wait::unexplained, why)) return *step;
       return give_up_unseen(why);
     }
-    if (auto step = wait_for_evidence("deployment " + followed_.id + " is no longer listed and " +
-                                      primary->id + " (" + their + ") is PRIMARY again")) {
+    if (auto step = wait_for_evidence(Wait::unexplained,
+                                      "deployment " + followed_.id + " is no longer listed and " +
+                                          primary->id + " (" + their + ") is PRIMARY again")) {
       return *step;
     }
     return follow_rollback(observation, *primary);
@@ -410,9 +417,10 @@ FollowStep DeploymentFollower::decide(const Observation& observation) {
                              primary->task_definition == followed_.previous_task_definition;
   if (failed && runs_previous) return follow_rollback(observation, *primary);
   if (runs_previous) {
-    if (auto step = wait_for_evidence("the newer deployment " + primary->id + " runs " + their +
-                                      ", the revision ours replaced; waiting for ECS to say "
-                                      "whether it rolls ours back")) {
+    if (auto step = wait_for_evidence(Wait::ecs_word,
+                                      "the newer deployment " + primary->id + " runs " + their +
+                                          ", the revision ours replaced; waiting for ECS to say "
+                                          "whether it rolls ours back")) {
       return *step;
     }
   }
@@ -429,12 +437,12 @@ FollowStep DeploymentFollower::observe(const Observation& observation) {
     return repeat;
   }
   auto lines = observation.unavailable.empty() ? changes(observation) : std::vector<std::string>{};
-  waited_this_poll_ = false;
+  unexplained_this_poll_ = ecs_word_this_poll_ = false;
   auto step = decide(observation);
-  if (!waited_this_poll_) {
-    inconclusive_ = 0;
-    note_.clear();
-  }
+  if (!unexplained_this_poll_) unexplained_ = 0;
+  // Noise (an unreadable poll) neither ends nor spends the wait for ECS's word.
+  if (!ecs_word_this_poll_ && !unexplained_this_poll_) ecs_word_ = 0;
+  if (!unexplained_this_poll_ && !ecs_word_this_poll_) note_.clear();
   if (!note_.empty() && note_ != printed_note_) lines.push_back(note_);
   printed_note_ = note_;
   step.lines = std::move(lines);

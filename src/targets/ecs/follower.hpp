@@ -115,9 +115,14 @@ class DeploymentFollower {
   void read_evidence(const aws::EcsService& service);
   FollowStep follow_ours(const Observation& observation, const aws::EcsDeployment& ours);
   FollowStep follow_rollback(const Observation& observation, const aws::EcsDeployment& rollback);
-  // Returns a waiting step while fewer than `inconclusive_polls` polls in a row explained
-  // nothing; nullopt once the caller must decide without the explanation.
-  std::optional<FollowStep> wait_for_evidence(const std::string& why);
+  // Why a poll cannot be decided yet: it shows nothing usable (unreadable, empty, stale), or
+  // it shows a state ECS has yet to explain (a FAILED deployment without its rollback, a newer
+  // deployment of the previous revision). Each has its own count of polls in a row, so noise
+  // neither resets nor spends the wait for ECS's word.
+  enum class Wait { unexplained, ecs_word };
+  // Returns a waiting step while fewer than `inconclusive_polls` polls in a row waited for the
+  // same kind of reason; nullopt once the caller must decide without the explanation.
+  std::optional<FollowStep> wait_for_evidence(Wait kind, const std::string& why);
   FollowStep finish(Verdict verdict, std::string reason, bool must_roll_back = false);
   std::chrono::milliseconds start_limit(const aws::EcsService& service) const;
   std::string breaker_progress(const aws::EcsService& service,
@@ -132,8 +137,10 @@ class DeploymentFollower {
   std::set<std::string> rollback_ids_;  // deployments ECS said it rolls back to
   std::string rollback_id_;             // the rollback being followed
   double newest_event_ = 0;             // newest event seen: a read without it is older
-  int inconclusive_ = 0;                // polls in a row that explained nothing
-  bool waited_this_poll_ = false;
+  int unexplained_ = 0;                 // polls in a row that showed nothing usable
+  int ecs_word_ = 0;  // readable polls in a row waiting for ECS to explain a state
+  bool unexplained_this_poll_ = false;
+  bool ecs_word_this_poll_ = false;
   std::string note_;  // why the last inconclusive poll explained nothing (printed on change)
   std::string printed_note_;
   std::set<std::string> seen_events_;
