@@ -100,9 +100,15 @@ targets::ecs::Report reporter(const GlobalOptions& globals) {
 }
 
 targets::ecs::FollowTimeouts timeouts_of(const EcsFollowOptions& follow) {
-  return {.start = duration(follow.start_timeout, "--start-timeout"),
-          .rollout = duration(follow.rollout_timeout, "--rollout-timeout"),
-          .bake = duration(follow.bake_time, "--bake-time")};
+  targets::ecs::FollowTimeouts timeouts;
+  // "auto": 5 minutes, or what the service's circuit breaker needs to trip when that is longer.
+  timeouts.start_from_service = follow.start_timeout == "auto";
+  if (!timeouts.start_from_service) {
+    timeouts.start = duration(follow.start_timeout, "--start-timeout");
+  }
+  timeouts.rollout = duration(follow.rollout_timeout, "--rollout-timeout");
+  timeouts.bake = duration(follow.bake_time, "--bake-time");
+  return timeouts;
 }
 
 ExitCode exit_code_of(const targets::ecs::DeployResult& result) {
@@ -175,7 +181,9 @@ void add_follow(CLI::App* command, EcsFollowOptions& follow) {
                     "deployment");
   command
       ->add_option("--start-timeout", follow.start_timeout,
-                   "Longest wait for the first task of the deployment to run")
+                   "Longest wait for the first task of the deployment to run; auto: 5m, or "
+                   "longer when the service's circuit breaker needs longer to trip (desired "
+                   "count, health check grace period)")
       ->capture_default_str();
   command
       ->add_option("--rollout-timeout", follow.rollout_timeout,

@@ -31,7 +31,7 @@ struct EcsRenderOptions {
 
 struct EcsFollowOptions {
   bool wait = true;
-  std::string start_timeout = "5m";
+  std::string start_timeout = "auto";  // 5m, longer when the circuit breaker needs it
   std::string rollout_timeout = "15m";
   std::string bake_time = "0s";
   std::string poll_interval = "5s";

@@ -351,9 +351,10 @@ DeployResult EcsTarget::deploy(const DeployInput& input) {
                           "; put a value first (slipway secrets set)");
     });
   }
-  const auto hold = input.wait ? input.timeouts.start + input.timeouts.rollout +
-                                     input.timeouts.bake + std::chrono::minutes(5)
-                               : std::chrono::milliseconds(std::chrono::minutes(1));
+  const auto hold = input.wait
+                        ? effective_start_timeout(input.timeouts, service) +
+                              input.timeouts.rollout + input.timeouts.bake + std::chrono::minutes(5)
+                        : std::chrono::milliseconds(std::chrono::minutes(1));
   const Unlock unlock{lock_service(service, hold)};
   const auto registered = aws::EcsClient(session_).register_task_definition(
       document,
@@ -379,9 +380,10 @@ DeployResult EcsTarget::deploy(const DeployInput& input) {
 DeployResult EcsTarget::rollback(const RollbackInput& input) {
   const auto calls_before = session_.requests_sent();
   const auto service = describe_service(input.where);
-  const auto hold = input.wait ? input.timeouts.start + input.timeouts.rollout +
-                                     input.timeouts.bake + std::chrono::minutes(5)
-                               : std::chrono::milliseconds(std::chrono::minutes(1));
+  const auto hold = input.wait
+                        ? effective_start_timeout(input.timeouts, service) +
+                              input.timeouts.rollout + input.timeouts.bake + std::chrono::minutes(5)
+                        : std::chrono::milliseconds(std::chrono::minutes(1));
   // Before anything else: a rollback must not race a running deploy.
   const Unlock unlock{lock_service(service, hold)};
   const auto family = input.family.empty() ? family_of(service.task_definition) : input.family;

@@ -105,6 +105,12 @@ std::chrono::milliseconds breaker_start_budget(const aws::EcsService& service) {
                    std::chrono::milliseconds(kFailedStartAttempt));
 }
 
+std::chrono::milliseconds effective_start_timeout(const FollowTimeouts& timeouts,
+                                                  const aws::EcsService& service) {
+  if (!timeouts.start_from_service || !service.circuit_breaker_enable) return timeouts.start;
+  return std::max(timeouts.start, breaker_start_budget(service));
+}
+
 DeploymentFollower::DeploymentFollower(FollowedDeployment followed, FollowTimeouts timeouts)
     : followed_(std::move(followed)), timeouts_(timeouts) {}
 
@@ -215,11 +221,6 @@ FollowStep DeploymentFollower::finish(Verdict verdict, std::string reason, bool 
   return step;
 }
 
-std::chrono::milliseconds DeploymentFollower::start_limit(const aws::EcsService& service) const {
-  if (!timeouts_.start_from_service || !service.circuit_breaker_enable) return timeouts_.start;
-  return std::max(timeouts_.start, breaker_start_budget(service));
-}
-
 std::string DeploymentFollower::breaker_progress(const aws::EcsService& service,
                                                  const aws::EcsDeployment& ours) const {
   auto text = "running " + std::to_string(ours.running_count) + "/" +
@@ -292,7 +293,7 @@ FollowStep DeploymentFollower::follow_ours(const Observation& observation,
     return step;
   }
   const bool starting = phase_ == Phase::starting;
-  const auto limit = starting ? start_limit(service) : timeouts_.rollout;
+  const auto limit = starting ? effective_start_timeout(timeouts_, service) : timeouts_.rollout;
   if (observation.elapsed - phase_started_ > limit) {
     return finish(Verdict::timed_out,
                   std::string(starting ? "the start timeout" : "the rollout timeout") + " (" +

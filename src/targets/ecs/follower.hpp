@@ -102,6 +102,11 @@ int circuit_breaker_threshold(int desired_count);
 // check grace period plus a failed start (several minutes: ECS backs off between retries).
 std::chrono::milliseconds breaker_start_budget(const aws::EcsService& service);
 
+// The start timeout that applies to `service`: timeouts.start, or with start_from_service the
+// larger of it and breaker_start_budget when the service's circuit breaker is on.
+std::chrono::milliseconds effective_start_timeout(const FollowTimeouts& timeouts,
+                                                  const aws::EcsService& service);
+
 class DeploymentFollower {
  public:
   DeploymentFollower(FollowedDeployment followed, FollowTimeouts timeouts);
@@ -124,7 +129,6 @@ class DeploymentFollower {
   // same kind of reason; nullopt once the caller must decide without the explanation.
   std::optional<FollowStep> wait_for_evidence(Wait kind, const std::string& why);
   FollowStep finish(Verdict verdict, std::string reason, bool must_roll_back = false);
-  std::chrono::milliseconds start_limit(const aws::EcsService& service) const;
   std::string breaker_progress(const aws::EcsService& service,
                                const aws::EcsDeployment& ours) const;
 
