@@ -15,7 +15,8 @@
 // consistent: a poll may return the state of up to `lag` polls before (before UpdateService
 // too), and some polls are throttled or list no deployments.
 //
-// For thousands of seeded interleavings the follower must give the true outcome, never
+// For thousands of seeded interleavings the follower must give the true outcome (not before a
+// poll shows the state that settles it), never
 // "succeeded" when ECS rolled back or failed, never "superseded" for ECS's own rollback, and
 // within a bounded number of polls after the evidence. A failure names its seed and shrinks to
 // a minimal sequence of polls. SLIPWAY_MODEL_SEED / SLIPWAY_MODEL_CASES rerun one seed or more.
@@ -425,7 +426,16 @@ Run run(const Case& c, bool trace = false) {
       }
       continue;
     }
-    if (step.verdict == truth.outcome) return result;
+    if (step.verdict == truth.outcome) {
+      // Right, but only if the poll that gave it could show the evidence.
+      if (poll.kind != Poll::read || poll.shows >= truth.evidence_tick) return result;
+      result.category = "premature";
+      result.failure = "said " + std::string(to_string(step.verdict)) + " at tick " +
+                       std::to_string(poll.tick) + " from the state of tick " +
+                       std::to_string(poll.shows) + ", before ECS's evidence (tick " +
+                       std::to_string(truth.evidence_tick) + ")";
+      return result;
+    }
     result.category = std::string(to_string(step.verdict)) + " instead of " +
                       std::string(to_string(truth.outcome));
     result.failure = "said " + result.category + " at tick " + std::to_string(poll.tick);

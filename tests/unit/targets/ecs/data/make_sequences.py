@@ -1,6 +1,7 @@
 """Writes the recorded DescribeServices/DescribeTasks sequences the follower tests read
 (follower_test.cpp): one <name>.json per sequence and index.json listing them. Run:
-python3 make_sequences.py (rewrites every *.json beside it; edit this file, never the JSON).
+python3 make_sequences.py (rewrites every *.json beside it; edit this file, never the JSON);
+--check only compares (CTest's targets_ecs.sequences_generated).
 
 Each sequence is shaped like ECS's documented behaviour and says which pages it follows in
 "follows"; the fields, nesting and texts are those the pages (and field reports quoted below)
@@ -39,6 +40,7 @@ show. What the pages say, in short:
 import glob
 import json
 import os
+import sys
 
 DESCRIBE = "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_DescribeServices.html"
 DEPLOYMENT = "https://docs.aws.amazon.com/AmazonECS/latest/APIReference/API_Deployment.html"
@@ -563,18 +565,36 @@ sequence("rollout_timeout_while_ecs_rolls_back", [BREAKER],
          "leaves the service to ECS",
          snaps, "timed_out", 5, timeouts={"rollout": 120000}, reason_contains="still rolling back")
 
+def rendered():
+    """Every file this script owns, name -> text."""
+    files = {}
+    for name, body in sequences.items():
+        body["deployment_id"] = OURS
+        body["started_at"] = T0
+        body["task_definition"] = TD + "8"
+        body["previous_task_definition"] = TD + "7"
+        files[name + ".json"] = json.dumps(body, indent=1) + "\n"
+    files["index.json"] = json.dumps(sorted(sequences), indent=1) + "\n"
+    return files
+
+
 here = os.path.dirname(os.path.abspath(__file__))
+files = rendered()
+if sys.argv[1:] == ["--check"]:
+    # CTest runs this: the committed JSON must be exactly what the script writes.
+    on_disk = {os.path.basename(p) for p in glob.glob(os.path.join(here, "*.json"))}
+    stale = sorted(on_disk ^ set(files))
+    for name, text in files.items():
+        path = os.path.join(here, name)
+        if os.path.exists(path) and open(path).read() != text:
+            stale.append(name)
+    if stale:
+        sys.exit("sequences out of date (" + ", ".join(stale) + "): run python3 " + __file__)
+    print(f"{len(sequences)} sequences match {__file__}")
+    sys.exit(0)
 for stale in glob.glob(os.path.join(here, "*.json")):
     os.remove(stale)
-for name, body in sequences.items():
-    body["deployment_id"] = OURS
-    body["started_at"] = T0
-    body["task_definition"] = TD + "8"
-    body["previous_task_definition"] = TD + "7"
-    with open(os.path.join(here, name + ".json"), "w") as f:
-        json.dump(body, f, indent=1)
-        f.write("\n")
-with open(os.path.join(here, "index.json"), "w") as f:
-    json.dump(sorted(sequences), f, indent=1)
-    f.write("\n")
+for name, text in files.items():
+    with open(os.path.join(here, name), "w") as f:
+        f.write(text)
 print(f"{len(sequences)} sequences")
