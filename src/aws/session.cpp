@@ -56,6 +56,18 @@ ParsedError parse_json_error(const HttpResponse& response) {
   return error;
 }
 
+// The body of a JSON (1.1 or REST) response as an object; `{}` for an empty one.
+boost::json::value parse_json_response(const ServiceInfo& service, std::string_view operation,
+                                       const HttpResponse& response) {
+  boost::system::error_code ec;
+  auto document = boost::json::parse(response.body.empty() ? "{}" : response.body, ec);
+  if (ec || !document.is_object()) {
+    throw AwsError(std::string(service.signing_name) + " " + std::string(operation) +
+                   " returned a response that is not a JSON object: check the endpoint URL");
+  }
+  return document;
+}
+
 ParsedError parse_xml_error(const HttpResponse& response) {
   ParsedError error;
   if (auto code = xml_element_text(response.body, "Code")) error.code = *code;
@@ -144,9 +156,11 @@ Credentials Session::credentials() {
 }
 
 HttpResponse Session::send_signed(const ServiceInfo& service, std::string_view operation,
-                                  HeaderList headers, std::string body, bool json_errors) {
+                                  HeaderList headers, std::string body, bool json_errors,
+                                  std::string_view path) {
   const auto url = endpoint(service);
-  const auto target = url.path.empty() ? std::string("/") : url.path;
+  auto target = url.path + std::string(path);
+  if (target.empty()) target = "/";
   for (int attempt = 1;; ++attempt) {
     const auto credentials = this->credentials();
     SignableRequest signable{
@@ -196,15 +210,18 @@ boost::json::value Session::call_json(const ServiceInfo& service, std::string_vi
   HeaderList headers{
       {"Content-Type", "application/x-amz-json-1.1"},
       {"X-Amz-Target", std::string(service.json_target_prefix) + "." + std::string(operation)}};
-  auto response =
-      send_signed(service, operation, std::move(headers), boost::json::serialize(input), true);
-  boost::system::error_code ec;
-  auto document = boost::json::parse(response.body.empty() ? "{}" : response.body, ec);
-  if (ec || !document.is_object()) {
-    throw AwsError(std::string(service.signing_name) + " " + std::string(operation) +
-                   " returned a response that is not a JSON object: check the endpoint URL");
-  }
-  return document;
+  return parse_json_response(
+      service, operation,
+      send_signed(service, operation, std::move(headers), boost::json::serialize(input), true));
+}
+
+boost::json::value Session::call_rest_json(const ServiceInfo& service, std::string_view operation,
+                                           std::string_view path,
+                                           const boost::json::object& input) {
+  HeaderList headers{{"Content-Type", "application/json"}};
+  return parse_json_response(service, operation,
+                             send_signed(service, operation, std::move(headers),
+                                         boost::json::serialize(input), true, path));
 }
 
 void Session::call_json_pages(const ServiceInfo& service, std::string_view operation,

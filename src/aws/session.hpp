@@ -76,6 +76,11 @@ class Session {
                        boost::json::object input, std::string_view token_field,
                        const std::function<bool(const boost::json::object&)>& page);
 
+  // Calls a REST-JSON operation (POST `path` below the endpoint, e.g. X-Ray's /TraceSegments);
+  // returns the parsed response. Throws as call_json does.
+  boost::json::value call_rest_json(const ServiceInfo& service, std::string_view operation,
+                                    std::string_view path, const boost::json::object& input);
+
   // Calls a Query-protocol action (form-encoded POST); returns the XML response body.
   std::string call_query(const ServiceInfo& service, std::string_view action,
                          std::string_view version, const QueryList& parameters);
@@ -88,7 +93,8 @@ class Session {
 
  private:
   HttpResponse send_signed(const ServiceInfo& service, std::string_view operation,
-                           HeaderList headers, std::string body, bool json_errors);
+                           HeaderList headers, std::string body, bool json_errors,
+                           std::string_view path = {});
 
   SessionOptions options_;
   std::string region_;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdlib>
+#include <ctime>
 #include <random>
 
 namespace slipway::telemetry {
@@ -76,6 +77,7 @@ std::optional<TraceContext> parse_traceparent(std::string_view header) {
   context.has_parent_ = true;
   const int low_digit = flags[1] <= '9' ? flags[1] - '0' : flags[1] - 'a' + 10;
   context.sampled_ = (low_digit & 1) != 0;
+  context.sampling_decided_ = true;
   return context;
 }
 
@@ -110,6 +112,7 @@ std::optional<TraceContext> parse_xray_trace_id(std::string_view header) {
       context.has_parent_ = true;
     } else if (key == "Sampled") {
       context.sampled_ = value != "0";
+      context.sampling_decided_ = value == "0" || value == "1";
     }
   }
   if (!have_root) return std::nullopt;
@@ -123,6 +126,11 @@ TraceContext continue_or_start_trace(std::string_view traceparent, std::string_v
   if (!context) {
     context.emplace();
     fill_random_hex(context->trace_);
+    // X-Ray reads the first 8 digits as the trace's start (Unix seconds) and refuses old ones.
+    static constexpr char kHex[] = "0123456789abcdef";
+    auto seconds = static_cast<std::uint32_t>(std::time(nullptr));
+    for (int i = 7; i >= 0; --i, seconds >>= 4)
+      context->trace_[static_cast<std::size_t>(i)] = kHex[seconds & 0xf];
     context->sampled_ = true;
   }
   fill_random_hex(context->span_);

@@ -21,6 +21,11 @@ class TraceContext {
   // This hop's span; empty until continue_or_start_trace() assigns one.
   std::string_view span_id() const { return {span_.data(), has_span_ ? span_.size() : 0}; }
   bool sampled() const { return sampled_; }
+  // True when the caller decided (traceparent flags, X-Ray Sampled=1/0); false for a new trace
+  // or Sampled=? , which leave the decision to this hop's sampler.
+  bool sampling_decided() const { return sampling_decided_; }
+  // This hop's sampling decision (propagated in the response and downstream headers).
+  void set_sampled(bool sampled) { sampled_ = sampled; }
 
  private:
   friend std::optional<TraceContext> parse_traceparent(std::string_view header);
@@ -33,6 +38,7 @@ class TraceContext {
   bool has_parent_ = false;
   bool has_span_ = false;
   bool sampled_ = false;
+  bool sampling_decided_ = false;
 };
 
 // A formatted header value in a fixed buffer (no allocation).
@@ -52,7 +58,8 @@ std::optional<TraceContext> parse_traceparent(std::string_view header);
 std::optional<TraceContext> parse_xray_trace_id(std::string_view header);
 
 // Continues the first valid context (traceparent wins over X-Ray) or starts a new sampled
-// trace; always assigns a fresh span_id.
+// trace whose first 8 digits are the current Unix time (as X-Ray trace ids require); always
+// assigns a fresh span_id.
 TraceContext continue_or_start_trace(std::string_view traceparent, std::string_view xray);
 
 // "00-<trace>-<span>-<flags>"

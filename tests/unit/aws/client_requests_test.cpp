@@ -20,6 +20,7 @@
 #include "aws/errors.hpp"
 #include "aws/iam.hpp"
 #include "aws/logs.hpp"
+#include "aws/xray.hpp"
 
 namespace slipway::aws {
 namespace {
@@ -296,6 +297,43 @@ TEST_F(ClientRequests, IamRolePolicyDocumentsAreUrlDecoded) {
   EXPECT_EQ(documents,
             (std::vector<std::string>{R"({"Statement":[]})", R"({"Version":"2012-10-17"})"}));
   EXPECT_NE(server.requests().at(4).body.find("VersionId=v3"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace slipway::aws
+
+namespace slipway::aws {
+namespace {
+
+TEST_F(ClientRequests, XRayPutTraceSegmentsIsARestJsonPostSignedForXray) {
+  server.push({200, R"({"UnprocessedTraceSegments": [{"Id": "b", "ErrorCode": "x"}]})"});
+  XRayClient xray(*session);
+  const std::vector<std::string> documents{R"({"id":"a"})", R"({"id":"b"})"};
+  EXPECT_EQ(xray.put_trace_segments(documents), 1u);
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 1u);
+  EXPECT_EQ(requests[0].head.substr(0, requests[0].head.find("\r\n")),
+            "POST /TraceSegments HTTP/1.1");
+  EXPECT_EQ(requests[0].header("Content-Type"), "application/json");
+  EXPECT_EQ(requests[0].header("X-Amz-Target"), "");
+  EXPECT_NE(requests[0].header("Authorization").find("/us-east-1/xray/aws4_request"),
+            std::string::npos);
+  const auto sent = json_body(0).at("TraceSegmentDocuments").as_array();
+  ASSERT_EQ(sent.size(), 2u);
+  EXPECT_EQ(sent[1].as_string(), R"({"id":"b"})");
+}
+
+TEST_F(ClientRequests, XRayErrorsAndOversizedBatchesThrow) {
+  server.push({400, R"({"__type": "InvalidRequestException", "message": "bad segment"})"});
+  XRayClient xray(*session);
+  try {
+    xray.put_trace_segments({"{}"});
+    FAIL() << "expected ServiceError";
+  } catch (const ServiceError& e) {
+    EXPECT_EQ(e.code(), "InvalidRequestException");
+  }
+  EXPECT_THROW(xray.put_trace_segments(std::vector<std::string>(kMaxSegmentsPerCall + 1, "{}")),
+               AwsError);
 }
 
 }  // namespace

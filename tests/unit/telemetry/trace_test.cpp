@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <ctime>
+#include <string>
+
 namespace {
 
 namespace telemetry = slipway::telemetry;
@@ -67,6 +70,33 @@ TEST(Trace, FallsBackToXRayThenToANewTrace) {
   const auto fresh = telemetry::continue_or_start_trace("", "");
   EXPECT_TRUE(telemetry::parse_traceparent(telemetry::format_traceparent(fresh).view()));
   EXPECT_NE(fresh.trace_id(), telemetry::continue_or_start_trace("", "").trace_id());
+}
+
+}  // namespace
+
+namespace {
+
+TEST(Trace, KnowsWhetherTheCallerDecidedSampling) {
+  EXPECT_TRUE(telemetry::continue_or_start_trace(
+                  "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-00", "")
+                  .sampling_decided());
+  const auto sampled_no = telemetry::continue_or_start_trace(
+      "", "Root=1-5759e988-bd862e3fe1be46a994272793;Parent=53995c3f42cd8ad8;Sampled=0");
+  EXPECT_TRUE(sampled_no.sampling_decided());
+  EXPECT_FALSE(sampled_no.sampled());
+  EXPECT_FALSE(
+      telemetry::continue_or_start_trace("", "Root=1-5759e988-bd862e3fe1be46a994272793;Sampled=?")
+          .sampling_decided());
+  EXPECT_FALSE(telemetry::continue_or_start_trace("", "").sampling_decided());
+}
+
+TEST(Trace, NewTraceIdStartsWithTheCurrentUnixTime) {
+  const auto before = std::time(nullptr);
+  const auto context = telemetry::continue_or_start_trace("", "");
+  const auto after = std::time(nullptr);
+  const auto seconds = std::stoll(std::string(context.trace_id().substr(0, 8)), nullptr, 16);
+  EXPECT_GE(seconds, before);
+  EXPECT_LE(seconds, after);
 }
 
 }  // namespace

@@ -1,0 +1,24 @@
+#include "aws/xray.hpp"
+
+#include <boost/json.hpp>
+
+#include "aws/errors.hpp"
+
+namespace slipway::aws {
+
+std::size_t XRayClient::put_trace_segments(const std::vector<std::string>& documents) {
+  if (documents.empty()) return 0;
+  if (documents.size() > kMaxSegmentsPerCall) {
+    throw AwsError("PutTraceSegments takes at most " + std::to_string(kMaxSegmentsPerCall) +
+                   " segment documents, got " + std::to_string(documents.size()));
+  }
+  boost::json::array list;
+  list.reserve(documents.size());
+  for (const auto& document : documents) list.emplace_back(document);
+  const auto response = session_.call_rest_json(kXRay, "PutTraceSegments", "/TraceSegments",
+                                                {{"TraceSegmentDocuments", std::move(list)}});
+  const auto* unprocessed = response.as_object().if_contains("UnprocessedTraceSegments");
+  return unprocessed != nullptr && unprocessed->is_array() ? unprocessed->as_array().size() : 0;
+}
+
+}  // namespace slipway::aws

@@ -1,0 +1,118 @@
+#include "telemetry/segment_sender.hpp"
+
+#include <exception>
+
+#include "telemetry/log.hpp"
+
+namespace slipway::telemetry {
+
+namespace {
+
+Family<Counter>& dropped_family(Registry& registry) {
+  return registry.counter("trace_segments_dropped_total",
+                          "Trace segments not delivered to X-Ray, by reason.", {"reason"});
+}
+
+}  // namespace
+
+SegmentSender::SegmentSender(std::string service_name, SenderOptions options, SegmentBatchSink sink,
+                             Registry& registry)
+    : service_name_(std::move(service_name)),
+      options_(options),
+      sink_(std::move(sink)),
+      sent_(registry.counter("trace_segments_sent_total", "Trace segments delivered to X-Ray.")
+                .with({})),
+      dropped_(dropped_family(registry)),
+      dropped_queue_full_(dropped_.with({"queue_full"})),
+      dropped_send_failed_(dropped_.with({"send_failed"})),
+      dropped_rejected_(dropped_.with({"rejected"})) {
+  if (options_.batch_size == 0) options_.batch_size = 1;
+  thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
+}
+
+SegmentSender::~SegmentSender() {
+  thread_.request_stop();
+  wake_.notify_all();
+  thread_.join();
+}
+
+bool SegmentSender::submit(SegmentRecord&& record) {
+  bool wake = false;
+  {
+    std::lock_guard lock(mutex_);
+    if (queue_.size() >= options_.capacity) {
+      dropped_queue_full_.inc();
+      return false;
+    }
+    queue_.push_back(std::move(record));
+    wake = queue_.size() == options_.batch_size;
+  }
+  if (wake) wake_.notify_one();
+  return true;
+}
+
+void SegmentSender::flush() {
+  std::unique_lock lock(mutex_);
+  flush_requested_ = true;
+  wake_.notify_one();
+  idle_.wait(lock, [&] { return queue_.empty() && in_delivery_ == 0; });
+}
+
+void SegmentSender::run(std::stop_token stop) {
+  std::vector<SegmentRecord> pending;
+  pending.reserve(options_.batch_size);
+  for (;;) {
+    {
+      std::unique_lock lock(mutex_);
+      const bool stopping = stop.stop_requested();
+      if (!stopping && queue_.size() < options_.batch_size && !flush_requested_) {
+        // Wakes for a full batch, a flush or stop; otherwise sends a partial batch on time.
+        wake_.wait_for(lock, stop, options_.flush_interval,
+                       [&] { return queue_.size() >= options_.batch_size || flush_requested_; });
+      }
+      if (queue_.empty()) {
+        flush_requested_ = false;
+        idle_.notify_all();
+        if (stop.stop_requested()) return;
+        continue;
+      }
+      const auto count = std::min(queue_.size(), options_.batch_size);
+      for (std::size_t i = 0; i < count; ++i) {
+        pending.push_back(std::move(queue_.front()));
+        queue_.pop_front();
+      }
+      in_delivery_ = count;
+    }
+    deliver(pending);
+    pending.clear();
+    std::lock_guard lock(mutex_);
+    in_delivery_ = 0;
+    if (queue_.empty()) idle_.notify_all();
+  }
+}
+
+void SegmentSender::deliver(std::vector<SegmentRecord>& pending) {
+  std::vector<std::string> documents;
+  documents.reserve(pending.size());
+  for (const auto& record : pending) {
+    documents.emplace_back();
+    documents.back().reserve(384);
+    append_segment_document(documents.back(), record, service_name_);
+  }
+  try {
+    const auto refused = std::min(sink_(documents), documents.size());
+    sent_.inc(documents.size() - refused);
+    dropped_rejected_.inc(refused);
+    if (failing_) logger().info("trace segments are being delivered again");
+    failing_ = false;
+  } catch (const std::exception& e) {
+    dropped_send_failed_.inc(documents.size());
+    if (!failing_) {
+      logger().warn("cannot deliver trace segments: dropping them until delivery works",
+                    {{"error", e.what()}, {"segments", documents.size()}});
+    }
+    failing_ = true;
+  }
+}
+
+}  // namespace slipway::telemetry

@@ -1,0 +1,74 @@
+#pragma once
+// Sends finished segments off the request path: requests hand a record to a bounded queue (a
+// lock and a move, never I/O); one background thread renders them and passes batches to the
+// sink (PutTraceSegments). When the queue is full, or a batch cannot be delivered, segments are
+// dropped and counted in trace_segments_dropped_total{reason}: tracing must never slow or stop
+// the service.
+
+#include <chrono>
+#include <condition_variable>
+#include <cstddef>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "telemetry/metrics.hpp"
+#include "telemetry/xray_segment.hpp"
+
+namespace slipway::telemetry {
+
+struct SenderOptions {
+  std::size_t capacity = 1000;  // queued segments at most (the memory bound)
+  std::size_t batch_size = 50;  // documents per call, as the X-Ray daemon sends them
+  std::chrono::milliseconds flush_interval{1000};  // a partial batch waits at most this long
+};
+
+// Delivers one batch of segment documents; returns how many the receiver refused (X-Ray's
+// UnprocessedTraceSegments). Throws when the batch could not be delivered at all.
+using SegmentBatchSink = std::function<std::size_t(const std::vector<std::string>& documents)>;
+
+class SegmentSender {
+ public:
+  // Registers trace_segments_sent_total and trace_segments_dropped_total in `registry` (which
+  // must outlive the sender) and starts the sending thread.
+  SegmentSender(std::string service_name, SenderOptions options, SegmentBatchSink sink,
+                Registry& registry);
+  // Sends what is still queued, then stops the thread.
+  ~SegmentSender();
+  SegmentSender(const SegmentSender&) = delete;
+  SegmentSender& operator=(const SegmentSender&) = delete;
+
+  // Queues `record`; returns false (and counts it dropped) when the queue is full.
+  bool submit(SegmentRecord&& record);
+
+  // Sends everything queued now and waits until it is delivered (or dropped). For tests.
+  void flush();
+
+ private:
+  void run(std::stop_token stop);
+  // Renders and delivers up to batch_size records from `pending`.
+  void deliver(std::vector<SegmentRecord>& pending);
+
+  std::string service_name_;
+  SenderOptions options_;
+  SegmentBatchSink sink_;
+  Counter& sent_;
+  Family<Counter>& dropped_;
+  Counter& dropped_queue_full_;
+  Counter& dropped_send_failed_;
+  Counter& dropped_rejected_;
+
+  std::mutex mutex_;
+  std::condition_variable_any wake_;
+  std::condition_variable idle_;
+  std::deque<SegmentRecord> queue_;
+  bool flush_requested_ = false;
+  std::size_t in_delivery_ = 0;
+  bool failing_ = false;  // the last delivery failed: log once per failure streak
+  std::jthread thread_;   // last: started after every member it uses
+};
+
+}  // namespace slipway::telemetry
