@@ -89,6 +89,7 @@ Exchange Pipeline::start(std::string_view request_id, std::string_view tracepare
   exchange.request_id =
       is_acceptable_request_id(request_id) ? std::string(request_id) : telemetry::random_hex(16);
   exchange.trace = telemetry::continue_or_start_trace(traceparent, xray);
+  if (options_.observer != nullptr) options_.observer->started(exchange.trace);
   in_flight_.add(1);
   return exchange;
 }
@@ -191,11 +192,15 @@ telemetry::Counter& Pipeline::request_counter(std::size_t route_index, std::stri
 }
 
 void Pipeline::finish(const Exchange& exchange, std::uint64_t bytes) {
-  const auto elapsed = std::chrono::duration<double>(Clock::now() - exchange.started).count();
+  const auto elapsed_time = Clock::now() - exchange.started;
+  const auto elapsed = std::chrono::duration<double>(elapsed_time).count();
   const auto status = exchange.response.result_int();
   in_flight_.add(-1);
   request_counter(exchange.route_index, exchange.method, status).inc();
   route_durations_[exchange.route_index]->observe(elapsed);
+  if (options_.observer != nullptr) {
+    options_.observer->finished(exchange, route_labels_[exchange.route_index], elapsed_time);
+  }
   if (!options_.access_log) return;
   auto& log = telemetry::logger();
   if (!log.enabled(telemetry::Level::info)) return;

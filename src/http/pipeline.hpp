@@ -19,8 +19,11 @@
 
 namespace slipway::http {
 
+class ExchangeObserver;
+
 struct PipelineOptions {
   bool access_log = true;
+  ExchangeObserver* observer = nullptr;  // e.g. the tracer; must outlive the pipeline
 };
 
 // One request's journey: the response to send, and what finish() needs to record it.
@@ -35,6 +38,19 @@ struct Exchange {
   std::string request_id;
   telemetry::TraceContext trace;
   std::chrono::steady_clock::time_point started;
+};
+
+// Sees every request beside the metrics and the access log (the service's tracer): decides
+// sampling before the response headers carry it, and records the finished exchange. Called on
+// the worker threads: both must be quick and must not block.
+class ExchangeObserver {
+ public:
+  virtual ~ExchangeObserver() = default;
+  // Called as a request starts; may change `trace`'s sampling decision.
+  virtual void started(telemetry::TraceContext& trace) = 0;
+  // Called once the response is sent, `elapsed` after exchange.started.
+  virtual void finished(const Exchange& exchange, std::string_view route,
+                        std::chrono::steady_clock::duration elapsed) = 0;
 };
 
 class Pipeline {

@@ -7,12 +7,15 @@
 #include <mutex>
 #include <thread>
 
+#include "aws/session.hpp"
+#include "aws/xray.hpp"
 #include "core/errors.hpp"
 #include "http/pipeline.hpp"
 #include "http/router.hpp"
 #include "http/server.hpp"
 #include "service/build_info.hpp"
 #include "service/config.hpp"
+#include "service/request_tracer.hpp"
 #include "service/routes.hpp"
 #include "service/state.hpp"
 #include "service/whoami_route.hpp"
@@ -55,6 +58,28 @@ int wait_for_signal(const sigset_t& signals, std::optional<std::chrono::millisec
     if (errno == EAGAIN) return 0;
     // EINTR: an unrelated signal; the remaining time is close enough to start over.
   }
+}
+
+// The tracer when XRAY_TRACING is on: segments go to X-Ray with the task role's credentials
+// (the default chain), at most 3 s per call and 2 attempts, so a missing X-Ray costs the
+// sender thread little and shutdown stays short.
+std::unique_ptr<RequestTracer> make_tracer(const Config& config, telemetry::Registry& registry,
+                                           std::unique_ptr<aws::Session>& session) {
+  if (!config.xray_tracing) return nullptr;
+  aws::SessionOptions options;
+  options.timeouts = {.connect = std::chrono::milliseconds(1000),
+                      .request = std::chrono::milliseconds(3000)};
+  options.retry.max_attempts = 2;
+  session = std::make_unique<aws::Session>(std::move(options));
+  return std::make_unique<RequestTracer>(
+      config.service_name, config.xray_sampling,
+      telemetry::SenderOptions{.capacity = config.xray_queue_capacity,
+                               .batch_size = aws::kMaxSegmentsPerCall,
+                               .flush_interval = config.xray_flush_interval},
+      [client = aws::XRayClient(*session)](const std::vector<std::string>& documents) mutable {
+        return client.put_trace_segments(documents);
+      },
+      registry);
 }
 
 std::int64_t unix_millis() {
@@ -100,7 +125,16 @@ int run_app() {
     std::fprintf(stderr, "app: %s\n", e.what());
     return exit_code(AppExit::invalid_config);
   }
-  http::Pipeline pipeline(std::move(router), registry, {.access_log = config.access_log});
+  std::unique_ptr<aws::Session> xray_session;
+  std::unique_ptr<RequestTracer> tracer;  // destroyed after the pipeline and the server
+  try {
+    tracer = make_tracer(config, registry, xray_session);
+  } catch (const core::InputError& e) {
+    std::fprintf(stderr, "app: XRAY_TRACING is on but %s\n", e.what());
+    return exit_code(AppExit::invalid_config);
+  }
+  http::Pipeline pipeline(std::move(router), registry,
+                          {.access_log = config.access_log, .observer = tracer.get()});
 
   if (config.faults.crash) {
     log.error("exiting at start: FAULT_INJECT=crash", {{"release", state.release}});
@@ -122,7 +156,8 @@ int run_app() {
                          {"port", server.port()},
                          {"workers", config.server.workers},
                          {"release", state.release},
-                         {"access_log", config.access_log}});
+                         {"access_log", config.access_log},
+                         {"xray_tracing", config.xray_tracing}});
 
   std::jthread emf_thread;
   if (config.metrics_emf) {
@@ -165,6 +200,7 @@ int run_app() {
     emf_thread.request_stop();
     emf_thread.join();
   }
+  if (tracer) tracer->flush();  // the last segments; bounded by the session's short timeouts
   log.info(drained ? "stopped" : "stopped after timeout");
   log.flush();
   return exit_code(drained ? AppExit::ok : AppExit::failed);

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <boost/asio/ip/address.hpp>
+#include <charconv>
 #include <thread>
 
 #include "core/env.hpp"
@@ -32,6 +33,17 @@ std::string checked_printable(const char* name, std::string value) {
 }
 
 }  // namespace
+
+std::optional<double> parse_sampling_rate(std::string_view text) {
+  const bool percent = text.ends_with('%');
+  if (percent) text.remove_suffix(1);
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || ec != std::errc{} || end != text.data() + text.size()) return std::nullopt;
+  if (percent) value /= 100;
+  if (!(value >= 0 && value <= 1)) return std::nullopt;
+  return value;
+}
 
 unsigned usable_cpus() {
   cpu_set_t set;
@@ -114,6 +126,25 @@ Config load_config() {
     throw core::InputError("METRICS_EMF_INTERVAL must be at least 1s");
   }
   if (auto faults = core::env_string("FAULT_INJECT")) config.faults = parse_faults(*faults);
+
+  config.xray_tracing = core::env_flag("XRAY_TRACING", false);
+  if (auto rate = core::env_string("XRAY_SAMPLING_RATE")) {
+    auto parsed = parse_sampling_rate(*rate);
+    if (!parsed) {
+      throw core::InputError("XRAY_SAMPLING_RATE=\"" + *rate +
+                             "\" is invalid: set it to a fraction from 0 to 1 (0.05) or a "
+                             "percentage (5%)");
+    }
+    config.xray_sampling.fixed_rate = *parsed;
+  }
+  config.xray_sampling.reservoir_per_second =
+      static_cast<std::uint32_t>(core::env_integer("XRAY_SAMPLING_RESERVOIR", 1, 0, 1'000'000));
+  config.xray_queue_capacity =
+      static_cast<std::size_t>(core::env_integer("XRAY_QUEUE_CAPACITY", 1000, 1, 1'000'000));
+  config.xray_flush_interval = core::env_duration("XRAY_FLUSH_INTERVAL", 1s, 1min);
+  if (config.xray_flush_interval.count() == 0) {
+    throw core::InputError("XRAY_FLUSH_INTERVAL=0 is invalid: use a positive duration such as 1s");
+  }
   return config;
 }
 

@@ -5,11 +5,13 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "http/server.hpp"
 #include "service/faults.hpp"
 #include "telemetry/log.hpp"
+#include "telemetry/trace_sampler.hpp"
 
 namespace slipway::service {
 
@@ -25,7 +27,14 @@ struct Config {
   bool metrics_emf = false;                             // METRICS_EMF
   std::chrono::milliseconds emf_interval{60'000};       // METRICS_EMF_INTERVAL
   Faults faults;                                        // FAULT_INJECT
+  bool xray_tracing = false;                            // XRAY_TRACING
+  telemetry::SamplingRule xray_sampling;   // XRAY_SAMPLING_RATE, XRAY_SAMPLING_RESERVOIR
+  std::size_t xray_queue_capacity = 1000;  // XRAY_QUEUE_CAPACITY
+  std::chrono::milliseconds xray_flush_interval{1'000};  // XRAY_FLUSH_INTERVAL
 };
+
+// Parses a sampling rate: a fraction "0.05" or a percentage "5%", 0 to 1 (100%).
+std::optional<double> parse_sampling_rate(std::string_view text);
 
 // Reads and validates every variable; throws core::InputError with one line naming the first
 // bad variable and what it accepts.

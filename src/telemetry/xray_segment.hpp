@@ -33,7 +33,7 @@ struct SegmentRecord {
   double end = 0;
   std::string_view method;  // a static label (http::method_label); empty: not an HTTP request
   std::string path;
-  std::string_view route;  // the route label; outlives the record (owned by the pipeline)
+  std::string route;  // the route label (an annotation, searchable in X-Ray)
   unsigned status = 0;
   std::vector<SubsegmentRecord> subsegments;
 };
