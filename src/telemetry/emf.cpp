@@ -7,12 +7,20 @@ namespace slipway::telemetry {
 
 std::string render_emf_line(std::string_view metric_namespace, std::int64_t timestamp_ms,
                             const std::vector<std::pair<std::string, std::string>>& dimensions,
-                            const std::vector<EmfMetric>& metrics) {
+                            const std::vector<EmfMetric>& metrics,
+                            const std::vector<std::vector<std::string>>& dimension_sets) {
   boost::json::object root;
-  boost::json::array dimension_names;
+  boost::json::array sets;
+  boost::json::array every_dimension;
   for (const auto& [name, value] : dimensions) {
-    dimension_names.emplace_back(name);
+    every_dimension.emplace_back(name);
     root[name] = value;
+  }
+  if (dimension_sets.empty()) sets.push_back(std::move(every_dimension));
+  for (const auto& set : dimension_sets) {
+    boost::json::array names;
+    for (const auto& name : set) names.emplace_back(name);
+    sets.push_back(std::move(names));
   }
   boost::json::array metric_definitions;
   for (const auto& metric : metrics) {
@@ -21,11 +29,16 @@ std::string render_emf_line(std::string_view metric_namespace, std::int64_t time
   }
   root["_aws"] = boost::json::object{
       {"Timestamp", timestamp_ms},
-      {"CloudWatchMetrics", boost::json::array{boost::json::object{
-                                {"Namespace", metric_namespace},
-                                {"Dimensions", boost::json::array{std::move(dimension_names)}},
-                                {"Metrics", std::move(metric_definitions)}}}}};
+      {"CloudWatchMetrics",
+       boost::json::array{boost::json::object{{"Namespace", metric_namespace},
+                                              {"Dimensions", std::move(sets)},
+                                              {"Metrics", std::move(metric_definitions)}}}}};
   return boost::json::serialize(root) + "\n";
+}
+
+std::string status_class(std::string_view status) {
+  if (status.size() != 3 || status[0] < '1' || status[0] > '5') return "other";
+  return std::string(1, status[0]) + "xx";
 }
 
 EmfRequestReporter::EmfRequestReporter(std::string metric_namespace, std::string service,
@@ -45,12 +58,15 @@ std::string EmfRequestReporter::collect(std::int64_t timestamp_ms) {
     const auto delta = now - last;
     last = now;
     if (delta == 0) return;
-    out += render_emf_line(namespace_, timestamp_ms,
-                           {{"Service", service_},
-                            {"Route", labels[0]},
-                            {"Method", labels[1]},
-                            {"StatusCode", labels[2]}},
-                           {{"Requests", "Count", static_cast<double>(delta)}});
+    out += render_emf_line(
+        namespace_, timestamp_ms,
+        {{"Service", service_},
+         {"StatusClass", status_class(labels[2])},
+         {"Route", labels[0]},
+         {"Method", labels[1]},
+         {"StatusCode", labels[2]}},
+        {{"Requests", "Count", static_cast<double>(delta)}},
+        {{"Service"}, {"Service", "StatusClass"}, {"Service", "Route", "Method", "StatusCode"}});
   });
   // Labels are {route}.
   durations_.for_each([&](const std::vector<std::string>& labels, const Histogram& histogram) {
@@ -64,7 +80,8 @@ std::string EmfRequestReporter::collect(std::int64_t timestamp_ms) {
     out += render_emf_line(
         namespace_, timestamp_ms, {{"Service", service_}, {"Route", labels[0]}},
         {{"LatencyAverage", "Milliseconds", sum * 1000 / static_cast<double>(count)},
-         {"LatencySamples", "Count", static_cast<double>(count)}});
+         {"LatencySamples", "Count", static_cast<double>(count)}},
+        {{"Service"}, {"Service", "Route"}});
   });
   return out;
 }

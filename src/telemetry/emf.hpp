@@ -20,14 +20,22 @@ struct EmfMetric {
   double value = 0;
 };
 
-// Renders one EMF object (one line, ending in '\n') with a single dimension set made of every
-// dimension given. Dimension values are strings, as EMF requires.
+// Renders one EMF object (one line, ending in '\n'). Each of `dimension_sets` (names from
+// `dimensions`) becomes one CloudWatch metric per metric given; none means a single set of
+// every dimension. Dimension values are strings, as EMF requires.
 std::string render_emf_line(std::string_view metric_namespace, std::int64_t timestamp_ms,
                             const std::vector<std::pair<std::string, std::string>>& dimensions,
-                            const std::vector<EmfMetric>& metrics);
+                            const std::vector<EmfMetric>& metrics,
+                            const std::vector<std::vector<std::string>>& dimension_sets = {});
+
+// The status class of an HTTP status code: "2xx", "4xx", "5xx"...; "other" when not 100-599.
+std::string status_class(std::string_view status);
 
 // Turns the request counter {route,method,status} and duration histogram {route} into EMF
-// lines of what changed since the previous call.
+// lines of what changed since the previous call. Requests are published under three dimension
+// sets: {Service} (the total), {Service, StatusClass} (the 5xx ratio the SLO alarms divide by
+// the total) and {Service, Route, Method, StatusCode} (the dashboard's breakdown); latency under
+// {Service} and {Service, Route}.
 class EmfRequestReporter {
  public:
   EmfRequestReporter(std::string metric_namespace, std::string service,

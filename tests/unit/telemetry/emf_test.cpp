@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
+#include <boost/json/value.hpp>
 
 namespace {
 
@@ -41,6 +42,36 @@ TEST(Emf, ReporterEmitsDeltasOnly) {
 
   requests.with({"/", "GET", "200"}).inc(2);
   EXPECT_NE(reporter.collect(3).find("\"Requests\":2"), std::string::npos);
+}
+
+TEST(Emf, RequestsCarryTheDimensionSetsTheSloAlarmsDivide) {
+  telemetry::Registry registry;
+  auto& requests = registry.counter("r", "R.", {"route", "method", "status"});
+  auto& durations = registry.histogram("d", "D.", {"route"});
+  telemetry::EmfRequestReporter reporter("slipway", "app", requests, durations);
+  requests.with({"/", "GET", "503"}).inc(3);
+  durations.with({"/"}).observe(0.002);
+  const auto lines = reporter.collect(1);
+  const auto first = boost::json::parse(lines.substr(0, lines.find('\n'))).as_object();
+  EXPECT_EQ(first.at("StatusClass").as_string(), "5xx");
+  EXPECT_EQ(first.at("Service").as_string(), "app");
+  const auto& sets =
+      first.at("_aws").at("CloudWatchMetrics").as_array().at(0).at("Dimensions").as_array();
+  ASSERT_EQ(sets.size(), 3u);
+  EXPECT_EQ(sets.at(0).as_array(), (boost::json::array{"Service"}));
+  EXPECT_EQ(sets.at(1).as_array(), (boost::json::array{"Service", "StatusClass"}));
+  EXPECT_EQ(sets.at(2).as_array().size(), 4u);
+  const auto second = boost::json::parse(lines.substr(lines.find('\n') + 1)).as_object();
+  EXPECT_EQ(
+      second.at("_aws").at("CloudWatchMetrics").as_array().at(0).at("Dimensions"),
+      (boost::json::array{boost::json::array{"Service"}, boost::json::array{"Service", "Route"}}));
+}
+
+TEST(Emf, StatusClassOfCodes) {
+  EXPECT_EQ(telemetry::status_class("200"), "2xx");
+  EXPECT_EQ(telemetry::status_class("503"), "5xx");
+  EXPECT_EQ(telemetry::status_class("99"), "other");
+  EXPECT_EQ(telemetry::status_class("600"), "other");
 }
 
 }  // namespace

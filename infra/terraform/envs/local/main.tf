@@ -136,5 +136,6 @@ module "platform" {
     secrets_recovery_window_days      = 0 # recreate at once on the next apply
     kms_deletion_window_days          = 7
     secret_replica_customer_key       = false # moto ignores a replica's KMS key: diff on every plan
+    composite_alarms                  = false # moto has no PutCompositeAlarm
   }
 }

@@ -49,7 +49,7 @@ variable "single_nat_gateway" {
 variable "interface_endpoint_services" {
   description = "AWS services reached through VPC interface endpoints, so instances and tasks never need the internet for AWS APIs."
   type        = list(string)
-  default     = ["ecr.api", "ecr.dkr", "logs", "secretsmanager", "ssm", "sts", "kms", "ecs", "ecs-agent", "ecs-telemetry", "monitoring"]
+  default     = ["ecr.api", "ecr.dkr", "logs", "secretsmanager", "ssm", "sts", "kms", "ecs", "ecs-agent", "ecs-telemetry", "monitoring", "xray"]
 
   validation {
     condition     = alltrue([for s in var.interface_endpoint_services : can(regex("^[a-z0-9.-]+$", s))]) && length(setintersection(["ecr.api", "ecr.dkr", "logs", "secretsmanager", "ssm", "sts"], var.interface_endpoint_services)) == 6

@@ -83,6 +83,7 @@ module "observability" {
   alarm_overrides          = var.alarm_overrides
   alarm_email_addresses    = var.alarm_email_addresses
   kms_deletion_window_days = var.compat.kms_deletion_window_days
+  composite_alarms         = var.compat.composite_alarms
   tags                     = local.tags
 }
 

@@ -134,7 +134,8 @@ variable "compat" {
     health_check_grace_period_seconds, enable_ecs_managed_tags, enable_autoscaling, ami_id (else
     the public SSM parameter), force_delete (ASG and ECR), wait_for_capacity_timeout,
     deletion_protection (ALB), secrets_recovery_window_days, kms_deletion_window_days,
-    secret_replica_customer_key (else the replica uses the AWS-managed key).
+    secret_replica_customer_key (else the replica uses the AWS-managed key), composite_alarms
+    (else the SLO burn-rate window alarms notify themselves).
   EOT
   type = object({
     use_capacity_provider_strategy    = optional(bool, true)
@@ -149,6 +150,7 @@ variable "compat" {
     secrets_recovery_window_days      = optional(number, 30)
     kms_deletion_window_days          = optional(number, 30)
     secret_replica_customer_key       = optional(bool, true)
+    composite_alarms                  = optional(bool, true)
   })
   default = {}
 }
