@@ -12,13 +12,15 @@ repo="$(cd "$(dirname "$0")/.." && pwd)"
 usage() {
   cat <<EOF
 usage: scripts/monitor.sh [options] [--stop | --status]
-  --state-dir DIR        config, data, logs and PID files (default: .state/monitor)
-  --port N               Prometheus on 127.0.0.1:N (default: 9090)
-  --haproxy HOST:PORT    HAProxy's Prometheus exporter (default: 127.0.0.1:8404)
+  --state-dir DIR        config, data, logs and PID files (default: \${SLIPWAY_STATE_DIR:-.state}/monitor)
+  --port N               Prometheus on 127.0.0.1:N (default: SLIPWAY_PROMETHEUS_PORT of the
+                         environment or of the stack's stack.env, else 9090)
+  --haproxy HOST:PORT    HAProxy's Prometheus exporter (default: 127.0.0.1:SLIPWAY_STATS_PORT,
+                         else 127.0.0.1:8404)
   --targets-dir DIR      where the vm target writes replica targets *.json
                          (default: \${SLIPWAY_STATE_DIR:-.state}/prometheus/targets)
   --scrape-interval DUR  scrape and rule evaluation interval (default: 15s)
-  --alertmanager-port N  Alertmanager on 127.0.0.1:N (default: 9093)
+  --alertmanager-port N  Alertmanager on 127.0.0.1:N (default: SLIPWAY_ALERTMANAGER_PORT, else 9093)
   --no-alertmanager      do not start Alertmanager
   --stop                 stop what a previous run started, by PID file
   --status               say what runs, exit 1 if Prometheus does not
@@ -30,12 +32,25 @@ die() {
   exit 2
 }
 
-state_dir=".state/monitor"
-port=9090
-haproxy="127.0.0.1:8404"
-targets_dir="${SLIPWAY_STATE_DIR:-.state}/prometheus/targets"
+# Defaults follow the local stack: its state directory, and the ports `make up` recorded in its
+# stack.env (the environment wins over the file).
+stack_state="${SLIPWAY_STATE_DIR:-.state}"
+stack_setting() {
+  local name="$1" fallback="$2"
+  if [[ -n "${!name:-}" ]]; then
+    echo "${!name}"
+  elif [[ -f "$stack_state/stack.env" ]] && grep -q "^$name=" "$stack_state/stack.env"; then
+    sed -n "s/^$name=//p" "$stack_state/stack.env" | tail -n1
+  else
+    echo "$fallback"
+  fi
+}
+state_dir="$stack_state/monitor"
+port=$(stack_setting SLIPWAY_PROMETHEUS_PORT 9090)
+haproxy="127.0.0.1:$(stack_setting SLIPWAY_STATS_PORT 8404)"
+targets_dir="$stack_state/prometheus/targets"
 scrape_interval="15s"
-am_port=9093
+am_port=$(stack_setting SLIPWAY_ALERTMANAGER_PORT 9093)
 with_alertmanager=1
 action=start
 while [[ $# -gt 0 ]]; do

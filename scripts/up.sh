@@ -5,12 +5,32 @@
 #      as slipway/<service>/<name> by `slipway secrets import` (values never on a command line);
 #   3. `slipway up`: the image of the current commit (built if missing), HAProxy on
 #      127.0.0.1:8080 and the replicas, whose secrets come from that Secrets Manager.
+#   4. STATE/stack.env (0600): what every later slipway command of this stack needs and no shell
+#      has to export: the secrets' references (NAME_FROM=ARN for deploy/taskdef.json), moto's
+#      endpoint and test credentials, the ports. slipway's vm verbs load it (the environment wins).
 # Run it again at any time: what runs is reused. `build/release/src/cli/slipway down` stops the
 # replicas and HAProxy; moto keeps running (kill "$(cat .state/moto.pid)").
+# A second stack beside this one: SLIPWAY_STATE_DIR=DIR SLIPWAY_PORT=N SLIPWAY_STATS_PORT=N
+# SLIPWAY_MOTO_PORT=N [SLIPWAY_PROMETHEUS_PORT=N SLIPWAY_ALERTMANAGER_PORT=N SLIPWAY_BAKE_TIME=D]
+# make up, then
+# SLIPWAY_STATE_DIR=DIR for its slipway commands and make monitor.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 state="${SLIPWAY_STATE_DIR:-.state}"
 mkdir -p "$state"
+chmod 700 "$state"
+stack_env="$state/stack.env"
+
+# A setting of the last run (its stack.env) is kept unless the environment gives another.
+previous() { if [[ -f "$stack_env" ]]; then sed -n "s/^$1=//p" "$stack_env" | tail -n1; fi; }
+SLIPWAY_PORT="${SLIPWAY_PORT:-$(previous SLIPWAY_PORT)}"
+SLIPWAY_STATS_PORT="${SLIPWAY_STATS_PORT:-$(previous SLIPWAY_STATS_PORT)}"
+SLIPWAY_MOTO_PORT="${SLIPWAY_MOTO_PORT:-$(previous SLIPWAY_MOTO_PORT)}"
+SLIPWAY_PROMETHEUS_PORT="${SLIPWAY_PROMETHEUS_PORT:-$(previous SLIPWAY_PROMETHEUS_PORT)}"
+SLIPWAY_ALERTMANAGER_PORT="${SLIPWAY_ALERTMANAGER_PORT:-$(previous SLIPWAY_ALERTMANAGER_PORT)}"
+SLIPWAY_BAKE_TIME="${SLIPWAY_BAKE_TIME:-$(previous SLIPWAY_BAKE_TIME)}"
+export SLIPWAY_PORT="${SLIPWAY_PORT:-8080}" SLIPWAY_STATS_PORT="${SLIPWAY_STATS_PORT:-8404}"
+moto_port="${SLIPWAY_MOTO_PORT:-4566}"
 slipway="${SLIPWAY_BIN:-build/release/src/cli/slipway}"
 [[ -x "$slipway" ]] || { echo "slipway: $slipway is not built: run make release" >&2; exit 2; }
 
@@ -20,15 +40,15 @@ if [[ ! -f .env ]]; then
   echo "slipway: created .env from .env.example (edit the values; it is gitignored)" >&2
 fi
 
-export AWS_ACCESS_KEY_ID="${AWS_ACCESS_KEY_ID:-testing}" AWS_SECRET_ACCESS_KEY="${AWS_SECRET_ACCESS_KEY:-testing}"
+export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing  # moto's: the stack is local
 export AWS_REGION="${AWS_REGION:-us-east-1}"
-endpoint=http://127.0.0.1:4566
+endpoint="http://127.0.0.1:$moto_port"
 if ! curl -fsS -o /dev/null "$endpoint/moto-api/" 2>/dev/null; then
-  if (exec 3<>/dev/tcp/127.0.0.1/4566) 2>/dev/null; then
-    echo "slipway: 127.0.0.1:4566 is in use by something that is not moto: stop it and retry" >&2
+  if (exec 3<>"/dev/tcp/127.0.0.1/$moto_port") 2>/dev/null; then
+    echo "slipway: 127.0.0.1:$moto_port is in use by something that is not moto: stop it, or set SLIPWAY_MOTO_PORT" >&2
     exit 2
   fi
-  nohup python3 scripts/moto_server.py -H 127.0.0.1 -p 4566 >"$state/moto.log" 2>&1 &
+  nohup python3 scripts/moto_server.py -H 127.0.0.1 -p "$moto_port" >"$state/moto.log" 2>&1 &
   echo $! >"$state/moto.pid"
   for _ in $(seq 1 150); do
     curl -fsS -o /dev/null "$endpoint/moto-api/" 2>/dev/null && break
@@ -38,12 +58,29 @@ if ! curl -fsS -o /dev/null "$endpoint/moto-api/" 2>/dev/null; then
   echo "slipway: moto (local AWS) on $endpoint, pid $(cat "$state/moto.pid")" >&2
 fi
 
-# Seed the secrets and export NAME_FROM=<ARN> for the task definition's ${NAME_FROM} references.
+# Seed the secrets; NAME_FROM=<ARN> lines for the task definition's ${NAME_FROM} references.
 # slipway reads .env with the same parser as everywhere else; values never reach a command line.
 service=$(awk -F': *' '$1=="service"{print $2; exit}' slipway.yaml)
 refs=$("$slipway" --endpoint-url "$endpoint" secrets import .env --prefix "slipway/$service/" --print-env)
-while read -r ref; do
-  [[ -n "$ref" ]] && export "${ref?}"
-done <<<"$refs"
 
-exec "$slipway" up --allow-dirty --no-compile --endpoint-url "$endpoint" --state-dir "$state"
+# stack.env holds references and settings, never a secret value (moto's test credentials are
+# not one); written whole, then renamed, so a reader never sees half of it.
+umask 077
+{
+  echo "# Written by make up (scripts/up.sh) for the local stack; slipway's vm verbs read it."
+  echo "# A variable set in the environment wins over this file. Rewritten by every make up."
+  echo "SLIPWAY_PORT=$SLIPWAY_PORT"
+  echo "SLIPWAY_STATS_PORT=$SLIPWAY_STATS_PORT"
+  echo "SLIPWAY_MOTO_PORT=$moto_port"
+  echo "SLIPWAY_PROMETHEUS_PORT=${SLIPWAY_PROMETHEUS_PORT:-9090}"  # make monitor
+  echo "SLIPWAY_ALERTMANAGER_PORT=${SLIPWAY_ALERTMANAGER_PORT:-9093}"
+  [[ -z "$SLIPWAY_BAKE_TIME" ]] || echo "SLIPWAY_BAKE_TIME=$SLIPWAY_BAKE_TIME"  # vm.bake_time
+  echo "AWS_ENDPOINT_URL=$endpoint"
+  echo "AWS_REGION=$AWS_REGION"
+  echo "AWS_ACCESS_KEY_ID=testing"  # moto's; never copy a shell's real credentials here
+  echo "AWS_SECRET_ACCESS_KEY=testing"
+  printf '%s\n' "$refs"
+} >"$stack_env.tmp"
+mv "$stack_env.tmp" "$stack_env"
+
+exec "$slipway" up --allow-dirty --no-compile --state-dir "$state"

@@ -49,7 +49,11 @@ void add_history_command(CLI::App& app, GlobalOptions& globals, Action& action) 
             std::cout << (first ? "" : ",") << json_quote(name) << ":" << json_quote(version);
             first = false;
           }
-          std::cout << "}}";
+          std::cout << "}";
+          if (r.rollback_of) std::cout << ",\"rollback_of\":" << *r.rollback_of;
+          // The rendered task definition: references and plain settings, never a secret value.
+          if (!r.task_definition.empty()) std::cout << ",\"task_definition\":" << r.task_definition;
+          std::cout << "}";
         } else {
           std::cout << r.revision << "\t" << r.commit.substr(0, 12) << "\t"
                     << release::to_string(r.outcome) << "\t" << r.when << "\t" << r.who << "\t"

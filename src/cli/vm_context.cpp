@@ -1,10 +1,12 @@
 #include "cli/vm_context.hpp"
 
+#include <cstdlib>
 #include <filesystem>
 #include <iostream>
 
 #include "aws/session.hpp"
 #include "cli/vm_verbs.hpp"
+#include "core/dotenv.hpp"
 #include "core/env.hpp"
 #include "core/errors.hpp"
 #include "core/redaction.hpp"
@@ -49,32 +51,49 @@ release::Workload VmContext::workload_for(const release::Release& release) const
   extra["IMAGE"] = release.image;
   extra["COMMIT"] = release.commit;
   extra["SERVICE"] = spec.service;
+  if (!release.task_definition.empty()) {
+    // A recorded release runs as it was: its own task definition, no variables needed.
+    return release::load_recorded_workload(
+        spec, base_dir, extra, release.task_definition,
+        "task definition of revision " + std::to_string(release.revision) + " in the ledger");
+  }
   return release::load_workload(spec, base_dir, extra);
+}
+
+void load_stack_environment(const std::string& state_dir) {
+  const auto path = targets::vm::StatePaths(state_dir).stack_env_file();
+  if (!fs::exists(path)) return;
+  // Never overriding: what the caller's environment sets wins, as with `secrets exec --env-file`.
+  for (const auto& [name, value] : core::load_dotenv_file(path)) {
+    ::setenv(name.c_str(), value.c_str(), 0);
+  }
 }
 
 VmContext make_vm_context(const VmOptions& options, const GlobalOptions& globals, bool any_target) {
   VmContext context;
-  context.spec = release::load_spec(options.spec_file);
-  if (context.spec.target != release::TargetKind::vm && !any_target) {
-    throw core::InputError(options.spec_file +
-                           " says target: ecs; this command drives the vm target: use `slipway ecs "
-                           "...`, or set target: vm");
-  }
   auto spec_path = fs::absolute(options.spec_file);
   context.base_dir = spec_path.parent_path().string();
-  for (const auto& var : options.vars) {
-    auto eq = var.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      throw core::InputError("--var " + var + " is malformed: write NAME=VALUE");
-    }
-    context.vars[var.substr(0, eq)] = var.substr(eq + 1);
-  }
   if (options.state_dir) {
     context.state_dir = fs::absolute(*options.state_dir).string();
   } else if (auto env = core::env_string("SLIPWAY_STATE_DIR")) {
     context.state_dir = fs::absolute(*env).string();
   } else {
     context.state_dir = (fs::path(context.base_dir) / ".state").string();
+  }
+  // Before the spec: slipway.yaml's own ${VAR} templates (the stack's ports) may come from it.
+  load_stack_environment(context.state_dir);
+  context.spec = release::load_spec(options.spec_file);
+  if (context.spec.target != release::TargetKind::vm && !any_target) {
+    throw core::InputError(options.spec_file +
+                           " says target: ecs; this command drives the vm target: use `slipway ecs "
+                           "...`, or set target: vm");
+  }
+  for (const auto& var : options.vars) {
+    auto eq = var.find('=');
+    if (eq == std::string::npos || eq == 0) {
+      throw core::InputError("--var " + var + " is malformed: write NAME=VALUE");
+    }
+    context.vars[var.substr(0, eq)] = var.substr(eq + 1);
   }
   auto timeout = core::parse_duration(options.timeout);
   if (!timeout || timeout->count() <= 0) {

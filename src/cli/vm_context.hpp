@@ -39,12 +39,21 @@ struct VmContext {
   std::unique_ptr<targets::vm::EventLog> events;
   std::unique_ptr<targets::vm::VmTarget> target;
 
-  // Renders the spec's workload for `release` (IMAGE, COMMIT, SERVICE set).
+  // The workload of `release`: a recorded release's own task definition from the ledger (with
+  // service.json rendered now), else the spec's task definition rendered (IMAGE, COMMIT, SERVICE
+  // set, then --var, the environment and STATE/stack.env).
   release::Workload workload_for(const release::Release& release) const;
 };
 
-// Loads slipway.yaml and builds the target; throws core::InputError on a bad spec or option, or
-// when the spec's target is not vm (unless `any_target`: building an image serves both targets).
+// Loads STATE_DIR/stack.env (the local stack's variables, written by `make up`: the references
+// of the secrets it seeded, its AWS endpoint and ports) into the process environment, never
+// overriding a variable that is already set; a missing file changes nothing. Throws
+// core::InputError naming the file and line when it is malformed.
+void load_stack_environment(const std::string& state_dir);
+
+// Loads the stack environment, then slipway.yaml, and builds the target; throws core::InputError on
+// a bad spec or option, or when the spec's target is not vm (unless `any_target`: building an image
+// serves both targets).
 VmContext make_vm_context(const VmOptions& options, const GlobalOptions& globals,
                           bool any_target = false);
 

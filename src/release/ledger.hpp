@@ -29,6 +29,9 @@ struct Release {
   Outcome outcome = Outcome::in_progress;
   std::string reason;                       // why it ended so (empty on success)
   std::optional<std::int64_t> rollback_of;  // set when this release is a rollback target
+  // The rendered task definition it ran with (compact JSON; secret references, never values);
+  // empty for releases recorded before slipway kept it. A rollback restores exactly this.
+  std::string task_definition;
 };
 
 class Ledger {
@@ -55,8 +58,8 @@ class Ledger {
   // or whose revision is the number written; throws ReleaseNotFound naming `what` otherwise.
   Release find(std::string_view what) const;
 
-  // Returns the newest succeeded release that is not `current_revision` and is older than it,
-  // whose image differs from the current one; nullopt when there is none.
+  // Returns the newest succeeded release older than `current_revision` that differs from the
+  // current one in its image or its recorded task definition; nullopt when there is none.
   std::optional<Release> last_good_before(std::int64_t current_revision) const;
 
   // Returns the images of the newest `keep` succeeded releases (distinct images, newest first):

@@ -10,6 +10,7 @@
 
 #include "core/env.hpp"
 #include "release/errors.hpp"
+#include "release/template.hpp"
 
 namespace slipway::release {
 namespace {
@@ -248,7 +249,9 @@ ServiceSpec load_spec(const std::string& path) {
   if (!in) throw SpecError(path + ": cannot read the service spec; create it or pass --spec FILE");
   std::stringstream text;
   text << in.rdbuf();
-  return parse_spec(text.str(), path);
+  // The same ${VAR} / ${VAR:-default} templates as deploy/*.json, from the environment: the
+  // local stack's ports live in STATE/stack.env, which the vm verbs load into it first.
+  return parse_spec(render_template(text.str(), extra_then_environment({}), path), path);
 }
 
 }  // namespace slipway::release

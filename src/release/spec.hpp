@@ -63,7 +63,9 @@ const std::vector<SpecField>& spec_fields();
 // malformed document, an unknown key, a missing required field or a value out of range.
 ServiceSpec parse_spec(std::string_view yaml_text, std::string_view file_name);
 
-// Reads and parses the file; throws SpecError when it cannot be read.
+// Reads the file, renders its ${VAR} / ${VAR:-default} templates from the environment
+// (release/template.hpp) and parses it; throws SpecError when it cannot be read or a variable
+// without a default is unset.
 ServiceSpec load_spec(const std::string& path);
 
 std::string_view to_string(TargetKind kind);

@@ -54,7 +54,8 @@ std::string render_template(std::string_view text, const VariableLookup& lookup,
     if (!value && fallback) value = std::string(*fallback);
     if (!value) {
       throw SpecError(where() + "${" + std::string(name) + "} is not set: export " +
-                      std::string(name) + " or pass it to slipway");
+                      std::string(name) + " or pass --var " + std::string(name) +
+                      "=VALUE (vm verbs also read STATE/stack.env)");
     }
     out += *value;
     i = close;

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <boost/json/parse.hpp>
+#include <boost/json/serialize.hpp>
 #include <boost/json/stream_parser.hpp>
 #include <filesystem>
 #include <fstream>
@@ -202,7 +203,32 @@ Workload load_workload(const ServiceSpec& spec, const std::string& base_dir,
   };
   auto task_definition = read(spec.task_definition_file);
   auto service = read(spec.service_file);
-  return read_workload(task_definition, spec.task_definition_file, service, spec.service_file);
+  auto workload =
+      read_workload(task_definition, spec.task_definition_file, service, spec.service_file);
+  workload.task_definition = boost::json::serialize(task_definition);
+  return workload;
+}
+
+Workload load_recorded_workload(const ServiceSpec& spec, const std::string& base_dir,
+                                const std::map<std::string, std::string>& extra,
+                                std::string_view recorded_task_definition,
+                                std::string_view origin) {
+  auto task_definition = parse_json_document(recorded_task_definition, origin);
+  auto path = std::filesystem::path(spec.service_file).is_absolute()
+                  ? spec.service_file
+                  : (std::filesystem::path(base_dir) / spec.service_file).string();
+  std::ifstream in(path);
+  if (!in)
+    throw SpecError(spec.service_file +
+                    ": cannot read it; create it or fix the path in slipway.yaml");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto service = parse_json_document(
+      render_template(text.str(), extra_then_environment(extra), spec.service_file),
+      spec.service_file);
+  auto workload = read_workload(task_definition, origin, service, spec.service_file);
+  workload.task_definition = boost::json::serialize(task_definition);
+  return workload;
 }
 
 }  // namespace slipway::release

@@ -36,6 +36,9 @@ struct Workload {
   std::map<std::string, std::string> environment;  // plain values, in the clear
   std::vector<SecretRef> secrets;                  // resolved at start, injected as env
   std::chrono::seconds stop_timeout{30};           // ECS default 30 s, max 120 s
+  // The rendered task definition (compact JSON) this workload was read from: the ledger keeps
+  // it, so a rollback restores the release as it was. Holds references, never secret values.
+  std::string task_definition;
 };
 
 // Parses JSON text; throws SpecError "FILE:LINE: malformed JSON: ..." when it is not JSON.
@@ -54,5 +57,13 @@ struct ServiceSpec;
 // SpecError naming the file for an unreadable file, an unset variable or a bad field.
 Workload load_workload(const ServiceSpec& spec, const std::string& base_dir,
                        const std::map<std::string, std::string>& extra);
+
+// Reads the workload of a recorded release: its rendered task definition as the ledger kept it
+// (`origin` names it in errors) with the spec's service file rendered now (the service, not the
+// release, owns desiredCount and the deployment limits, as on ECS). Needs no variable the task
+// definition used; throws SpecError like load_workload.
+Workload load_recorded_workload(const ServiceSpec& spec, const std::string& base_dir,
+                                const std::map<std::string, std::string>& extra,
+                                std::string_view recorded_task_definition, std::string_view origin);
 
 }  // namespace slipway::release

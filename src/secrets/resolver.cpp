@@ -253,8 +253,8 @@ std::vector<ResolvedSecret> resolve_secrets(const std::vector<SecretRequest>& re
         if (!found) {
           throw ResolutionError("secret " + variable + " (" + reference.text + "): variable " +
                                 reference.target +
-                                " is not set: export it or "
-                                "add it to the .env file");
+                                " is not set in slipway's environment: export it (no .env file "
+                                "is read for env://, except by `secrets exec --env-file`)");
         }
         value = *found;
         break;

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <array>
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 #include <sstream>
@@ -144,6 +145,27 @@ void HaproxyApi::add_server(const std::string& backend, const std::string& name,
   action("add server " + server + " " + address + ":" + std::to_string(port) + " " + options);
   action("enable health " + server);
   action("enable server " + server);
+}
+
+void HaproxyApi::fill_slot(const std::string& backend, const std::string& name,
+                           const std::string& address, int port) const {
+  auto line =
+      "set server " + backend + "/" + name + " addr " + address + " port " + std::to_string(port);
+  auto answer = command(line);
+  // Success reads "IP changed from …", "no need to change the addr, port changed from …" or
+  // "no need to change the addr, no need to change the port"; a refusal names the problem
+  // ("No such server.", "Require …").
+  auto lower = answer;
+  for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  if (lower.find("changed") == std::string::npos &&
+      lower.find("no need to change") == std::string::npos) {
+    throw HaproxyError("HAProxy refused \"" + line + "\": " + answer.substr(0, answer.find('\n')));
+  }
+  action("set server " + backend + "/" + name + " state ready");
+}
+
+void HaproxyApi::empty_slot(const std::string& backend, const std::string& name) const {
+  action("set server " + backend + "/" + name + " state maint");
 }
 
 void HaproxyApi::drain_server(const std::string& backend, const std::string& name) const {

@@ -1,5 +1,6 @@
 #pragma once
-// HAProxy's runtime API over its admin unix socket: add, enable, drain and remove servers, and
+// HAProxy's runtime API over its admin unix socket: fill, drain and empty server slots (add and
+// remove dynamic servers beyond them), and
 // read per-server counters from `show stat`. One command per connection (non-interactive mode).
 
 #include <chrono>
@@ -44,6 +45,15 @@ class HaproxyApi {
   // the replica passed its own health checks: `enable server` marks it UP before any check.
   void add_server(const std::string& backend, const std::string& name, const std::string& address,
                   int port, const std::string& options) const;
+
+  // Points the slot BE/NAME (in maintenance) at ADDRESS:PORT and puts it in rotation (`set server
+  // … addr … port …`, then `state ready`). Call only once the replica passed its own health
+  // checks: a slot leaving maintenance is UP at once.
+  void fill_slot(const std::string& backend, const std::string& name, const std::string& address,
+                 int port) const;
+
+  // set server BE/NAME state maint: the slot takes no traffic and may be filled again.
+  void empty_slot(const std::string& backend, const std::string& name) const;
 
   // set server BE/NAME state drain: no new requests, in-flight ones finish.
   void drain_server(const std::string& backend, const std::string& name) const;

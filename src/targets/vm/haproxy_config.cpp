@@ -1,5 +1,6 @@
 #include "targets/vm/haproxy_config.hpp"
 
+#include <algorithm>
 #include <sstream>
 
 namespace slipway::targets::vm {
@@ -10,6 +11,22 @@ std::string server_options(const HaproxySettings& s, bool backup) {
       << "ms downinter " << s.check_interval.count() << "ms rise " << s.rise << " fall " << s.fall;
   if (backup) out << " backup";
   return out.str();
+}
+
+std::string slot_name(int k) {
+  return "s" + std::to_string(k);
+}
+
+std::string backup_slot_name(int k) {
+  return "b" + std::to_string(k);
+}
+
+int active_slot_count(int replicas) {
+  return std::max(16, 2 * replicas);
+}
+
+int backup_slot_count(int replicas) {
+  return std::max(8, replicas);
 }
 
 std::string render_haproxy_config(const HaproxySettings& s,
@@ -49,12 +66,29 @@ std::string render_haproxy_config(const HaproxySettings& s,
       << "\n"
       << "backend " << s.service
       << "\n"
-      // roundrobin is dynamic: servers can be added and removed at run time.
+      // roundrobin is dynamic: servers can change address and state at run time.
       << "  balance roundrobin\n"
       << "  option httpchk\n"
       << "  http-check send meth GET uri " << s.health_path << "\n"
       << "  http-check expect status 200\n";
+  auto slot_line = [&](const std::string& name, bool backup) {
+    for (const auto& server : servers) {
+      if (server.name == name) {
+        out << "  server " << name << " " << server.address << ":" << server.port << " "
+            << server_options(s, backup) << "\n";
+        return;
+      }
+    }
+    out << "  server " << name << " 127.0.0.1:1 disabled " << server_options(s, backup) << "\n";
+  };
+  for (int k = 1; k <= s.slots; ++k) slot_line(slot_name(k), false);
+  for (int k = 1; k <= s.backup_slots; ++k) slot_line(backup_slot_name(k), true);
+  // Servers beyond the slots (dynamic ones) keep their names.
   for (const auto& server : servers) {
+    bool slot = false;
+    for (int k = 1; k <= s.slots && !slot; ++k) slot = server.name == slot_name(k);
+    for (int k = 1; k <= s.backup_slots && !slot; ++k) slot = server.name == backup_slot_name(k);
+    if (slot) continue;
     out << "  server " << server.name << " " << server.address << ":" << server.port << " "
         << server_options(s, server.backup) << "\n";
   }

@@ -1,8 +1,15 @@
 #pragma once
 // HAProxy's configuration for the vm target, rendered from the stack's state: a frontend on the
 // listener, one backend with active HTTP checks and retries that route around a dead replica, the
-// admin runtime socket, and the stats page with the built-in Prometheus exporter. The servers in
-// rotation are written into the file too, so a restarted HAProxy comes back with the same fleet.
+// admin runtime socket, and the stats page with the built-in Prometheus exporter.
+//
+// Replicas join through server slots, not dynamic servers: HAProxy 2.6 never reuses a backend
+// connection to a server added with `add server` (every request opened a new TCP connection,
+// ~3x slower), but does for servers of the configuration. So the backend lists `slots` active
+// servers s1..sN and `backup_slots` backup servers b1..bM, the empty ones `disabled` on port 1;
+// a replica fills one at run time (`set server BE/sK addr … port …`, then `state ready`) and
+// leaves it in maintenance. The filled slots are written with their ports, so a restarted
+// HAProxy comes back with the same fleet.
 
 #include <chrono>
 #include <string>
@@ -11,7 +18,7 @@
 namespace slipway::targets::vm {
 
 struct HaproxyServer {
-  std::string name;     // replica name, unique in the backend
+  std::string name;     // a slot (slot_name/backup_slot_name), or a name beyond the slots
   std::string address;  // 127.0.0.1
   int port = 0;
   bool backup = false;  // serves only while no active server is up
@@ -30,14 +37,28 @@ struct HaproxySettings {
   int rise = 2;
   int fall = 3;
   std::chrono::milliseconds check_timeout{1000};
+  int slots = 0;         // active server slots s1..sN
+  int backup_slots = 0;  // backup server slots b1..bM
 };
+
+// Names of the K-th active and backup slot (K from 1).
+std::string slot_name(int k);
+std::string backup_slot_name(int k);
+
+// How many slots a HAProxy started for `replicas` replicas gets: a rollout runs at most
+// maximumPercent (≤ 200 %) of the desired count, old and new together, and keeps at most the old
+// fleet as backups; with headroom for `slipway scale`: max(16, 2 × replicas) active and
+// max(8, replicas) backup slots. A replica beyond them joins as a dynamic server (it works, but
+// without connection reuse) until HAProxy is next started.
+int active_slot_count(int replicas);
+int backup_slot_count(int replicas);
 
 // Returns the complete haproxy.cfg text.
 std::string render_haproxy_config(const HaproxySettings& settings,
                                   const std::vector<HaproxyServer>& servers);
 
-// Returns the server options (after ADDR:PORT) used both in the file and in `add server`,
-// because dynamic servers do not inherit default-server settings.
+// Returns the server options (after ADDR:PORT) used both in the file and in `add server`
+// (for a replica beyond the slots), because dynamic servers do not inherit default-server.
 std::string server_options(const HaproxySettings& settings, bool backup);
 
 }  // namespace slipway::targets::vm

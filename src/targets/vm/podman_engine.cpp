@@ -90,16 +90,11 @@ void PodmanEngine::remove_image(const std::string& image) {
 }
 
 ReplicaHandle PodmanEngine::start(const ReplicaLaunch& launch) {
-  core::RunOptions remove;
-  remove.argv = command({"rm", "-f", "--ignore", launch.name});
-  remove.env = podman_environment();
-  remove.timeout = std::chrono::seconds(60);
-  core::run(remove);
-
+  // --replace: a leftover container of that name (a killed run) goes in the same podman call.
   core::RunOptions options;
   options.argv = command(
-      {"run", "-d", "--name", launch.name, "--network=host", "--restart=on-failure", "--read-only",
-       "--cap-drop=ALL", "--security-opt", "no-new-privileges", "--stop-timeout",
+      {"run", "-d", "--replace", "--name", launch.name, "--network=host", "--restart=on-failure",
+       "--read-only", "--cap-drop=ALL", "--security-opt", "no-new-privileges", "--stop-timeout",
        std::to_string(launch.stop_timeout.count()), "--label", "slipway.replica=" + launch.name});
   // "-e NAME" without a value: podman copies the value from its own environment, so secret
   // values travel in the environment and never appear on a command line.

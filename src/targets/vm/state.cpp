@@ -60,6 +60,8 @@ VmState load_state(const StatePaths& paths) {
       state.desired_count = d->to_number<int>();
     }
     state.next_replica_number = o.at("next_replica_number").to_number<int>();
+    if (const auto* n = o.if_contains("slots")) state.slots = n->to_number<int>();
+    if (const auto* n = o.if_contains("backup_slots")) state.backup_slots = n->to_number<int>();
     for (const auto& item : o.at("replicas").as_array()) {
       const auto& r = item.as_object();
       ReplicaState replica;
@@ -71,6 +73,17 @@ VmState load_state(const StatePaths& paths) {
       replica.backup = r.at("backup").as_bool();
       replica.in_haproxy = r.at("in_haproxy").as_bool();
       replica.stop_timeout_seconds = r.at("stop_timeout_seconds").to_number<int>();
+      // State written before slots: the replica's own name was its server.
+      if (const auto* server = r.if_contains("server")) {
+        replica.server = json::value_to<std::string>(*server);
+      } else if (replica.in_haproxy && !replica.backup) {
+        replica.server = replica.name;
+      }
+      if (const auto* server = r.if_contains("backup_server")) {
+        replica.backup_server = json::value_to<std::string>(*server);
+      } else if (replica.in_haproxy && replica.backup) {
+        replica.backup_server = replica.name + ".backup";
+      }
       state.replicas.push_back(std::move(replica));
     }
   } catch (const std::exception& e) {
@@ -90,13 +103,17 @@ void save_state(const StatePaths& paths, const VmState& state) {
                                     {"supervisor_pid", r.supervisor_pid},
                                     {"backup", r.backup},
                                     {"in_haproxy", r.in_haproxy},
-                                    {"stop_timeout_seconds", r.stop_timeout_seconds}});
+                                    {"stop_timeout_seconds", r.stop_timeout_seconds},
+                                    {"server", r.server},
+                                    {"backup_server", r.backup_server}});
   }
   json::object doc{{"service", state.service},
                    {"engine", state.engine},
                    {"current", release_json(state.current)},
                    {"previous", release_json(state.previous)},
                    {"next_replica_number", state.next_replica_number},
+                   {"slots", state.slots},
+                   {"backup_slots", state.backup_slots},
                    {"replicas", replicas}};
   doc["desired_count"] =
       state.desired_count ? json::value(*state.desired_count) : json::value(nullptr);

@@ -17,13 +17,17 @@ struct ReleaseRef {
 };
 
 struct ReplicaState {
-  std::string name;  // also the HAProxy server name and the container name
+  std::string name;  // also the container name
   std::int64_t revision = 0;
   std::string image;
   int port = 0;
   int supervisor_pid = 0;   // process engine only
   bool backup = false;      // in HAProxy as a backup server (the warm previous release in a bake)
   bool in_haproxy = false;  // added to HAProxy (only once it passed its health checks)
+  // The HAProxy servers serving it: a slot of the generated config ("s3" active, "b1" backup), or
+  // its own name beyond the slots (a dynamic server). Empty when it has no such entry.
+  std::string server;
+  std::string backup_server;
   int stop_timeout_seconds = 30;  // the release's stopTimeout
 };
 
@@ -33,6 +37,9 @@ struct VmState {
   std::optional<ReleaseRef> current;   // release in service
   std::optional<ReleaseRef> previous;  // release before it
   std::optional<int> desired_count;    // set by `slipway scale`, wins over service.json
+  // Server slots of the running HAProxy (active, backup); 0 when it was started without any.
+  int slots = 0;
+  int backup_slots = 0;
   std::vector<ReplicaState> replicas;
   int next_replica_number = 1;
 
@@ -50,6 +57,9 @@ struct StatePaths {
   std::string ledger_file() const { return dir + "/releases.json"; }
   std::string lock_file() const { return dir + "/lock"; }
   std::string events_file() const { return dir + "/events.jsonl"; }
+  // The local stack's variables (KEY=VALUE, 0600), read by every vm verb: see
+  // load_stack_environment.
+  std::string stack_env_file() const { return dir + "/stack.env"; }
   std::string haproxy_config() const { return dir + "/haproxy.cfg"; }
   std::string haproxy_socket() const { return dir + "/haproxy.sock"; }
   std::string haproxy_pid_file() const { return dir + "/haproxy.pid"; }

@@ -47,6 +47,19 @@ std::string short_sha(const std::string& commit) {
   return commit.substr(0, 12);
 }
 
+// Six hex digits of the state directory's path (FNV-1a): replicas of two stacks on one machine
+// (`make up` and a test, say) never share a container name, which the engine reuses.
+std::string stack_id(const std::string& state_dir) {
+  std::uint32_t hash = 2166136261u;
+  for (unsigned char c : fs::absolute(state_dir).lexically_normal().string()) {
+    hash = (hash ^ c) * 16777619u;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (int shift = 20; shift >= 0; shift -= 4) id += kHex[(hash >> shift) & 0xf];
+  return id;
+}
+
 }  // namespace
 
 struct VmTarget::RollResult {
@@ -89,19 +102,82 @@ HaproxySettings VmTarget::balancer_settings() const {
 }
 
 std::string VmTarget::server_name(const ReplicaState& replica) const {
-  return replica.backup ? replica.name + kBackupSuffix : replica.name;
+  return replica.backup ? replica.backup_server : replica.server;
 }
 
 std::vector<HaproxyServer> VmTarget::balancer_servers(const VmState& state) const {
   std::vector<HaproxyServer> servers;
   for (const auto& r : state.replicas) {
-    if (r.in_haproxy) servers.push_back({server_name(r), kLoopback, r.port, r.backup});
+    if (!r.in_haproxy) continue;
+    if (!r.server.empty()) servers.push_back({r.server, kLoopback, r.port, false});
+    if (!r.backup_server.empty()) servers.push_back({r.backup_server, kLoopback, r.port, true});
   }
   return servers;
 }
 
+HaproxySettings VmTarget::balancer_settings(const VmState& state) const {
+  auto s = balancer_settings();
+  s.slots = state.slots;
+  s.backup_slots = state.backup_slots;
+  return s;
+}
+
 void VmTarget::sync_balancer_config(const VmState& state) const {
-  write_haproxy_config(balancer_settings(), balancer_servers(state), paths_.haproxy_config());
+  write_haproxy_config(balancer_settings(state), balancer_servers(state), paths_.haproxy_config());
+}
+
+bool VmTarget::is_slot(const VmState& state, const std::string& server) const {
+  for (int k = 1; k <= state.slots; ++k) {
+    if (server == slot_name(k)) return true;
+  }
+  for (int k = 1; k <= state.backup_slots; ++k) {
+    if (server == backup_slot_name(k)) return true;
+  }
+  return false;
+}
+
+std::string VmTarget::add_entry(VmState& state, const ReplicaState& replica, bool backup) {
+  const auto& backend = config_.spec.service;
+  const int count = backup ? state.backup_slots : state.slots;
+  for (int k = 1; k <= count; ++k) {
+    auto name = backup ? backup_slot_name(k) : slot_name(k);
+    bool taken = false;
+    for (const auto& r : state.replicas)
+      taken = taken || r.server == name || r.backup_server == name;
+    if (taken) continue;
+    api_.fill_slot(backend, name, kLoopback, replica.port);
+    return name;
+  }
+  // Beyond the slots: a dynamic server works the same, only without backend connection reuse.
+  auto name = backup ? replica.name + kBackupSuffix : replica.name;
+  api_.add_server(backend, name, kLoopback, replica.port,
+                  server_options(balancer_settings(), backup));
+  events_.progress("balancer_slots",
+                   "no free " + std::string(backup ? "backup " : "") + "server slot of " +
+                       std::to_string(count) + ": " + replica.name +
+                       " joins as a dynamic server (no connection reuse) until HAProxy restarts");
+  return name;
+}
+
+void VmTarget::remove_entry(const VmState& state, const std::string& server) {
+  const auto& backend = config_.spec.service;
+  if (is_slot(state, server)) {
+    api_.empty_slot(backend, server);
+    return;
+  }
+  // A dynamic server: idle server connections may take a moment to close before `del server`.
+  auto deadline = Clock::now() + std::chrono::seconds(5);
+  api_.action("set server " + backend + "/" + server + " state maint");
+  while (true) {
+    try {
+      api_.action("del server " + backend + "/" + server);
+      return;
+    } catch (const HaproxyError& e) {
+      if (std::string(e.what()).find("No such server") != std::string::npos) return;
+      if (Clock::now() > deadline) throw;
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+  }
 }
 
 void VmTarget::ensure_balancer(VmState& state) {
@@ -110,7 +186,25 @@ void VmTarget::ensure_balancer(VmState& state) {
   for (auto& r : state.replicas) {
     if (!engine_->running({r.name, r.supervisor_pid})) r.in_haproxy = false;
   }
-  start_haproxy(balancer_settings(), balancer_servers(state), paths_.haproxy_config());
+  // A new HAProxy: slots sized for the fleet, and every replica in rotation gets one.
+  const int replicas =
+      std::max(state.desired_count.value_or(0), static_cast<int>(state.replicas.size()));
+  state.slots = active_slot_count(replicas);
+  state.backup_slots = backup_slot_count(replicas);
+  int active = 0;
+  int backups = 0;
+  for (auto& r : state.replicas) {
+    r.server.clear();
+    r.backup_server.clear();
+    if (!r.in_haproxy) continue;
+    if (r.backup) {
+      r.backup_server =
+          ++backups <= state.backup_slots ? backup_slot_name(backups) : r.name + kBackupSuffix;
+    } else {
+      r.server = ++active <= state.slots ? slot_name(active) : r.name;
+    }
+  }
+  start_haproxy(balancer_settings(state), balancer_servers(state), paths_.haproxy_config());
   events_.progress("balancer_started",
                    "HAProxy listening on http://" + config_.spec.vm.listener_address + ":" +
                        std::to_string(config_.spec.vm.listener_port) + "/ (metrics on :" +
@@ -149,53 +243,78 @@ ResolvedSecrets VmTarget::resolve(const SecretResolver& secrets,
   }
 }
 
-ReplicaState VmTarget::launch(VmState& state, const ReleaseRef& ref,
-                              const release::Workload& workload, const ResolvedSecrets& secrets) {
-  ReplicaState replica;
-  replica.name = config_.spec.service + "-r" + std::to_string(ref.revision) + "-" +
-                 std::to_string(state.next_replica_number++);
-  replica.revision = ref.revision;
-  replica.image = ref.image;
-  replica.port = pick_free_port(kLoopback);
-  replica.stop_timeout_seconds = static_cast<int>(workload.stop_timeout.count());
+std::vector<ReplicaState> VmTarget::launch(VmState& state, const ReleaseRef& ref,
+                                           const release::Workload& workload,
+                                           const ResolvedSecrets& secrets, int count) {
+  std::vector<ReplicaState> replicas;
+  std::vector<ReplicaLaunch> specs;
+  for (int i = 0; i < count; ++i) {
+    ReplicaState replica;
+    replica.name = config_.spec.service + "-" + stack_id(paths_.dir) + "-r" +
+                   std::to_string(ref.revision) + "-" + std::to_string(state.next_replica_number++);
+    replica.revision = ref.revision;
+    replica.image = ref.image;
+    // None of these has bound its port yet: the kernel may offer the same free port twice.
+    do {
+      replica.port = pick_free_port(kLoopback);
+    } while (std::any_of(state.replicas.begin(), state.replicas.end(),
+                         [&](const ReplicaState& r) { return r.port == replica.port; }));
+    replica.stop_timeout_seconds = static_cast<int>(workload.stop_timeout.count());
 
-  ReplicaLaunch spec;
-  spec.name = replica.name;
-  spec.image = ref.image;
-  spec.environment = workload.environment;
-  for (const auto& [name, value] : secrets.values) spec.environment[name] = value;
-  // On one machine every replica needs its own port: PORT overrides the containerPort.
-  spec.environment["PORT"] = std::to_string(replica.port);
-  spec.environment["BIND_ADDRESS"] = kLoopback;
-  spec.environment["SLIPWAY_RELEASE"] = ref.commit;
-  spec.environment["SLIPWAY_IMAGE"] = ref.image;
-  spec.environment["SERVICE_NAME"] = config_.spec.service;
-  spec.stop_timeout = workload.stop_timeout;
-  fs::create_directories(fs::path(paths_.replica_log(replica.name)).parent_path());
-  spec.log_path = paths_.replica_log(replica.name);
-
-  // Recorded before it starts: a run killed right after still knows what to clean up.
-  state.replicas.push_back(replica);
-  save_state(paths_, state);
-  auto handle = engine_->start(spec);
-  for (auto& r : state.replicas) {
-    if (r.name == replica.name) r.supervisor_pid = handle.supervisor_pid;
+    ReplicaLaunch spec;
+    spec.name = replica.name;
+    spec.image = ref.image;
+    spec.environment = workload.environment;
+    for (const auto& [name, value] : secrets.values) spec.environment[name] = value;
+    // On one machine every replica needs its own port: PORT overrides the containerPort.
+    spec.environment["PORT"] = std::to_string(replica.port);
+    spec.environment["BIND_ADDRESS"] = kLoopback;
+    spec.environment["SLIPWAY_RELEASE"] = ref.commit;
+    spec.environment["SLIPWAY_IMAGE"] = ref.image;
+    spec.environment["SERVICE_NAME"] = config_.spec.service;
+    spec.stop_timeout = workload.stop_timeout;
+    fs::create_directories(fs::path(paths_.replica_log(replica.name)).parent_path());
+    spec.log_path = paths_.replica_log(replica.name);
+    // Recorded before it starts: a run killed right after still knows what to clean up.
+    state.replicas.push_back(replica);
+    replicas.push_back(std::move(replica));
+    specs.push_back(std::move(spec));
   }
-  replica.supervisor_pid = handle.supervisor_pid;
   save_state(paths_, state);
-  events_.task({replica.name, ref.revision, ref.image, replica.port, "PROVISIONING", "RUNNING",
-                "UNKNOWN", "deployment of revision " + std::to_string(ref.revision)},
-               "started replica " + replica.name + " of " + short_sha(ref.commit) + " on port " +
-                   std::to_string(replica.port));
-  return replica;
+  // All at once: each start is an engine call of a few hundred milliseconds (podman run).
+  std::vector<std::future<ReplicaHandle>> starts;
+  for (const auto& spec : specs) {
+    starts.push_back(
+        std::async(std::launch::async, [this, &spec] { return engine_->start(spec); }));
+  }
+  std::exception_ptr failure;
+  for (std::size_t i = 0; i < starts.size(); ++i) {
+    try {
+      replicas[i].supervisor_pid = starts[i].get().supervisor_pid;
+    } catch (...) {
+      if (!failure) failure = std::current_exception();
+    }
+    for (auto& r : state.replicas) {
+      if (r.name == replicas[i].name) r.supervisor_pid = replicas[i].supervisor_pid;
+    }
+  }
+  save_state(paths_, state);
+  if (failure) std::rethrow_exception(failure);
+  for (const auto& replica : replicas) {
+    events_.task({replica.name, ref.revision, ref.image, replica.port, "PROVISIONING", "RUNNING",
+                  "UNKNOWN", "deployment of revision " + std::to_string(ref.revision)},
+                 "started replica " + replica.name + " of " + short_sha(ref.commit) + " on port " +
+                     std::to_string(replica.port));
+  }
+  return replicas;
 }
 
 void VmTarget::put_in_service(VmState& state, ReplicaState& replica) {
-  api_.add_server(config_.spec.service, server_name(replica), kLoopback, replica.port,
-                  server_options(balancer_settings(), replica.backup));
+  auto server = add_entry(state, replica, replica.backup);
+  (replica.backup ? replica.backup_server : replica.server) = server;
   replica.in_haproxy = true;
   for (auto& r : state.replicas) {
-    if (r.name == replica.name) r.in_haproxy = true;
+    if (r.name == replica.name) r = replica;
   }
   save_state(paths_, state);
   sync_balancer_config(state);
@@ -208,6 +327,12 @@ void VmTarget::retire(VmState& state, std::vector<ReplicaState> replicas,
                       const std::string& reason) {
   if (replicas.empty()) return;
   const auto& backend = config_.spec.service;
+  // The state's entry is the truth about which servers a replica holds (copies may be older).
+  for (auto& r : replicas) {
+    for (const auto& now : state.replicas) {
+      if (now.name == r.name) r = now;
+    }
+  }
   // 1. Drain: HAProxy sends no new requests; in-flight ones finish.
   for (const auto& r : replicas) {
     if (!r.in_haproxy) continue;
@@ -251,22 +376,16 @@ void VmTarget::retire(VmState& state, std::vector<ReplicaState> replicas,
     }));
   }
   for (auto& stop : stops) stop.get();
-  // 4. Remove from HAProxy; idle server connections may take a moment to close.
+  // 4. Out of HAProxy: a slot stays in maintenance, free for the next replica; a dynamic
+  // server is deleted.
   for (const auto& r : replicas) {
     if (r.in_haproxy) {
-      auto deadline = Clock::now() + std::chrono::seconds(5);
-      while (true) {
+      for (const auto& server : {r.server, r.backup_server}) {
+        if (server.empty()) continue;
         try {
-          api_.action("del server " + backend + "/" + server_name(r));
-          break;
+          remove_entry(state, server);
         } catch (const HaproxyError& e) {
-          if (std::string(e.what()).find("No such server") != std::string::npos) break;
-          if (Clock::now() > deadline) {
-            events_.progress("warning", std::string("could not remove ") + server_name(r) +
-                                            " from HAProxy: " + e.what());
-            break;
-          }
-          std::this_thread::sleep_for(milliseconds(50));
+          events_.progress("warning", "could not remove " + server + " from HAProxy: " + e.what());
         }
       }
     }
@@ -283,25 +402,28 @@ void VmTarget::demote_to_backup(VmState& state, std::vector<ReplicaState> replic
   // it serves only if every new replica goes down during the bake.
   const auto& backend = config_.spec.service;
   for (auto& r : replicas) {
-    auto backup = r;
-    backup.backup = true;
-    api_.add_server(backend, server_name(backup), kLoopback, r.port,
-                    server_options(balancer_settings(), true));
-    api_.drain_server(backend, r.name);
+    r.backup_server = add_entry(state, r, true);
+    for (auto& s : state.replicas) {
+      if (s.name == r.name) s.backup_server = r.backup_server;
+    }
+    api_.drain_server(backend, r.server);
   }
   auto deadline = Clock::now() + config_.spec.vm.drain_delay;
   for (auto& r : replicas) {
     while (Clock::now() < deadline) {
       std::int64_t sessions = 0;
       for (const auto& stat : api_.server_stats(backend)) {
-        if (stat.server == r.name) sessions = stat.current_sessions;
+        if (stat.server == r.server) sessions = stat.current_sessions;
       }
       if (sessions == 0) break;
       std::this_thread::sleep_for(milliseconds(50));
     }
-    api_.remove_server(backend, r.name);
+    remove_entry(state, r.server);
     for (auto& s : state.replicas) {
-      if (s.name == r.name) s.backup = true;
+      if (s.name == r.name) {
+        s.backup = true;
+        s.server.clear();
+      }
     }
     events_.progress("backup",
                      "replica " + r.name + " drained, kept warm as backup during the bake");
@@ -311,19 +433,21 @@ void VmTarget::demote_to_backup(VmState& state, std::vector<ReplicaState> replic
 }
 
 void VmTarget::promote(VmState& state, std::vector<ReplicaState> replicas) {
-  const auto& backend = config_.spec.service;
   for (auto& r : replicas) {
-    auto active = r;
-    active.backup = false;
-    api_.add_server(backend, active.name, kLoopback, r.port,
-                    server_options(balancer_settings(), false));
+    auto server = add_entry(state, r, false);
+    bool backup_removed = true;
     try {
-      api_.remove_server(backend, r.name + kBackupSuffix);
+      remove_entry(state, r.backup_server);
     } catch (const HaproxyError&) {
-      // A backup entry with live sessions is removed with the replica later.
+      // A dynamic backup entry with live sessions is removed with the replica later.
+      backup_removed = false;
     }
     for (auto& s : state.replicas) {
-      if (s.name == r.name) s.backup = false;
+      if (s.name == r.name) {
+        s.backup = false;
+        s.server = server;
+        if (backup_removed) s.backup_server.clear();
+      }
     }
     events_.progress("restored", "replica " + r.name + " back in rotation");
   }
@@ -334,7 +458,7 @@ void VmTarget::promote(VmState& state, std::vector<ReplicaState> replicas) {
 VmTarget::RollResult VmTarget::roll(VmState& state, const ReleaseRef& ref,
                                     const release::Workload& workload,
                                     const ResolvedSecrets& secrets, int desired, bool keep_old_warm,
-                                    Clock::time_point deadline) {
+                                    bool proven, Clock::time_point deadline) {
   const auto& hc = config_.spec.vm.health_check;
   auto limits = fleet_limits(desired, workload.limits.minimum_healthy_percent,
                              workload.limits.maximum_percent);
@@ -372,37 +496,52 @@ VmTarget::RollResult VmTarget::roll(VmState& state, const ReleaseRef& ref,
         ReplicaState replica;
         HealthTracker tracker;
         Clock::time_point started;
+        Clock::time_point next_probe;
       };
+      // A release that already succeeded proved its health: its replicas join at their first
+      // passing probe. A new one needs healthy_threshold passes in a row, interval apart.
+      const int threshold_passes = proven ? 1 : hc.healthy_threshold;
+      // Until a replica first answers, it is probed every 50 ms (start-up takes ~100 ms);
+      // the passes of a streak are an interval apart.
+      const auto first_answer_poll = std::min<milliseconds>(hc.interval, milliseconds(50));
       std::vector<Pending> pending;
-      for (int i = 0; i < to_start; ++i) {
-        pending.push_back({launch(state, ref, workload, secrets),
-                           HealthTracker(hc.healthy_threshold, hc.unhealthy_threshold),
+      for (auto& replica : launch(state, ref, workload, secrets, to_start)) {
+        pending.push_back({std::move(replica),
+                           HealthTracker(threshold_passes, hc.unhealthy_threshold), Clock::now(),
                            Clock::now()});
       }
       to_start = 0;
       while (!pending.empty()) {
         for (auto it = pending.begin(); it != pending.end();) {
           auto& p = *it;
+          if (Clock::now() < p.next_probe) {
+            ++it;
+            continue;
+          }
           std::optional<std::string> failure;
           ReplicaHandle handle{p.replica.name, p.replica.supervisor_pid};
-          if (engine_->restarts(handle) > 0) {
-            failure =
-                "crashed on start (restarted " + std::to_string(engine_->restarts(handle)) + "x)";
-          } else if (!engine_->running(handle)) {
-            failure = "exited on start";
-          } else {
-            auto status = probe_http(kLoopback, p.replica.port, hc.path, hc.timeout);
-            if (p.tracker.record(status == 200) == HealthTracker::Verdict::healthy) {
-              put_in_service(state, p.replica);
-              it = pending.erase(it);
-              continue;
+          // The probe first: a replica that answers runs, and asking the engine costs a podman
+          // call (~0.1 s); the engine is asked when the probe fails, and once before admission.
+          auto status = probe_http(kLoopback, p.replica.port, hc.path, hc.timeout);
+          auto verdict = p.tracker.record(status == 200);
+          p.next_probe = Clock::now() + (status == 200 ? hc.interval : first_answer_poll);
+          if (status != 200 || verdict == HealthTracker::Verdict::healthy) {
+            if (int restarts = engine_->restarts(handle); restarts > 0) {
+              failure = "crashed on start (restarted " + std::to_string(restarts) + "x)";
+            } else if (!engine_->running(handle)) {
+              failure = "exited on start";
             }
-            if (Clock::now() - p.started > config_.spec.vm.ready_timeout) {
-              failure = "not healthy within " +
-                        std::to_string(config_.spec.vm.ready_timeout.count()) + "ms (last " +
-                        hc.path + ": " +
-                        (status ? std::to_string(*status) : std::string("no answer")) + ")";
-            }
+          }
+          if (!failure && verdict == HealthTracker::Verdict::healthy) {
+            put_in_service(state, p.replica);
+            it = pending.erase(it);
+            continue;
+          }
+          if (!failure && Clock::now() - p.started > config_.spec.vm.ready_timeout) {
+            failure = "not healthy within " +
+                      std::to_string(config_.spec.vm.ready_timeout.count()) + "ms (last " +
+                      hc.path + ": " +
+                      (status ? std::to_string(*status) : std::string("no answer")) + ")";
           }
           if (failure) {
             ++failures;
@@ -426,7 +565,11 @@ VmTarget::RollResult VmTarget::roll(VmState& state, const ReleaseRef& ref,
           for (auto& left : pending) retire(state, {left.replica}, "deploy timed out");
           return {false, true, "timed out waiting for replicas to become healthy"};
         }
-        if (!pending.empty()) std::this_thread::sleep_for(hc.interval);
+        if (!pending.empty()) {
+          auto next = pending.front().next_probe;
+          for (const auto& p : pending) next = std::min(next, p.next_probe);
+          std::this_thread::sleep_until(std::max(next, Clock::now() + milliseconds(5)));
+        }
       }
     }
   }
@@ -447,7 +590,7 @@ std::optional<std::string> VmTarget::bake(VmState& state, std::int64_t revision,
     BakeSample s;
     for (const auto& stat : api_.server_stats(config_.spec.service)) {
       for (const auto& r : state.replicas) {
-        if (r.revision != revision || stat.server != r.name) continue;
+        if (r.revision != revision || stat.server != server_name(r)) continue;
         s.responses += stat.responses;
         s.responses_5xx += stat.responses_5xx;
         if (stat.status.starts_with("DOWN")) ++s.servers_down;
@@ -513,13 +656,15 @@ DeployReport VmTarget::deploy_locked(release::Release release, const release::Wo
   // Checks that change nothing come first.
   auto state = load_state(paths_);
   state.service = config_.spec.service;
-  if (!engine_->image_exists(release.image)) {
+  try {
+    release.digest = engine_->image_digest(release.image);  // one engine call: also says it exists
+  } catch (const UnknownImage&) {
     throw UnknownImage("image " + release.image + " is not in the " + engine_->name() +
                        " image store: build it with `slipway build` or check the tag");
   }
-  release.digest = engine_->image_digest(release.image);
   auto resolved = resolve(secrets, workload);
   release.secret_versions = resolved.versions;
+  release.task_definition = workload.task_definition;
   const int desired = state.desired_count.value_or(workload.desired_count);
   auto limits = fleet_limits(desired, workload.limits.minimum_healthy_percent,
                              workload.limits.maximum_percent);
@@ -538,6 +683,13 @@ DeployReport VmTarget::deploy_locked(release::Release release, const release::Wo
   phase("prepare");
 
   auto ledger = release::Ledger::load(paths_.ledger_file());
+  // The same image (and digest) succeeded before: it proved its health then (a rollback, a
+  // redeploy with other settings).
+  const bool proven = std::any_of(ledger.releases().begin(), ledger.releases().end(),
+                                  [&](const release::Release& r) {
+                                    return r.outcome == release::Outcome::succeeded &&
+                                           r.image == release.image && r.digest == release.digest;
+                                  });
   release.who = config_.who.empty() ? who_am_i() : config_.who;
   release.when = utc_now_iso8601();
   release.outcome = release::Outcome::in_progress;
@@ -597,7 +749,7 @@ DeployReport VmTarget::deploy_locked(release::Release release, const release::Wo
       if (!prior_release || !previous) return false;
       auto prior_workload = previous(*prior_release);
       auto prior_secrets = resolve(secrets, prior_workload);
-      auto result = roll(state, *prior, prior_workload, prior_secrets, desired, false,
+      auto result = roll(state, *prior, prior_workload, prior_secrets, desired, false, true,
                          Clock::now() + config_.timeout);
       if (!result.ok) return false;
     }
@@ -607,7 +759,7 @@ DeployReport VmTarget::deploy_locked(release::Release release, const release::Wo
     return true;
   };
 
-  auto result = roll(state, ref, workload, resolved, desired, true, deadline);
+  auto result = roll(state, ref, workload, resolved, desired, true, proven, deadline);
   phase("rollout");
   if (!result.ok) {
     bool rollback = workload.limits.circuit_breaker_rollback || result.timed_out;
@@ -677,12 +829,20 @@ DeployReport VmTarget::rollback(const std::optional<std::string>& to, const Secr
                                      " to roll back to: see `slipway history`");
     }
   }
-  events_.progress("rollback", "rolling back to revision " + std::to_string(target->revision) +
-                                   " (" + target->image + "), no rebuild");
+  events_.progress(
+      "rollback",
+      "rolling back to revision " + std::to_string(target->revision) + " (" + target->image +
+          "), no rebuild, " +
+          (target->task_definition.empty()
+               ? "with the task definition rendered now (revision " +
+                     std::to_string(target->revision) + " predates recorded task definitions)"
+               : "with the task definition it was deployed with (no variables needed; secrets "
+                 "at their current version unless the reference pins one)"));
   release::Release next;
   next.commit = target->commit;
   next.image = target->image;
   next.rollback_of = target->revision;
+  next.task_definition = target->task_definition;
   return deploy_locked(next, render(*target), secrets, render);
 }
 
@@ -716,7 +876,7 @@ DeployReport VmTarget::scale(int count, const SecretResolver& secrets,
     retire(state, surplus, "scaled to " + std::to_string(count));
   } else if (have < count) {
     // Same release: the "old" fleet is empty, the rollout only adds.
-    auto result = roll(state, *state.current, workload, resolved, count, false,
+    auto result = roll(state, *state.current, workload, resolved, count, false, true,
                        Clock::now() + config_.timeout);
     if (!result.ok) {
       report.status = result.timed_out ? DeployStatus::timed_out : DeployStatus::failed;
@@ -735,6 +895,8 @@ void VmTarget::down() {
   if (haproxy_master_pid(paths_.haproxy_pid_file()) != 0) {
     retire(state, state.replicas, "slipway down");
     stop_haproxy(paths_.haproxy_pid_file());
+    state.slots = 0;
+    state.backup_slots = 0;
     events_.progress("down", "HAProxy stopped");
   } else {
     for (auto& r : state.replicas) r.in_haproxy = false;

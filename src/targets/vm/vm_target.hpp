@@ -108,17 +108,27 @@ class VmTarget {
  private:
   struct RollResult;
   HaproxySettings balancer_settings() const;
+  HaproxySettings balancer_settings(const VmState& state) const;  // with its slots
+  bool is_slot(const VmState& state, const std::string& server) const;
+  // Puts `replica` into HAProxy as an active or backup server: a free slot, else a dynamic
+  // server; returns the server's name.
+  std::string add_entry(VmState& state, const ReplicaState& replica, bool backup);
+  // Takes a server out of HAProxy: a slot into maintenance, a dynamic server deleted.
+  void remove_entry(const VmState& state, const std::string& server);
   std::vector<HaproxyServer> balancer_servers(const VmState& state) const;
   void sync_balancer_config(const VmState& state) const;
   void ensure_balancer(VmState& state);
-  ReplicaState launch(VmState& state, const ReleaseRef& ref, const release::Workload& workload,
-                      const ResolvedSecrets& secrets);
+  // Records `count` new replicas of `ref` in the state, then starts them all at once.
+  std::vector<ReplicaState> launch(VmState& state, const ReleaseRef& ref,
+                                   const release::Workload& workload,
+                                   const ResolvedSecrets& secrets, int count);
   void put_in_service(VmState& state, ReplicaState& replica);
   void retire(VmState& state, std::vector<ReplicaState> replicas, const std::string& reason);
   void demote_to_backup(VmState& state, std::vector<ReplicaState> replicas);
   void promote(VmState& state, std::vector<ReplicaState> replicas);
+  // `proven`: the image already succeeded as a release, so one passing probe admits a replica.
   RollResult roll(VmState& state, const ReleaseRef& ref, const release::Workload& workload,
-                  const ResolvedSecrets& secrets, int desired, bool keep_old_warm,
+                  const ResolvedSecrets& secrets, int desired, bool keep_old_warm, bool proven,
                   std::chrono::steady_clock::time_point deadline);
   std::optional<std::string> bake(VmState& state, std::int64_t revision,
                                   std::chrono::steady_clock::time_point deadline);

@@ -71,6 +71,29 @@ TEST_F(LedgerTest, LastGoodSkipsFailedAndSameImage) {
   EXPECT_FALSE(ledger.last_good_before(1).has_value());
 }
 
+TEST_F(LedgerTest, KeepsTheTaskDefinitionAndTellsReleasesApartByIt) {
+  auto ledger = Ledger::load(path_);
+  auto info = release('a', Outcome::succeeded);
+  info.task_definition =
+      R"({"containerDefinitions":[{"environment":[{"name":"LOG_LEVEL","value":"info"}]}]})";
+  auto debug = info;
+  debug.task_definition =
+      R"({"containerDefinitions":[{"environment":[{"name":"LOG_LEVEL","value":"debug"}]}]})";
+  ledger.append(info);
+  ledger.append(debug);
+  ledger.append(debug);
+  ledger.save();
+  auto again = Ledger::load(path_);
+  EXPECT_EQ(again.by_revision(1)->task_definition, info.task_definition);
+  // Same image, another task definition: revision 1 is a release to roll back to; revision 2
+  // (identical to 3) is not.
+  EXPECT_EQ(again.last_good_before(3)->revision, 1);
+  std::ofstream(path_) << R"({"releases":[{"revision":1,"commit":"a","image":"app:a","digest":"",)"
+                       << R"("secret_versions":{},"who":"","when":"","outcome":"succeeded",)"
+                       << R"("task_definition":"not an object"}]})";
+  EXPECT_THROW(Ledger::load(path_), slipway::release::LedgerError);
+}
+
 TEST_F(LedgerTest, FindByRevisionOrShaPrefix) {
   auto ledger = Ledger::load(path_);
   ledger.append(release('a', Outcome::succeeded));

@@ -42,9 +42,9 @@ TEST(Template, UnsetVariableNamesItFileAndLine) {
                     "deploy/taskdef.json");
     FAIL();
   } catch (const SpecError& e) {
-    EXPECT_STREQ(
-        e.what(),
-        "deploy/taskdef.json:3: ${DB_HOST} is not set: export DB_HOST or pass it to slipway");
+    EXPECT_STREQ(e.what(),
+                 "deploy/taskdef.json:3: ${DB_HOST} is not set: export DB_HOST or pass --var "
+                 "DB_HOST=VALUE (vm verbs also read STATE/stack.env)");
   }
 }
 

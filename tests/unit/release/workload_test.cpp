@@ -141,10 +141,45 @@ TEST(Workload, LoadRendersBothFilesRelativeToTheBaseDir) {
     ADD_FAILURE() << "COUNT unset was accepted";
   } catch (const SpecError& e) {
     EXPECT_STREQ(e.what(),
-                 "deploy/service.json:1: ${COUNT} is not set: export COUNT or pass it to slipway");
+                 "deploy/service.json:1: ${COUNT} is not set: export COUNT or pass --var "
+                 "COUNT=VALUE (vm verbs also read STATE/stack.env)");
   }
   std::filesystem::remove_all(dir);
   EXPECT_THROW(slipway::release::load_workload(spec, dir.string(), {}), SpecError);
+}
+
+TEST(Workload, RecordedTaskDefinitionNeedsNoVariables) {
+  auto dir = std::filesystem::temp_directory_path() /
+             ("slipway_recorded_workload_" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "deploy");
+  std::ofstream(dir / "deploy/taskdef.json")
+      << R"({"family": "${SERVICE}", "containerDefinitions": [{"name": "app", "image": "${IMAGE}",)"
+      << R"( "environment": [{"name": "LOG_LEVEL", "value": "${LOG_LEVEL}"}],)"
+      << R"( "secrets": [{"name": "DB", "valueFrom": "${DB_FROM}"}]}]})";
+  std::ofstream(dir / "deploy/service.json") << R"({"desiredCount": ${COUNT:-2}})";
+  slipway::release::ServiceSpec spec;
+  spec.service = "app";
+  const std::string arn = "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf";
+  auto deployed = slipway::release::load_workload(
+      spec, dir.string(),
+      {{"SERVICE", "app"}, {"IMAGE", "app:abc"}, {"LOG_LEVEL", "debug"}, {"DB_FROM", arn}});
+  ASSERT_FALSE(deployed.task_definition.empty());
+  EXPECT_EQ(deployed.task_definition.find("${"), std::string::npos);
+
+  // Later, with none of the variables set, the recorded release reads back as it was.
+  auto restored = slipway::release::load_recorded_workload(spec, dir.string(), {{"SERVICE", "app"}},
+                                                           deployed.task_definition, "revision 1");
+  EXPECT_EQ(restored.image, "app:abc");
+  EXPECT_EQ(restored.environment.at("LOG_LEVEL"), "debug");
+  EXPECT_EQ(restored.secrets.at(0).value_from, arn);
+  EXPECT_EQ(restored.desired_count, 2);
+  EXPECT_EQ(restored.task_definition, deployed.task_definition);
+  EXPECT_THROW(slipway::release::load_workload(spec, dir.string(), {{"SERVICE", "app"}}),
+               SpecError);
+  EXPECT_THROW(slipway::release::load_recorded_workload(spec, dir.string(), {{"SERVICE", "app"}},
+                                                        "{not json", "revision 1"),
+               SpecError);
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace

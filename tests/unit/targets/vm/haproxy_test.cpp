@@ -45,6 +45,30 @@ TEST(HaproxyConfig, HasWhatTheRolloutRelieson) {
   }
 }
 
+TEST(HaproxyConfig, ReplicasFillSlotsTheRestAreDisabled) {
+  auto s = settings();
+  s.slots = 3;
+  s.backup_slots = 2;
+  auto cfg = render_haproxy_config(s, {{"s2", "127.0.0.1", 40002, false},
+                                       {"b1", "127.0.0.1", 40003, true},
+                                       {"app-r1-9", "127.0.0.1", 40009, false}});
+  const std::string opts = "check inter 500ms fastinter 500ms downinter 500ms rise 2 fall 3";
+  for (const std::string& line :
+       {"server s1 127.0.0.1:1 disabled " + opts + "\n", "server s2 127.0.0.1:40002 " + opts + "\n",
+        "server s3 127.0.0.1:1 disabled " + opts + "\n",
+        "server b1 127.0.0.1:40003 " + opts + " backup\n",
+        "server b2 127.0.0.1:1 disabled " + opts + " backup\n",
+        "server app-r1-9 127.0.0.1:40009 " + opts + "\n"}) {
+    EXPECT_TRUE(contains(cfg, line)) << line << "\n" << cfg;
+  }
+  EXPECT_FALSE(contains(cfg, "server s4 "));
+  EXPECT_FALSE(contains(cfg, "server b3 "));
+  // Room for a 200 % rollout of the replicas, and for the previous fleet as backups.
+  EXPECT_EQ(active_slot_count(2), 16);
+  EXPECT_EQ(active_slot_count(20), 40);
+  EXPECT_EQ(backup_slot_count(20), 20);
+}
+
 TEST(HaproxyConfig, DynamicServerOptionsCarryTheirOwnChecks) {
   auto options = server_options(settings(), false);
   EXPECT_TRUE(contains(options, "check inter 500ms"));
