@@ -1,5 +1,7 @@
 // `slipway prune [--keep N] [--dry-run]`: remove release images from the engine's store, except
 // the images of the last N good releases (so a rollback never needs a rebuild) and whatever runs.
+// Only the stack's own images are candidates: those its ledger or its SBOMs name.
+#include <filesystem>
 #include <iostream>
 
 #include "cli/vm_context.hpp"
@@ -37,8 +39,20 @@ void add_prune_command(CLI::App& app, GlobalOptions& globals, Action& action) {
       if (state.current) keep.push_back(state.current->image);
       if (state.previous) keep.push_back(state.previous->image);
       auto& engine = context.target->engine();
-      auto removable =
-          release::images_to_prune(engine.list_images(context.spec.image_repository), keep);
+      // Only images this stack knows: released (in its ledger) or built here (an SBOM in its
+      // state). podman's store is shared by every stack of the machine, and another stack's
+      // images are not this one's to remove.
+      std::vector<std::string> ours;
+      for (const auto& image : engine.list_images(context.spec.image_repository)) {
+        const auto tag = image.substr(image.rfind(':') + 1);
+        bool released = false;
+        for (const auto& r : ledger.releases()) released = released || r.image == image;
+        if (released || std::filesystem::exists(std::filesystem::path(context.state_dir) / "sbom" /
+                                                (tag + ".cdx.json"))) {
+          ours.push_back(image);
+        }
+      }
+      auto removable = release::images_to_prune(ours, keep);
       for (const auto& image : removable) {
         if (!options->dry_run) engine.remove_image(image);
       }
