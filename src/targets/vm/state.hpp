@@ -24,11 +24,11 @@ struct ReplicaState {
   int supervisor_pid = 0;   // process engine only
   bool backup = false;      // in HAProxy as a backup server (the warm previous release in a bake)
   bool in_haproxy = false;  // added to HAProxy (only once it passed its health checks)
+  int stop_timeout_seconds = 30;  // the release's stopTimeout
   // The HAProxy servers serving it: a slot of the generated config ("s3" active, "b1" backup), or
   // its own name beyond the slots (a dynamic server). Empty when it has no such entry.
   std::string server;
   std::string backup_server;
-  int stop_timeout_seconds = 30;  // the release's stopTimeout
 };
 
 struct VmState {

@@ -37,7 +37,9 @@ TEST_F(StateDir, RoundTripsEverything) {
   state.previous = ReleaseRef{2, std::string(40, 'b'), "app:b"};
   state.desired_count = 4;
   state.next_replica_number = 9;
-  state.replicas.push_back({"app-r3-8", 3, "app:c", 40000, 1234, true, true, 12});
+  state.replicas.push_back({"app-r3-8", 3, "app:c", 40000, 1234, true, true, 12, "", "b2"});
+  state.slots = 16;
+  state.backup_slots = 8;
   save_state(paths, state);
   auto loaded = load_state(paths);
   EXPECT_EQ(loaded.service, "app");
@@ -51,6 +53,27 @@ TEST_F(StateDir, RoundTripsEverything) {
   EXPECT_TRUE(loaded.replicas[0].backup);
   EXPECT_TRUE(loaded.replicas[0].in_haproxy);
   EXPECT_EQ(loaded.replicas[0].stop_timeout_seconds, 12);
+  EXPECT_EQ(loaded.replicas[0].server, "");
+  EXPECT_EQ(loaded.replicas[0].backup_server, "b2");
+  EXPECT_EQ(loaded.slots, 16);
+  EXPECT_EQ(loaded.backup_slots, 8);
+}
+
+TEST_F(StateDir, StateFromBeforeSlotsNamesServersAfterReplicas) {
+  // A HAProxy started by an older slipway has dynamic servers named after the replicas.
+  StatePaths paths(dir_.string());
+  std::ofstream(paths.state_file())
+      << R"({"service":"app","engine":"process","current":null,"previous":null,)"
+      << R"("next_replica_number":3,"desired_count":null,"replicas":[)"
+      << R"({"name":"app-r1-1","revision":1,"image":"app:a","port":40001,"supervisor_pid":0,)"
+      << R"("backup":false,"in_haproxy":true,"stop_timeout_seconds":30},)"
+      << R"({"name":"app-r1-2","revision":1,"image":"app:a","port":40002,"supervisor_pid":0,)"
+      << R"("backup":true,"in_haproxy":true,"stop_timeout_seconds":30}]})";
+  auto loaded = load_state(paths);
+  EXPECT_EQ(loaded.slots, 0);
+  EXPECT_EQ(loaded.replicas[0].server, "app-r1-1");
+  EXPECT_EQ(loaded.replicas[1].backup_server, "app-r1-2.backup");
+  EXPECT_EQ(loaded.replicas[1].server, "");
 }
 
 TEST_F(StateDir, CorruptStateIsAnErrorNamingTheFile) {
