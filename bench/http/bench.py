@@ -21,6 +21,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", ".."))
@@ -80,7 +81,7 @@ class Server:
         self.proc = None
         self.port = None
 
-    def start(self, cpu, pid_dir, nice):
+    def start(self, cpu, pid_dir, nice, ready_path="/healthz", ready_method="GET"):
         self.port = free_port()
         env = dict(self.env, PORT=str(self.port))
         self.stdout_path = os.path.join(self.workdir, f"{self.name}.stdout")
@@ -96,10 +97,10 @@ class Server:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; output in {self.stdout_path}")
-            if http_status(self.port, "/healthz") == 200:
+            if http_status(self.port, ready_path, ready_method) == 200:
                 return
             time.sleep(0.02)
-        raise TimeoutError(f"{self.name} did not answer 200 on /healthz within 15 s")
+        raise TimeoutError(f"{self.name} did not answer 200 on {ready_path} within 15 s")
 
     def rss_kib(self):
         """VmRSS and VmHWM (peak) from /proc/PID/status, and Pss (shared pages split between the
@@ -166,15 +167,19 @@ def process_tree(pid):
         p = todo.pop()
         pids.append(p)
         for task in os.listdir(f"/proc/{p}/task"):
-            children = read(f"/proc/{p}/task/{task}/children").split()
+            try:
+                children = read(f"/proc/{p}/task/{task}/children").split()
+            except FileNotFoundError:  # a thread that ended since the listing
+                continue
             todo.extend(int(c) for c in children)
     return pids
 
 
-def http_status(port, path):
+def http_status(port, path, method="GET"):
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
-            s.sendall(f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n".encode())
+            s.sendall(f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n"
+                      f"Connection: close\r\n\r\n".encode())
             line = s.recv(64).split(b"\r\n", 1)[0].split(b" ")
             return int(line[1]) if len(line) > 1 else None
     except OSError:
@@ -227,6 +232,46 @@ def slipway_identity(app):
         proc.wait()
 
 
+# A stand-in for AWS X-Ray for the tracing runs: nginx answering PutTraceSegments with "nothing
+# unprocessed" (it reads and discards the body), so what is measured is the service's own cost of
+# tracing (sampling, recording, rendering, signing, sending), not moto's speed. Pinned with wrk.
+XRAY_SINK_CONF = """\
+worker_processes 1;
+daemon off;
+pid {dir}/xray-sink.pid;
+error_log {dir}/xray-sink-error.log warn;
+events { worker_connections 256; }
+http {
+  access_log off;
+  keepalive_requests 1000000;
+  client_max_body_size 16m;
+  client_body_temp_path {dir}/sink_client_body;
+  proxy_temp_path {dir}/sink_proxy;
+  fastcgi_temp_path {dir}/sink_fastcgi;
+  uwsgi_temp_path {dir}/sink_uwsgi;
+  scgi_temp_path {dir}/sink_scgi;
+  default_type application/json;
+  server {
+    listen 127.0.0.1:{port};
+    location = /TraceSegments { return 200 '{"UnprocessedTraceSegments":[]}'; }
+  }
+}
+"""
+
+# Tracing variants of the service: X-Ray tracing on at a sampling rate, sending to the sink.
+TRACING_SERVERS = {"slipway-trace5": "5%", "slipway-trace100": "100%"}
+
+
+def trace_counters(port):
+    """trace_segments_sent_total and trace_segments_dropped_total{reason} from /metrics."""
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    out = {}
+    for m in re.finditer(r'^trace_segments_(sent_total|dropped_total)(?:\{reason="(\w+)"\})? (\d+)$', text, re.M):
+        out[m.group(1) if not m.group(2) else f"dropped_{m.group(2)}"] = int(m.group(3))
+    return out
+
+
 def markdown(report):
     servers, paths = report["servers"], report["paths"]
     lines = [f"### HTTP benchmark — {report['when']}", "",
@@ -261,6 +306,14 @@ def markdown(report):
         samples = " ".join(f"{x:.1f}" for x in s["samples_ms"]) if s else ""
         lines.append(f"| {name} | {m['rss_kib'] / 1024:.2f} MiB | {m['peak_rss_kib'] / 1024:.2f} MiB | "
                      f"{m['pss_kib'] / 1024:.2f} MiB | {m['processes']} | {start} | {samples} |")
+    if report.get("tracing"):
+        lines += ["", "| path | tracing | requests/s vs tracing off | p99 vs tracing off | segments sent | dropped (queue full / send failed / rejected) |",
+                  "|---|---|---:|---:|---:|---|"]
+        for path in paths:
+            for name, t in report["tracing"]["ratios"].get(path, {}).items():
+                c = report["tracing"]["counters"].get(name, {})
+                lines.append(f"| `{path}` | {name} | {t['rps']:.3f}× | {t['p99']:.2f}× | {c.get('sent_total', 0)} | "
+                             f"{c.get('dropped_queue_full', 0)} / {c.get('dropped_send_failed', 0)} / {c.get('dropped_rejected', 0)} |")
     if report.get("goals"):
         lines += ["", "| goal (issue 2) | measured | met |", "|---|---|---|"]
         for g in report["goals"]:
@@ -284,6 +337,15 @@ def goals(report):
                         "met": ratios["node"]["rps"] >= 2.0})
     rss = report["memory"]["slipway"]["rss_kib"] / 1024
     out.append({"goal": "RSS after load < 8 MiB", "measured": f"{rss:.2f} MiB", "met": rss < 8})
+    for name, most_cost in (("slipway-trace5", 0.03), ("slipway-trace100", 0.15)):
+        if name not in report["servers"]:
+            continue
+        for path, ratios in report.get("tracing", {}).get("ratios", {}).items():
+            rps = ratios[name]["rps"]
+            out.append({"goal": f"`{path}` {name} requests/s ≥ {1 - most_cost:.2f}× tracing off (issue 16)",
+                        "measured": f"{rps:.3f}×", "met": rps >= 1 - most_cost})
+        rss = report["memory"][name]["rss_kib"] / 1024
+        out.append({"goal": f"{name} RSS after load < 8 MiB (issue 16)", "measured": f"{rss:.2f} MiB", "met": rss < 8})
     if "slipway" in report["startup"]:
         ms = report["startup"]["slipway"]["median_ms"]
         out.append({"goal": "first 200 within 20 ms of start", "measured": f"{ms:.2f} ms", "met": ms <= 20})
@@ -295,7 +357,8 @@ def main():
     p.add_argument("--app", default=os.path.join(REPO, "build", "release", "src", "service", "app"),
                    help="the slipway service binary (default: the release build)")
     p.add_argument("--servers", default="slipway,nginx,node",
-                   help="comma-separated, from slipway,slipway-nolog (ACCESS_LOG=off),nginx,node")
+                   help="comma-separated, from slipway,slipway-nolog (ACCESS_LOG=off),slipway-trace5 and "
+                        "slipway-trace100 (X-Ray tracing at 5 %% and 100 %%, to a local sink),nginx,node")
     p.add_argument("--paths", default="/healthz,/", help="comma-separated paths")
     p.add_argument("--runs", type=int, default=5, help="measured wrk runs per server and path")
     p.add_argument("--duration", type=int, default=10, help="seconds per wrk run")
@@ -317,11 +380,13 @@ def main():
     args.app = os.path.abspath(args.app)  # servers run with the scratch directory as cwd
     servers = [s for s in args.servers.split(",") if s]
     paths = [x for x in args.paths.split(",") if x]
-    unknown = set(servers) - {"slipway", "slipway-nolog", "nginx", "node"}
+    known = {"slipway", "slipway-nolog", *TRACING_SERVERS, "nginx", "node"}
+    unknown = set(servers) - known
     if unknown:
-        fail(f"unknown server(s) {', '.join(sorted(unknown))}: use --servers with slipway,slipway-nolog,nginx,node")
-    if "slipway" not in servers and "slipway-nolog" in servers:
-        fail("slipway-nolog is compared with slipway: add slipway to --servers")
+        fail(f"unknown server(s) {', '.join(sorted(unknown))}: use --servers with {','.join(sorted(known))}")
+    for variant in ("slipway-nolog", *TRACING_SERVERS):
+        if "slipway" not in servers and variant in servers:
+            fail(f"{variant} is compared with slipway: add slipway to --servers")
     if "slipway" in servers and not os.access(args.app, os.X_OK):
         fail(f"{args.app} is not built: run `make release`, or leave it out with --servers nginx,node")
     cpus = os.sched_getaffinity(0)
@@ -354,6 +419,19 @@ def main():
     # stop at the end quicker and changes nothing measured.
     slipway_env = dict(os.environ, BIND_ADDRESS="127.0.0.1", SHUTDOWN_DELAY="0s")
     slipway_env.pop("METRICS_EMF", None)
+    for name in [k for k in slipway_env if k.startswith("XRAY_")]:
+        slipway_env.pop(name)
+    tracing = [name for name in servers if name in TRACING_SERVERS]
+    sink = None
+    if tracing:
+        def sink_command(port):
+            conf = os.path.join(nginx_dir, f"xray-sink-{port}.conf")
+            with open(conf, "w") as f:
+                f.write(XRAY_SINK_CONF.replace("{dir}", nginx_dir).replace("{port}", str(port)))
+            return ["nginx", "-e", os.path.join(nginx_dir, "xray-sink-error.log"), "-p", nginx_dir, "-c", conf]
+        sink = Server("xray-sink", sink_command, dict(os.environ), args.workdir)
+        sink.start(args.client_cpu, pid_dir, 0, ready_path="/TraceSegments", ready_method="POST")
+        log(f"X-Ray sink (nginx) on 127.0.0.1:{sink.port} (pid {sink.proc.pid})")
     if args.access_log is not None:
         slipway_env["ACCESS_LOG"] = args.access_log
     else:
@@ -362,6 +440,12 @@ def main():
         "slipway": (lambda port: [args.app], slipway_env),
         # the same binary with the access log off, to show what logging costs
         "slipway-nolog": (lambda port: [args.app], dict(slipway_env, ACCESS_LOG="off")),
+        **{name: (lambda port: [args.app],
+                  dict(slipway_env, XRAY_TRACING="on", XRAY_SAMPLING_RATE=rate,
+                       AWS_ENDPOINT_URL_XRAY=f"http://127.0.0.1:{sink.port}", AWS_REGION="us-east-1",
+                       AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
+                       AWS_EC2_METADATA_DISABLED="true"))
+           for name, rate in TRACING_SERVERS.items() if name in servers},
         "nginx": (nginx_command, dict(os.environ)),
         "node": (lambda port: ["node", os.path.join(HERE, "node_server.js")], dict(os.environ, BIND_ADDRESS="127.0.0.1")),
     }
@@ -442,15 +526,20 @@ def main():
                        "errors_total": sum(r["non_2xx_or_errors"] for r in rs),
                        "runs": rs}
                 for path, rs in runs[server.name].items()}
+        if tracing:
+            report["tracing"] = {"counters": {name: trace_counters(under_test[name].port) for name in tracing},
+                                 "ratios": {}}
         if "slipway" in servers:
             with open(under_test["slipway"].stdout_path, "rb") as f:
                 report["slipway_stdout_lines_during_load"] = sum(1 for _ in f)
     finally:
         for server in under_test.values():
             server.stop()
+        if sink:
+            sink.stop()
 
     if args.starts:
-        for server in under_test.values():
+        for server in (s for s in under_test.values() if s.name not in TRACING_SERVERS):
             median, samples = median_first_200(server.command, server.env, args.starts, server_cpu=args.server_cpu,
                                                nice=args.nice)
             report["startup"][server.name] = {"median_ms": median, "samples_ms": samples}
@@ -464,7 +553,12 @@ def main():
                        "p99": s["p99_ms_median"] / report["results"][peer][path]["p99_ms_median"],
                        "requests_per_cpu_s": s["requests_per_cpu_s_median"]
                        / report["results"][peer][path]["requests_per_cpu_s_median"]}
-                for peer in servers if peer != "slipway"}
+                for peer in servers if peer != "slipway" and peer not in TRACING_SERVERS}
+            if tracing:
+                report["tracing"]["ratios"][path] = {
+                    name: {"rps": report["results"][name][path]["rps_median"] / s["rps_median"],
+                           "p99": report["results"][name][path]["p99_ms_median"] / s["p99_ms_median"]}
+                    for name in tracing}
     report["goals"] = goals(report)
     report["machine"]["loadavg_end"] = read("/proc/loadavg").split()[:3]
 

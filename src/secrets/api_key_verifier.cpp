@@ -98,13 +98,68 @@ std::optional<VerifierSettings> ApiKeyVerifier::settings_from_environment() {
   return settings;
 }
 
+namespace {
+
+// Times each call of one refresh and hands them all to the sink when the refresh ends, however
+// it ends.
+class RefreshTrace {
+ public:
+  explicit RefreshTrace(const RefreshTraceSink& sink)
+      : sink_(sink), start_(std::chrono::system_clock::now()) {}
+  ~RefreshTrace() {
+    if (!sink_) return;
+    try {
+      sink_(start_, std::chrono::system_clock::now(), calls_);
+    } catch (...) {  // tracing never fails a refresh
+    }
+  }
+  RefreshTrace(const RefreshTrace&) = delete;
+  RefreshTrace& operator=(const RefreshTrace&) = delete;
+
+  template <typename Call>
+  auto timed(std::string_view operation, Call&& call) {
+    AwsCallRecord record{.operation = operation,
+                         .start = std::chrono::system_clock::now(),
+                         .end = {},
+                         .outcome = AwsCallRecord::Outcome::ok};
+    try {
+      auto result = call();
+      record.end = std::chrono::system_clock::now();
+      calls_.push_back(record);
+      return result;
+    } catch (const aws::ServiceError& error) {
+      record.end = std::chrono::system_clock::now();
+      record.outcome = error.status() >= 400 && error.status() < 500
+                           ? AwsCallRecord::Outcome::client_error
+                           : AwsCallRecord::Outcome::failed;
+      calls_.push_back(record);
+      throw;
+    } catch (...) {
+      record.end = std::chrono::system_clock::now();
+      record.outcome = AwsCallRecord::Outcome::failed;
+      calls_.push_back(record);
+      throw;
+    }
+  }
+
+ private:
+  const RefreshTraceSink& sink_;
+  std::chrono::system_clock::time_point start_;
+  std::vector<AwsCallRecord> calls_;
+};
+
+}  // namespace
+
 std::unique_ptr<ApiKeyVerifier> ApiKeyVerifier::from_settings(const VerifierSettings& settings,
-                                                              CacheEventSink events) {
+                                                              CacheEventSink events,
+                                                              RefreshTraceSink traces) {
   // The session outlives every fetch: it is owned by the fetcher, which the cache owns.
   auto session = std::make_shared<aws::Session>(aws::SessionOptions{});
-  auto fetch = [session, id = settings.secret_id]() {
+  auto fetch = [session, id = settings.secret_id, traces = std::move(traces)]() {
     aws::SecretsManagerClient client(*session);
-    auto current = client.get_secret_value(id, std::string("AWSCURRENT"));
+    RefreshTrace trace(traces);
+    auto current = trace.timed(
+        "GetSecretValue", [&] { return client.get_secret_value(id, std::string("AWSCURRENT")); });
     if (!current.secret_string) {
       throw aws::AwsError("API key secret " + id + " is binary: store the key as a string");
     }
@@ -112,7 +167,9 @@ std::unique_ptr<ApiKeyVerifier> ApiKeyVerifier::from_settings(const VerifierSett
                             .current_version_id = current.version_id,
                             .previous = std::nullopt};
     try {
-      auto previous = client.get_secret_value(id, std::string("AWSPREVIOUS"));
+      auto previous = trace.timed("GetSecretValue", [&] {
+        return client.get_secret_value(id, std::string("AWSPREVIOUS"));
+      });
       versions.previous = previous.secret_string;
     } catch (const aws::ServiceError& error) {
       if (error.code() != "ResourceNotFoundException") throw;  // never rotated yet: fine

@@ -7,10 +7,13 @@
 // Included by the service's request path (also compiled by clang 14 for the fuzzer): no
 // <expected>, Asio or OpenSSL here.
 
+#include <chrono>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "secrets/refreshing_secret.hpp"
 
@@ -25,6 +28,20 @@ enum class KeyMatch {
 
 // Returns "current", "previous", "rejected" or "unavailable".
 std::string_view to_string(KeyMatch match) noexcept;
+
+// One AWS call a refresh made, for tracing: what, when, and how it ended (never a value).
+struct AwsCallRecord {
+  enum class Outcome { ok, client_error, failed };  // failed: 5xx, network, credentials
+  std::string_view operation;                       // e.g. "GetSecretValue"
+  std::chrono::system_clock::time_point start;
+  std::chrono::system_clock::time_point end;
+  Outcome outcome = Outcome::ok;
+};
+
+// Called after every refresh attempt (successful or not) with its span and the calls it made.
+using RefreshTraceSink = std::function<void(std::chrono::system_clock::time_point start,
+                                            std::chrono::system_clock::time_point end,
+                                            const std::vector<AwsCallRecord>&)>;
 
 struct VerifierSettings {
   std::string secret_id;  // API_KEY_SECRET_ID: name or ARN of the secret holding the key
@@ -44,8 +61,10 @@ class ApiKeyVerifier {
 
   // A verifier reading `settings.secret_id` from Secrets Manager with the SDK credential chain,
   // region and endpoint rules of src/aws. Throws core::InputError (e.g. no region).
+  // `traces` sees each refresh's Secrets Manager calls (the service's X-Ray subsegments).
   static std::unique_ptr<ApiKeyVerifier> from_settings(const VerifierSettings& settings,
-                                                       CacheEventSink events = {});
+                                                       CacheEventSink events = {},
+                                                       RefreshTraceSink traces = {});
 
   // Checks `presented`. Thread-safe; never blocks on AWS.
   KeyMatch verify(std::string_view presented) const;

@@ -116,21 +116,22 @@ int run_app() {
     telemetry::append_process_metrics(out, telemetry::read_process_stats());
   });
 
-  http::Router router;
-  add_routes(router, state);
-  std::unique_ptr<WhoamiRoute> whoami;  // GET /v1/whoami, API key from Secrets Manager
-  try {
-    whoami = add_whoami_route(router, state);
-  } catch (const core::InputError& e) {
-    std::fprintf(stderr, "app: %s\n", e.what());
-    return exit_code(AppExit::invalid_config);
-  }
   std::unique_ptr<aws::Session> xray_session;
-  std::unique_ptr<RequestTracer> tracer;  // destroyed after the pipeline and the server
+  // Destroyed after the pipeline, the server and the whoami route's refresher, which use it.
+  std::unique_ptr<RequestTracer> tracer;
   try {
     tracer = make_tracer(config, registry, xray_session);
   } catch (const core::InputError& e) {
     std::fprintf(stderr, "app: XRAY_TRACING is on but %s\n", e.what());
+    return exit_code(AppExit::invalid_config);
+  }
+  http::Router router;
+  add_routes(router, state);
+  std::unique_ptr<WhoamiRoute> whoami;  // GET /v1/whoami, API key from Secrets Manager
+  try {
+    whoami = add_whoami_route(router, state, tracer.get());
+  } catch (const core::InputError& e) {
+    std::fprintf(stderr, "app: %s\n", e.what());
     return exit_code(AppExit::invalid_config);
   }
   http::Pipeline pipeline(std::move(router), registry,

@@ -26,4 +26,12 @@ void RequestTracer::finished(const http::Exchange& exchange, std::string_view ro
   sender_.submit(std::move(record));
 }
 
+void RequestTracer::record_background(std::string operation, double start, double end,
+                                      std::vector<telemetry::SubsegmentRecord> calls) {
+  auto record = telemetry::segment_for(telemetry::continue_or_start_trace({}, {}), start, end);
+  record.operation = std::move(operation);
+  record.subsegments = std::move(calls);
+  sender_.submit(std::move(record));
+}
+
 }  // namespace slipway::service

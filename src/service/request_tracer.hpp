@@ -6,6 +6,7 @@
 #include <chrono>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "http/pipeline.hpp"
 #include "telemetry/segment_sender.hpp"
@@ -23,6 +24,11 @@ class RequestTracer final : public http::ExchangeObserver {
   void started(telemetry::TraceContext& trace) override;
   void finished(const http::Exchange& exchange, std::string_view route,
                 std::chrono::steady_clock::duration elapsed) override;
+
+  // Records work done off any request (e.g. an API key refresh) as a segment of a new trace,
+  // with its AWS calls as subsegments. Always recorded: such work is rare.
+  void record_background(std::string operation, double start, double end,
+                         std::vector<telemetry::SubsegmentRecord> calls);
 
   // Sends what is queued and waits for it (before exit, and for tests).
   void flush() { sender_.flush(); }

@@ -4,6 +4,7 @@
 #include <boost/json/value.hpp>
 
 #include "secrets/api_key_verifier.hpp"
+#include "service/request_tracer.hpp"
 #include "telemetry/log.hpp"
 
 namespace slipway::service {
@@ -28,6 +29,30 @@ http::Response unauthorized(std::string_view code, std::string_view message) {
   return response;
 }
 
+double unix_seconds(std::chrono::system_clock::time_point time) {
+  return std::chrono::duration<double>(time.time_since_epoch()).count();
+}
+
+// Each refresh as a segment of its own (it belongs to no request), its calls as subsegments.
+secrets::RefreshTraceSink refresh_tracing(RequestTracer* tracer) {
+  if (tracer == nullptr) return {};
+  return [tracer](auto start, auto end, const std::vector<secrets::AwsCallRecord>& calls) {
+    std::vector<telemetry::SubsegmentRecord> subsegments;
+    for (const auto& call : calls) {
+      auto& sub = subsegments.emplace_back();
+      telemetry::fill_random_hex(sub.id);
+      sub.name = "SecretsManager";
+      sub.operation = std::string(call.operation);
+      sub.start = unix_seconds(call.start);
+      sub.end = unix_seconds(call.end);
+      sub.error = call.outcome == secrets::AwsCallRecord::Outcome::client_error;
+      sub.fault = call.outcome == secrets::AwsCallRecord::Outcome::failed;
+    }
+    tracer->record_background("api key refresh", unix_seconds(start), unix_seconds(end),
+                              std::move(subsegments));
+  };
+}
+
 }  // namespace
 
 WhoamiRoute::WhoamiRoute(std::unique_ptr<secrets::ApiKeyVerifier> verifier)
@@ -35,11 +60,13 @@ WhoamiRoute::WhoamiRoute(std::unique_ptr<secrets::ApiKeyVerifier> verifier)
 
 WhoamiRoute::~WhoamiRoute() = default;
 
-std::unique_ptr<WhoamiRoute> add_whoami_route(http::Router& router, const ServiceState& state) {
+std::unique_ptr<WhoamiRoute> add_whoami_route(http::Router& router, const ServiceState& state,
+                                              RequestTracer* tracer) {
   std::unique_ptr<secrets::ApiKeyVerifier> verifier;
   if (auto settings = secrets::ApiKeyVerifier::settings_from_environment()) {
     verifier = secrets::ApiKeyVerifier::from_settings(
-        *settings, [id = settings->secret_id](std::string_view event, std::string_view detail) {
+        *settings,
+        [id = settings->secret_id](std::string_view event, std::string_view detail) {
           auto& log = telemetry::logger();
           if (event == "refresh_failed") {
             log.warn("api key refresh failed: serving the last good key",
@@ -47,7 +74,8 @@ std::unique_ptr<WhoamiRoute> add_whoami_route(http::Router& router, const Servic
           } else {
             log.info("api key " + std::string(event), {{"secret_id", id}, {"detail", detail}});
           }
-        });
+        },
+        refresh_tracing(tracer));
   }
   auto route = std::make_unique<WhoamiRoute>(std::move(verifier));
   router.add(http::Verb::get, "/v1/whoami",

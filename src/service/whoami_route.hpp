@@ -15,6 +15,8 @@ class ApiKeyVerifier;
 
 namespace slipway::service {
 
+class RequestTracer;
+
 // Keeps the verifier (and its refresh thread) alive while the router can call the route.
 class WhoamiRoute {
  public:
@@ -28,6 +30,9 @@ class WhoamiRoute {
 
 // Registers GET /v1/whoami. Throws core::InputError when the API_KEY_* variables are invalid
 // or the AWS region cannot be resolved. `state` and the returned object must outlive `router`.
-std::unique_ptr<WhoamiRoute> add_whoami_route(http::Router& router, const ServiceState& state);
+// With a `tracer` (which must outlive the returned object), each key refresh is traced: a
+// segment with its Secrets Manager calls as subsegments.
+std::unique_ptr<WhoamiRoute> add_whoami_route(http::Router& router, const ServiceState& state,
+                                              RequestTracer* tracer = nullptr);
 
 }  // namespace slipway::service

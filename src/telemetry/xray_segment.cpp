@@ -49,6 +49,7 @@ void append_subsegment(std::string& out, const SubsegmentRecord& sub) {
   out += ",\"aws\":{";
   append_string_field(out, "operation", sub.operation);
   out += '}';
+  if (sub.error) out += ",\"error\":true";
   if (sub.fault) out += ",\"fault\":true";
   out += '}';
 }
@@ -98,14 +99,20 @@ void append_segment_document(std::string& out, const SegmentRecord& record,
     out += "},\"response\":{\"status\":";
     out += std::to_string(record.status);
     out += "}}";
-    if (!record.route.empty()) {
-      out += ",\"annotations\":{";
-      append_string_field(out, "route", record.route);
-      out += '}';
-    }
     if (record.status == 429) out += ",\"throttle\":true";
     if (record.status >= 400 && record.status < 500) out += ",\"error\":true";
     if (record.status >= 500) out += ",\"fault\":true";
+  }
+  if (!record.route.empty() || !record.operation.empty()) {
+    out += ",\"annotations\":{";
+    if (!record.route.empty()) append_string_field(out, "route", record.route);
+    if (!record.route.empty() && !record.operation.empty()) out += ',';
+    if (!record.operation.empty()) append_string_field(out, "operation", record.operation);
+    out += '}';
+  }
+  if (std::any_of(record.subsegments.begin(), record.subsegments.end(),
+                  [](const SubsegmentRecord& sub) { return sub.fault; })) {
+    out += ",\"fault\":true";
   }
   if (!record.subsegments.empty()) {
     out += ",\"subsegments\":[";

@@ -19,7 +19,8 @@ struct SubsegmentRecord {
   std::string operation;  // e.g. "GetSecretValue"
   double start = 0;       // Unix seconds
   double end = 0;
-  bool fault = false;  // the call failed
+  bool error = false;  // AWS refused it (4xx)
+  bool fault = false;  // it failed otherwise (5xx, network, credentials)
 };
 
 // What a finished request leaves for its segment: fixed-size ids and a few short strings, so
@@ -35,6 +36,7 @@ struct SegmentRecord {
   std::string path;
   std::string route;  // the route label (an annotation, searchable in X-Ray)
   unsigned status = 0;
+  std::string operation;  // background work (no HTTP request): what it was, an annotation
   std::vector<SubsegmentRecord> subsegments;
 };
 

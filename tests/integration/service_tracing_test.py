@@ -178,6 +178,42 @@ class TracingToMoto(unittest.TestCase):
         self.assertIn(root, found)
         self.assertIn(local_root, missing)
 
+    def test_api_key_refresh_is_traced_with_its_secrets_manager_calls(self):
+        self.aws("secretsmanager", "create-secret", "--name", "tracing/api-key",
+                 "--secret-string", "tracing-key-4c1e")
+        # Rate and reservoir 0: no request is sampled; background work is always recorded.
+        _, port = self.start_app(XRAY_SAMPLING_RATE="0", XRAY_SAMPLING_RESERVOIR="0",
+                                 API_KEY_SECRET_ID="tracing/api-key")
+        wait_until(lambda: http_get(port, "/v1/whoami",
+                                    headers={"X-Api-Key": "tracing-key-4c1e"})[0] == 200,
+                   timeout=20, what="the key to load")
+
+        def refresh_segment():
+            ids = sorted(self.summaries())
+            for trace in (self.segments(ids)[0] if ids else {}).values():
+                for doc in trace:
+                    if doc.get("annotations", {}).get("operation") == "api key refresh":
+                        return doc
+            return None
+
+        wait_until(lambda: refresh_segment() is not None, timeout=20,
+                   what="the refresh's segment in X-Ray")
+        doc = refresh_segment()
+        self.assertEqual(doc["name"], "tracing-test")
+        self.assertNotIn("http", doc)
+        self.assertNotIn("parent_id", doc)
+        current = doc["subsegments"][0]
+        self.assertEqual((current["name"], current["namespace"], current["aws"]["operation"]),
+                         ("SecretsManager", "aws", "GetSecretValue"))
+        self.assertNotIn("fault", current)
+        self.assertNotIn("error", current)
+        self.assertLessEqual(doc["start_time"], current["start_time"])
+        self.assertLessEqual(current["end_time"], doc["end_time"])
+        # Never rotated: the AWSPREVIOUS read is refused (4xx), an error of that call only.
+        previous = doc["subsegments"][1]
+        self.assertTrue(previous["error"])
+        self.assertNotIn("fault", doc)
+
 
 if __name__ == "__main__":
     unittest.main()

@@ -77,6 +77,24 @@ TEST(XraySegment, PathIsEscapedAndSubsegmentsAreNested) {
   EXPECT_EQ(sub.at("aws").at("operation").as_string(), "GetSecretValue");
   EXPECT_EQ(sub.at("id").as_string(), std::string_view(call.id.data(), call.id.size()));
   EXPECT_TRUE(sub.at("fault").as_bool());
+  EXPECT_TRUE(doc.at("fault").as_bool()) << "a failed call faults its segment";
+}
+
+TEST(XraySegment, BackgroundWorkIsNamedByAnOperationAnnotation) {
+  auto record = segment_for(continue_or_start_trace("", ""), 10, 12);
+  record.operation = "api key refresh";
+  SubsegmentRecord call;
+  fill_random_hex(call.id);
+  call.name = "SecretsManager";
+  call.operation = "GetSecretValue";
+  call.error = true;
+  record.subsegments.push_back(call);
+  const auto doc = parsed(record);
+  EXPECT_EQ(doc.at("annotations").at("operation").as_string(), "api key refresh");
+  EXPECT_FALSE(doc.at("annotations").as_object().contains("route"));
+  EXPECT_FALSE(doc.contains("http"));
+  EXPECT_FALSE(doc.contains("fault")) << "a refused call is an error of the call only";
+  EXPECT_TRUE(doc.at("subsegments").as_array().at(0).at("error").as_bool());
 }
 
 }  // namespace
