@@ -95,3 +95,40 @@ TEST_F(PipelineTest, RejectAnswersJsonAndCloses) {
 }
 
 }  // namespace
+
+namespace {
+
+// Records what the pipeline shows an observer; samples nothing the caller left undecided.
+class RecordingObserver final : public ExchangeObserver {
+ public:
+  void started(telemetry::TraceContext& trace) override {
+    if (!trace.sampling_decided()) trace.set_sampled(false);
+  }
+  void finished(const Exchange& exchange, std::string_view route,
+                std::chrono::steady_clock::duration) override {
+    seen.emplace_back(std::string(route), exchange.response.result_int());
+  }
+  std::vector<std::pair<std::string, unsigned>> seen;
+};
+
+TEST(PipelineObserver, DecidesSamplingBeforeTheHeadersAndSeesEveryFinishedExchange) {
+  telemetry::Registry registry;
+  RecordingObserver observer;
+  Pipeline pipeline{test_router(), registry, {.access_log = false, .observer = &observer}};
+
+  Request undecided{Verb::get, "/ok", 11};
+  auto first = pipeline.handle(undecided);
+  pipeline.finish(first, 0);
+  EXPECT_TRUE(first.response["traceparent"].ends_with("-00")) << first.response["traceparent"];
+
+  Request decided{Verb::get, "/missing", 11};
+  decided.set("traceparent", "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01");
+  auto second = pipeline.handle(decided);
+  pipeline.finish(second, 0);
+  EXPECT_TRUE(second.response["traceparent"].ends_with("-01")) << "the caller's decision stands";
+
+  EXPECT_EQ(observer.seen,
+            (std::vector<std::pair<std::string, unsigned>>{{"/ok", 200}, {"unmatched", 404}}));
+}
+
+}  // namespace
