@@ -28,6 +28,8 @@ namespace {
 
 constexpr const char* kLoopback = "127.0.0.1";
 constexpr const char* kBackupSuffix = ".backup";
+// How often a starting replica that does not answer yet is checked with the engine.
+constexpr std::chrono::milliseconds kEngineCheckInterval{500};
 
 double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
@@ -497,6 +499,7 @@ VmTarget::RollResult VmTarget::roll(VmState& state, const ReleaseRef& ref,
         HealthTracker tracker;
         Clock::time_point started;
         Clock::time_point next_probe;
+        Clock::time_point next_engine_check;
       };
       // A release that already succeeded proved its health: its replicas join at their first
       // passing probe. A new one needs healthy_threshold passes in a row, interval apart.
@@ -508,7 +511,7 @@ VmTarget::RollResult VmTarget::roll(VmState& state, const ReleaseRef& ref,
       for (auto& replica : launch(state, ref, workload, secrets, to_start)) {
         pending.push_back({std::move(replica),
                            HealthTracker(threshold_passes, hc.unhealthy_threshold), Clock::now(),
-                           Clock::now()});
+                           Clock::now(), Clock::now() + kEngineCheckInterval});
       }
       to_start = 0;
       while (!pending.empty()) {
@@ -520,15 +523,18 @@ VmTarget::RollResult VmTarget::roll(VmState& state, const ReleaseRef& ref,
           }
           std::optional<std::string> failure;
           ReplicaHandle handle{p.replica.name, p.replica.supervisor_pid};
-          // The probe first: a replica that answers runs, and asking the engine costs a podman
-          // call (~0.1 s); the engine is asked when the probe fails, and once before admission.
+          // The probe first: asking the engine costs a podman call (0.1-0.3 s) that would hold
+          // up the probes. A replica that does not answer is asked about every 500 ms (crashed?
+          // exited?); one that is healthy once more before admission (restarted in between?).
           auto status = probe_http(kLoopback, p.replica.port, hc.path, hc.timeout);
           auto verdict = p.tracker.record(status == 200);
           p.next_probe = Clock::now() + (status == 200 ? hc.interval : first_answer_poll);
-          if (status != 200 || verdict == HealthTracker::Verdict::healthy) {
+          const bool healthy = verdict == HealthTracker::Verdict::healthy;
+          if (healthy || (status != 200 && Clock::now() >= p.next_engine_check)) {
+            p.next_engine_check = Clock::now() + kEngineCheckInterval;
             if (int restarts = engine_->restarts(handle); restarts > 0) {
               failure = "crashed on start (restarted " + std::to_string(restarts) + "x)";
-            } else if (!engine_->running(handle)) {
+            } else if (status != 200 && !engine_->running(handle)) {
               failure = "exited on start";
             }
           }
