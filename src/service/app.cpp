@@ -201,7 +201,10 @@ int run_app() {
     emf_thread.request_stop();
     emf_thread.join();
   }
-  if (tracer) tracer->flush();  // the last segments; bounded by the session's short timeouts
+  // The last segments (dropped at once if X-Ray is failing). The refresher stops first: it
+  // records through the tracer.
+  whoami.reset();
+  tracer.reset();
   log.info(drained ? "stopped" : "stopped after timeout");
   log.flush();
   return exit_code(drained ? AppExit::ok : AppExit::failed);

@@ -70,6 +70,12 @@ void SegmentSender::run(std::stop_token stop) {
         wake_.wait_for(lock, stop, options_.flush_interval,
                        [&] { return queue_.size() >= options_.batch_size || flush_requested_; });
       }
+      if (stop.stop_requested() && failing_ && !queue_.empty()) {
+        // Stopping while delivery fails: each further batch would wait out its timeouts, and
+        // shutdown has a deadline. Drop the rest, counted.
+        dropped_send_failed_.inc(queue_.size());
+        queue_.clear();
+      }
       if (queue_.empty()) {
         flush_requested_ = false;
         idle_.notify_all();

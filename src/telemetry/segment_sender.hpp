@@ -36,7 +36,8 @@ class SegmentSender {
   // must outlive the sender) and starts the sending thread.
   SegmentSender(std::string service_name, SenderOptions options, SegmentBatchSink sink,
                 Registry& registry);
-  // Sends what is still queued, then stops the thread.
+  // Sends what is still queued (dropping it, counted, when the last delivery failed: shutdown
+  // must not wait out a timeout per batch), then stops the thread.
   ~SegmentSender();
   SegmentSender(const SegmentSender&) = delete;
   SegmentSender& operator=(const SegmentSender&) = delete;

@@ -101,5 +101,25 @@ TEST(SegmentSender, CountsFailedAndRefusedDeliveries) {
   EXPECT_NE(registry.render_prometheus().find("trace_segments_sent_total 1\n"), std::string::npos);
 }
 
+TEST(SegmentSender, StoppingWhileDeliveryFailsDropsTheRestInsteadOfWaiting) {
+  Registry registry;
+  std::atomic<int> calls{0};
+  {
+    // Batches of 10 and a long interval: the five below wake no delivery before the stop.
+    SegmentSender sender(
+        "app", {.capacity = 100, .batch_size = 10, .flush_interval = 60s},
+        [&](const std::vector<std::string>&) -> std::size_t {
+          ++calls;
+          throw std::runtime_error("xray unreachable");
+        },
+        registry);
+    sender.submit(request_record(200));
+    sender.flush();  // one failed delivery: the sender now knows X-Ray is failing
+    for (int i = 0; i < 5; ++i) sender.submit(request_record(200));
+  }  // stops: the five are dropped without a call each
+  EXPECT_EQ(calls.load(), 1);
+  EXPECT_EQ(dropped(registry, "send_failed"), 6u);
+}
+
 }  // namespace
 }  // namespace slipway::telemetry
