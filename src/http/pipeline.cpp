@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "http/errors.hpp"
+#include "http/request_target.hpp"
 #include "telemetry/log.hpp"
 
 namespace slipway::http {
@@ -99,14 +100,17 @@ Exchange Pipeline::handle(Request& request) {
       start(request["X-Request-Id"], request["traceparent"], request["X-Amzn-Trace-Id"]);
   exchange.method = method_label(request.method());
   const auto target = request.target();
-  exchange.path = std::string(target_path(target));
+  const auto path = request_path(target);
+  exchange.path = std::string(path ? *path : target_path(target));
   telemetry::LogContext log_context{exchange.request_id, exchange.trace.trace_id(),
                                     exchange.trace.span_id()};
   telemetry::ScopedLogContext scope(log_context);
 
-  if (target.empty() || target.front() != '/') {
-    exchange.response = make_error_response(Status::bad_request, "bad_request",
-                                            "request target must be an absolute path");
+  if (!path || !is_acceptable_path(*path)) {
+    exchange.response = make_error_response(
+        Status::bad_request, "bad_request",
+        "request target must be an absolute path (valid escapes, not above the root) or an "
+        "absolute http(s) URI");
     exchange.route_index = invalid_index_;
     exchange.close_after = true;
   } else if (const auto match = router_.match(request.method(), exchange.path); match.route) {

@@ -1,5 +1,8 @@
 #include "http/server.hpp"
 
+#include <fcntl.h>
+#include <unistd.h>
+
 #include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -31,6 +34,12 @@ using Clock = std::chrono::steady_clock;
 constexpr auto kAwaitTuple = asio::as_tuple(asio::use_awaitable);
 constexpr std::size_t kReadChunk = 16 * 1024;
 constexpr auto kWatchdogTick = std::chrono::milliseconds(200);
+// After an error response, how long and how much of what the client still sends is read and
+// discarded before closing (see linger()).
+constexpr auto kLingerTime = std::chrono::seconds(2);
+constexpr std::size_t kLingerBytes = 1024 * 1024;
+// Accept failures are logged at most this often, with the count of those not logged.
+constexpr auto kAcceptLogInterval = std::chrono::seconds(10);
 
 // What a connection is waiting for decides which deadline applies.
 enum class Phase { idle, header, body, handling, writing };
@@ -64,12 +73,20 @@ struct Server::Impl {
   std::uint16_t bound_port = 0;
   std::size_t next_worker = 0;
   std::atomic<std::size_t> open_connections{0};
+  // A descriptor held in reserve: when accept fails for lack of descriptors it is closed to
+  // take the waiting client, answer it 503, and opened again. -1 while none is held.
+  int spare_fd = -1;
+  Clock::time_point accept_failure_logged{};
+  std::size_t accept_failures_unlogged = 0;
   mutable std::mutex idle_mutex;
   mutable std::condition_variable idle_changed;
 
   asio::awaitable<void> accept_loop();
   asio::awaitable<void> session(Worker& worker, tcp::socket socket);
+  asio::awaitable<void> linger(Connection& conn, boost::beast::flat_buffer& buffer);
   asio::awaitable<void> watchdog(Worker& worker);
+  bool shed_with_spare_descriptor();
+  void note_accept_failure(const boost::system::error_code& ec);
   void connection_closed();
 };
 
@@ -98,15 +115,45 @@ void refuse_connection(tcp::socket& socket) {
 
 }  // namespace
 
+bool Server::Impl::shed_with_spare_descriptor() {
+  if (spare_fd < 0) return false;
+  ::close(spare_fd);
+  spare_fd = -1;
+  tcp::socket socket(acceptor->get_executor());
+  boost::system::error_code ec;
+  acceptor->accept(socket, ec);  // the acceptor is non-blocking: would_block when none waits
+  if (!ec) refuse_connection(socket);
+  spare_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
+  return !ec;
+}
+
+void Server::Impl::note_accept_failure(const boost::system::error_code& ec) {
+  const auto now = Clock::now();
+  if (now - accept_failure_logged < kAcceptLogInterval) {
+    ++accept_failures_unlogged;
+    return;
+  }
+  telemetry::logger().warn("accept failed", {{"error", ec.message()},
+                                             {"max_connections", options.max_connections},
+                                             {"not_logged_since_last", accept_failures_unlogged}});
+  accept_failure_logged = now;
+  accept_failures_unlogged = 0;
+}
+
 asio::awaitable<void> Server::Impl::accept_loop() {
   for (;;) {
     Worker& target = *workers[next_worker++ % workers.size()];
     auto [ec, accepted] = co_await acceptor->async_accept(target.context, kAwaitTuple);
     if (ec == asio::error::operation_aborted || !acceptor->is_open()) co_return;
     if (ec) {
-      // Out of descriptors (EMFILE) or a client gone before accept: log, pause briefly so a
-      // persistent failure does not spin, and carry on.
-      telemetry::logger().warn("accept failed", {{"error", ec.message()}});
+      note_accept_failure(ec);
+      // Out of descriptors (EMFILE, ENFILE): the client would wait in the backlog unanswered
+      // until it gives up. Answer it 503 with the spare descriptor instead.
+      const bool out_of_descriptors = ec == asio::error::no_descriptors ||
+                                      ec == boost::system::errc::too_many_files_open_in_system;
+      if (out_of_descriptors && shed_with_spare_descriptor()) continue;
+      // Otherwise (a client gone before accept, no spare): pause briefly so a persistent
+      // failure does not spin, and carry on.
       asio::steady_timer pause(acceptor->get_executor(), std::chrono::milliseconds(50));
       co_await pause.async_wait(kAwaitTuple);
       continue;
@@ -131,11 +178,13 @@ asio::awaitable<void> Server::Impl::session(Worker& worker, tcp::socket socket) 
   boost::beast::flat_buffer buffer(options.limits.max_header_bytes + kReadChunk);
   std::string wire;  // the response being written; reused so its capacity is kept
 
-  for (;;) {
+  for (bool first_request = true;; first_request = false) {
     if (worker.draining && buffer.size() == 0) break;  // idle while draining: close now
     RequestReader reader(options.limits);
     conn.phase = Phase::idle;
-    conn.deadline = Clock::now() + options.idle_timeout;
+    // A new connection owes us a request, not a keep-alive wait: one that never sends a byte
+    // is held for the header deadline only (it still counts as idle for a drain).
+    conn.deadline = Clock::now() + (first_request ? options.header_timeout : options.idle_timeout);
     bool continue_sent = false;
     auto state = reader.feed(buffer);
     bool peer_gone = false;
@@ -159,7 +208,13 @@ asio::awaitable<void> Server::Impl::session(Worker& worker, tcp::socket socket) 
           continue_sent = true;
         }
       }
+      // The reader never asks for more with the buffer full (it fails first), so room > 0;
+      // were it 0, the read would complete at once with nothing and this loop would spin.
       const auto room = std::min(kReadChunk, buffer.max_size() - buffer.size());
+      if (room == 0) {
+        peer_gone = true;
+        break;
+      }
       auto [ec, n] = co_await conn.socket.async_read_some(buffer.prepare(room), kAwaitTuple);
       if (ec) {
         // End of stream between requests is the normal end of keep-alive; a reset, or the
@@ -199,12 +254,31 @@ asio::awaitable<void> Server::Impl::session(Worker& worker, tcp::socket socket) 
     append_wire_format(exchange.response, wire);
     auto [wec, written] = co_await asio::async_write(conn.socket, asio::buffer(wire), kAwaitTuple);
     pipeline.finish(exchange, exchange.response.body().size());
+    if (!wec && exchange.close_after) co_await linger(conn, buffer);
     if (wec || !exchange.response.keep_alive() || exchange.close_after) break;
   }
 
   close_quietly(conn.socket);
   worker.connections.erase(conn.position);
   connection_closed();
+}
+
+// A request we refused may still be arriving (a body, the rest of an overlong line). Closing
+// with unread bytes makes the kernel reset the connection, and a reset can destroy the error
+// response before the client reads it. So: stop sending, read and discard until the client
+// closes, for a short and bounded while, then close.
+asio::awaitable<void> Server::Impl::linger(Connection& conn, boost::beast::flat_buffer& buffer) {
+  boost::system::error_code ignored;
+  conn.socket.shutdown(tcp::socket::shutdown_send, ignored);
+  conn.phase = Phase::writing;
+  conn.deadline = Clock::now() + kLingerTime;
+  for (std::size_t discarded = 0; discarded < kLingerBytes;) {
+    buffer.consume(buffer.size());
+    auto [ec, n] = co_await conn.socket.async_read_some(buffer.prepare(kReadChunk), kAwaitTuple);
+    if (ec) break;  // the client closed, or the watchdog did at the deadline
+    discarded += n;
+  }
+  buffer.consume(buffer.size());
 }
 
 asio::awaitable<void> Server::Impl::watchdog(Worker& worker) {
@@ -253,6 +327,8 @@ void Server::start() {
   if (!ec) acceptor.set_option(tcp::acceptor::reuse_address(true), ec);
   if (!ec) acceptor.bind(endpoint, ec);
   if (!ec) acceptor.listen(asio::socket_base::max_listen_connections, ec);
+  // Non-blocking for the synchronous accept of shed_with_spare_descriptor() only.
+  if (!ec) acceptor.non_blocking(true, ec);
   if (ec) {
     throw core::SystemError("cannot listen on " + where + ": " + ec.message() +
                             (ec == asio::error::address_in_use
@@ -260,6 +336,7 @@ void Server::start() {
                                  : ""));
   }
   impl_->bound_port = acceptor.local_endpoint().port();
+  impl_->spare_fd = ::open("/dev/null", O_RDONLY | O_CLOEXEC);
 
   asio::co_spawn(first.context, impl_->accept_loop(), asio::detached);
   for (auto& worker : impl_->workers) {
@@ -309,6 +386,10 @@ void Server::stop() {
   }
   for (auto& worker : impl_->workers) {
     if (worker->thread.joinable()) worker->thread.join();
+  }
+  if (impl_->spare_fd >= 0) {
+    ::close(impl_->spare_fd);
+    impl_->spare_fd = -1;
   }
 }
 

@@ -20,8 +20,11 @@ struct ServerOptions {
   std::uint16_t port = 8080;  // 0: the kernel picks one (see Server::port())
   unsigned workers = 1;
   RequestLimits limits;
+  // Open connections; beyond it a new client gets a 503 and is closed. Each takes one file
+  // descriptor: keep it below RLIMIT_NOFILE (the service sizes it so at start).
   std::size_t max_connections = 10'000;
-  // From the first byte of a request to its complete header: what stops a slowloris.
+  // From the first byte of a request to its complete header: what stops a slowloris. A new
+  // connection that sends nothing is closed after this too.
   std::chrono::milliseconds header_timeout{10'000};
   // From the header to the complete body.
   std::chrono::milliseconds body_timeout{30'000};

@@ -15,6 +15,7 @@
 #include "http/server.hpp"
 #include "service/build_info.hpp"
 #include "service/config.hpp"
+#include "service/fd_limit.hpp"
 #include "service/request_tracer.hpp"
 #include "service/routes.hpp"
 #include "service/state.hpp"
@@ -143,6 +144,19 @@ int run_app() {
     return exit_code(AppExit::failed);
   }
 
+  // Each connection holds a descriptor: take all the kernel grants us, and keep the connection
+  // limit under it, so clients over the limit get a 503 instead of waiting on a failed accept.
+  const auto fds = raise_fd_limit();
+  const auto requested_connections = config.server.max_connections;
+  config.server.max_connections = connections_that_fit(requested_connections, fds);
+  if (config.server.max_connections < requested_connections) {
+    log.warn("MAX_CONNECTIONS lowered to fit the file-descriptor limit; raise `ulimit -n`",
+             {{"max_connections", config.server.max_connections},
+              {"requested", requested_connections},
+              {"fd_limit", fds.soft},
+              {"fd_hard_limit", fds.hard}});
+  }
+
   const auto signals = block_shutdown_signals();
   http::Server server(config.server, pipeline);
   try {
@@ -156,6 +170,8 @@ int run_app() {
   log.info("listening", {{"address", config.server.bind_address},
                          {"port", server.port()},
                          {"workers", config.server.workers},
+                         {"max_connections", config.server.max_connections},
+                         {"fd_limit", fds.soft},
                          {"release", state.release},
                          {"access_log", config.access_log},
                          {"xray_tracing", config.xray_tracing}});

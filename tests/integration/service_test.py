@@ -4,6 +4,7 @@ trace propagation, logs, metrics (checked by promtool) and configuration errors.
 import http.client
 import json
 import os
+import resource
 import shutil
 import socket
 import subprocess
@@ -42,6 +43,18 @@ def raw_exchange(port, data, read_timeout=5.0):
         except socket.timeout:
             pass
         return b"".join(chunks)
+
+
+def cpu_seconds(pid):
+    """utime + stime of a process so far, from /proc/<pid>/stat."""
+    with open(f"/proc/{pid}/stat") as f:
+        fields = f.read().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def responses_in(reply):
+    """How many responses a reply holds (status lines)."""
+    return reply.count(b"HTTP/1.1 ") + reply.count(b"HTTP/1.0 ")
 
 
 def log_lines(proc):
@@ -191,7 +204,72 @@ class ServiceRoutes(unittest.TestCase):
         self.assertTrue(all({"time", "level", "msg"} <= set(l) for l in lines))
 
 
+class ServiceFraming(unittest.TestCase):
+    """The framing rules of RFC 9112 the server enforces beyond Beast's parser; each case here
+    was accepted, spun or answered twice before."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.proc, cls.port = start_app(MAX_HEADER_BYTES=2048)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proc.stop()
+
+    def test_overlong_chunk_lines_get_431_promptly_with_bounded_cpu(self):
+        # Longer than the session's buffer (header limit + one 16 KiB read): this used to make
+        # the server read zero bytes in a loop, a core at 100 % for the body timeout.
+        head = b"POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+        filler = b"a" * 40_000
+        for name, body in (("chunk extension", b"1;" + filler), ("chunk size", b"0" * 40_000),
+                           ("trailer", b"0\r\nX-Trailer: " + filler)):
+            with self.subTest(name):
+                before = cpu_seconds(self.proc.pid)
+                reply = raw_exchange(self.port, head + body, read_timeout=10)
+                spent = cpu_seconds(self.proc.pid) - before
+                self.assertTrue(reply.startswith(b"HTTP/1.1 431 "), reply[:100])
+                self.assertEqual(responses_in(reply), 1)
+                self.assertLess(spent, 1.0, f"{spent:.2f} s of CPU for one hostile connection")
+
+    def test_transfer_encoding_not_ending_in_chunked_is_400_and_closed(self):
+        # RFC 9112 §6.3. Before, the body was served as a second request (smuggling).
+        smuggled = b"GET /smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
+        for coding in (b"gzip", b"chunked, gzip", b"identity"):
+            with self.subTest(coding=coding):
+                reply = raw_exchange(self.port, b"POST / HTTP/1.1\r\nHost: x\r\n"
+                                     b"Transfer-Encoding: " + coding + b"\r\n\r\n" + smuggled)
+                self.assertTrue(reply.startswith(b"HTTP/1.1 400 "), reply[:100])
+                self.assertEqual(responses_in(reply), 1, reply)
+
+    def test_http11_needs_exactly_one_host(self):
+        for request in (b"GET /healthz HTTP/1.1\r\n\r\n",
+                        b"GET /healthz HTTP/1.1\r\nHost: a\r\nHost: b\r\n\r\n"):
+            with self.subTest(request=request):
+                self.assertTrue(raw_exchange(self.port, request).startswith(b"HTTP/1.1 400 "))
+        reply = raw_exchange(self.port, b"GET /healthz HTTP/1.0\r\n\r\n")
+        self.assertTrue(reply.startswith(b"HTTP/1.0 200 "), reply[:100])
+
+    def test_absolute_form_target_is_served(self):
+        reply = raw_exchange(self.port, b"GET http://x/healthz HTTP/1.1\r\nHost: x\r\n"
+                             b"Connection: close\r\n\r\n")
+        self.assertTrue(reply.startswith(b"HTTP/1.1 200 "), reply[:100])
+
+    def test_leading_empty_line_is_ignored(self):
+        reply = raw_exchange(self.port, b"\r\nGET /healthz HTTP/1.1\r\nHost: x\r\n"
+                             b"Connection: close\r\n\r\n")
+        self.assertTrue(reply.startswith(b"HTTP/1.1 200 "), reply[:100])
+
+
 class ServiceDeadlines(unittest.TestCase):
+    def test_silent_connection_is_closed_at_the_header_deadline(self):
+        # Before, a connection that never sent a byte was held for the idle timeout.
+        proc, port = start_app(HEADER_TIMEOUT="1s", IDLE_TIMEOUT="60s")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=15) as s:
+                self.assertEqual(s.recv(100), b"", "server closes the connection")
+        finally:
+            proc.stop()
+
     def test_slow_header_is_cut_off_at_the_header_deadline(self):
         proc, port = start_app(HEADER_TIMEOUT="1s", IDLE_TIMEOUT="30s")
         try:
@@ -228,6 +306,42 @@ class ServiceDeadlines(unittest.TestCase):
                 s.close()
             wait_until(lambda: http_get(port, "/healthz")[0] == 200, what="capacity back")
         finally:
+            proc.stop()
+
+
+class ServiceFileDescriptors(unittest.TestCase):
+    def test_low_fd_limit_is_raised_and_clients_over_it_get_503(self):
+        # Soft limit 48, hard 200: the app raises the soft limit to the hard one and keeps its
+        # connection limit below it. Before, accept failed (EMFILE) from about the 40th client
+        # on: they waited unanswered while the log filled with "accept failed".
+        def low_limit():
+            resource.setrlimit(resource.RLIMIT_NOFILE, (48, 200))
+
+        port = free_port()
+        proc = Process([APP], env={"PORT": str(port), "BIND_ADDRESS": "127.0.0.1",
+                                   "SHUTDOWN_DELAY": "0s", "WORKERS": "2", "ACCESS_LOG": "off"},
+                       preexec_fn=low_limit)
+        clients = []
+        try:
+            wait_until(lambda: port_open(port) or not proc.running(), what="app to listen")
+            with open(f"/proc/{proc.pid}/limits") as f:
+                limit = next(line for line in f if line.startswith("Max open files")).split()
+            self.assertEqual(limit[3:5], ["200", "200"], "soft limit raised to the hard one")
+            statuses = []
+            for _ in range(180):
+                s = socket.create_connection(("127.0.0.1", port), timeout=5)
+                clients.append(s)  # held open: each one keeps its descriptor in the app
+                s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+                statuses.append(s.recv(4096)[:12])  # a timeout here is a client left hanging
+            self.assertEqual(set(statuses), {b"HTTP/1.1 200", b"HTTP/1.1 503"})
+            self.assertGreater(statuses.count(b"HTTP/1.1 200"), 50)
+            failures = [l for l in log_lines(proc) if l.get("msg") == "accept failed"]
+            self.assertLessEqual(len(failures), 1, failures)
+            lowered = [l for l in log_lines(proc) if l.get("msg", "").startswith("MAX_CONNECTIONS")]
+            self.assertEqual(len(lowered), 1, "the lowered limit is logged once")
+        finally:
+            for s in clients:
+                s.close()
             proc.stop()
 
 

@@ -71,10 +71,24 @@ TEST_F(PipelineTest, UnknownMethodsGetABoundedLabel) {
   EXPECT_NE(metrics().find("route=\"/ok\",method=\"OTHER\",status=\"405\""), std::string::npos);
 }
 
-TEST_F(PipelineTest, NonOriginTargetsAre400AndClose) {
-  const auto exchange = run(Verb::get, "http://example/ok");
-  EXPECT_EQ(exchange.response.result(), Status::bad_request);
-  EXPECT_TRUE(exchange.close_after);
+// RFC 9112 §3.2.2: a server must accept the absolute form, and route by its path.
+TEST_F(PipelineTest, AbsoluteFormTargetsAreRoutedByTheirPath) {
+  for (const auto* target : {"http://example/ok", "HTTPS://example:8443/ok?x=1"}) {
+    const auto exchange = run(Verb::get, target);
+    EXPECT_EQ(exchange.response.result(), Status::ok) << target;
+    EXPECT_EQ(exchange.path, "/ok") << target;
+    EXPECT_FALSE(exchange.close_after) << target;
+  }
+}
+
+TEST_F(PipelineTest, OtherTargetFormsAre400AndClose) {
+  for (const auto* target :
+       {"*", "example/ok", "example:80", "ftp://example/ok", "http://user@example/ok", "http:///ok",
+        "/../ok", "/%zz", "http://example/a/../../ok"}) {
+    const auto exchange = run(Verb::get, target);
+    EXPECT_EQ(exchange.response.result(), Status::bad_request) << target;
+    EXPECT_TRUE(exchange.close_after) << target;
+  }
 }
 
 TEST_F(PipelineTest, ResponsesCarryIdsAndDate) {
