@@ -9,6 +9,7 @@
 #include <set>
 #include <sstream>
 
+#include "core/private_files.hpp"
 #include "release/errors.hpp"
 #include "release/workload.hpp"
 
@@ -118,6 +119,7 @@ void Ledger::save() const {
     out.flush();
     if (!out) throw LedgerError("cannot write " + temporary + ": check the state directory");
   }
+  core::make_private(temporary);  // the release history is the deploying user's alone
   if (std::rename(temporary.c_str(), path_.c_str()) != 0) {
     std::remove(temporary.c_str());
     throw LedgerError("cannot replace " + path_ + ": check the state directory");

@@ -7,6 +7,8 @@
 #include <fstream>
 #include <iostream>
 
+#include "core/errors.hpp"
+#include "core/private_files.hpp"
 #include "core/redaction.hpp"
 
 namespace slipway::targets::vm {
@@ -81,8 +83,13 @@ void EventLog::progress(const std::string& event, const std::string& message, js
 
 void EventLog::task(const TaskChange& change, const std::string& message) {
   if (!lifecycle_path_.empty()) {
-    std::ofstream out(lifecycle_path_, std::ios::app);
-    out << json::serialize(task_state_change_event(service_, change, utc_now_iso8601())) << '\n';
+    // Best effort, as the progress lines: a full disk must not fail the rollout itself.
+    try {
+      core::append_private_file(
+          lifecycle_path_,
+          json::serialize(task_state_change_event(service_, change, utc_now_iso8601())) + '\n');
+    } catch (const core::SystemError&) {
+    }
   }
   progress("task_" + change.last_status, message,
            json::object{{"replica", change.replica},

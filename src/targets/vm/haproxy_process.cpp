@@ -2,9 +2,11 @@
 
 #include <signal.h>
 
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
+#include "core/private_files.hpp"
 #include "core/subprocess.hpp"
 #include "targets/vm/errors.hpp"
 #include "targets/vm/haproxy_api.hpp"
@@ -35,14 +37,10 @@ int haproxy_master_pid(const std::string& pid_file) {
 void write_haproxy_config(const HaproxySettings& settings,
                           const std::vector<HaproxyServer>& servers,
                           const std::string& config_path) {
-  auto temporary = config_path + ".tmp";
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << render_haproxy_config(settings, servers);
-    if (!out.flush()) throw HaproxyError("cannot write " + temporary);
-  }
-  if (std::rename(temporary.c_str(), config_path.c_str()) != 0) {
-    throw HaproxyError("cannot replace " + config_path);
+  try {
+    core::write_private_file(config_path, render_haproxy_config(settings, servers));
+  } catch (const core::SystemError& e) {
+    throw HaproxyError(e.what());
   }
 }
 
@@ -78,6 +76,10 @@ void start_haproxy(const HaproxySettings& settings, const std::vector<HaproxySer
       throw HaproxyError("HAProxy started but its socket " + settings.admin_socket +
                          " never answered");
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  // HAProxy writes its pid file with the umask's mode; the state directory's files are private.
+  if (!settings.pid_file.empty() && std::filesystem::exists(settings.pid_file)) {
+    core::make_private(settings.pid_file);
   }
 }
 

@@ -9,6 +9,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "core/private_files.hpp"
 #include "core/subprocess.hpp"
 #include "targets/vm/errors.hpp"
 
@@ -58,7 +59,7 @@ bool lock_is_stale(const LockOwner& owner, const std::string& this_host, bool ow
 StateLock::StateLock(std::string path, std::string command, std::chrono::seconds timeout)
     : path_(std::move(path)) {
   for (int attempt = 0; attempt < 2; ++attempt) {
-    int fd = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+    int fd = core::open_private(path_, O_WRONLY | O_CREAT | O_EXCL);
     if (fd >= 0) {
       auto text = json::serialize(json::object{{"pid", ::getpid()},
                                                {"host", host_name()},

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "core/errors.hpp"
+#include "core/private_files.hpp"
 #include "core/subprocess.hpp"
 #include "targets/vm/errors.hpp"
 #include "targets/vm/process_engine.hpp"
@@ -21,10 +22,10 @@ std::string trim(std::string text) {
 }  // namespace
 
 PodmanEngine::PodmanEngine(std::string state_dir) {
-  fs::create_directories(state_dir);
+  core::create_private_directories(state_dir);
   containers_conf_ = (fs::path(state_dir) / "containers.conf").string();
   // Without this, podman applies an RLIMIT_NOFILE default that this kind of machine refuses.
-  std::ofstream(containers_conf_, std::ios::trunc) << "[containers]\ndefault_ulimits = []\n";
+  core::write_private_file(containers_conf_, "[containers]\ndefault_ulimits = []\n");
 }
 
 std::vector<std::string> PodmanEngine::command(std::vector<std::string> args) {

@@ -10,6 +10,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/private_files.hpp"
 #include "core/subprocess.hpp"
 #include "targets/vm/engine.hpp"
 #include "targets/vm/errors.hpp"
@@ -100,7 +101,7 @@ ReplicaHandle ProcessEngine::start(const ReplicaLaunch& launch) {
                        ": build it with `slipway build --engine process`");
   }
   auto dir = fs::path(replica_dir(launch.name));
-  fs::create_directories(dir);
+  core::create_private_directories(dir.string());
   SupervisedProgram program;
   program.argv = {
       (fs::path(process_image_dir(images_dir(), launch.image)) / "entrypoint").string()};

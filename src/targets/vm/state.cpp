@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "core/errors.hpp"
+#include "core/private_files.hpp"
 
 namespace slipway::targets::vm {
 namespace json = boost::json;
@@ -117,16 +118,8 @@ void save_state(const StatePaths& paths, const VmState& state) {
                    {"replicas", replicas}};
   doc["desired_count"] =
       state.desired_count ? json::value(*state.desired_count) : json::value(nullptr);
-  std::filesystem::create_directories(paths.dir);
-  auto temporary = paths.state_file() + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << json::serialize(doc) << '\n';
-    if (!out.flush()) throw core::SystemError("cannot write " + temporary);
-  }
-  if (std::rename(temporary.c_str(), paths.state_file().c_str()) != 0) {
-    throw core::SystemError("cannot replace " + paths.state_file());
-  }
+  core::create_private_directories(paths.dir);
+  core::write_private_file(paths.state_file(), json::serialize(doc) + '\n');
   write_prometheus_targets(paths, state);
 }
 
@@ -141,11 +134,8 @@ void write_prometheus_targets(const StatePaths& paths, const VmState& state) {
          json::object{{"replica", r.name}, {"release", tag}, {"service", state.service}}}});
   }
   auto dir = std::filesystem::path(paths.dir) / "prometheus" / "targets";
-  std::filesystem::create_directories(dir);
-  auto file = dir / "replicas.json";
-  auto temporary = file.string() + ".tmp";
-  std::ofstream(temporary, std::ios::trunc) << json::serialize(targets) << '\n';
-  std::rename(temporary.c_str(), file.c_str());
+  core::create_private_directories(dir.string());
+  core::write_private_file((dir / "replicas.json").string(), json::serialize(targets) + '\n');
 }
 
 }  // namespace slipway::targets::vm

@@ -13,6 +13,7 @@
 #include <ctime>
 #include <string>
 
+#include "core/private_files.hpp"
 #include "targets/vm/errors.hpp"
 
 namespace slipway::targets::vm {
@@ -20,7 +21,7 @@ namespace {
 
 void write_file(const std::string& path, const std::string& text) {
   auto temporary = path + ".tmp";
-  int fd = ::open(temporary.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  int fd = core::open_private(temporary, O_WRONLY | O_CREAT | O_TRUNC);
   if (fd < 0) return;
   (void)!::write(fd, text.data(), text.size());
   ::close(fd);
@@ -48,7 +49,7 @@ pid_t start_run(const SupervisedProgram& program, const std::vector<char*>& argv
 // The supervisor's loop: signals are blocked and taken synchronously with sigtimedwait, so
 // there are no handlers and no races between a child's exit and a stop request.
 [[noreturn]] void supervise(const SupervisedProgram& program, const sigset_t& original_mask) {
-  int log = ::open(program.log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  int log = core::open_private(program.log_path, O_WRONLY | O_CREAT | O_APPEND);
   int null = ::open("/dev/null", O_RDONLY);
   ::dup2(null, 0);
   if (log >= 0) {

@@ -9,6 +9,7 @@
 #include <sstream>
 #include <thread>
 
+#include "core/private_files.hpp"
 #include "core/redaction.hpp"
 #include "release/errors.hpp"
 #include "release/identity.hpp"
@@ -75,7 +76,7 @@ VmTarget::VmTarget(VmConfig config, EventLog& events)
       paths_(config_.state_dir),
       events_(events),
       api_(paths_.haproxy_socket()) {
-  fs::create_directories(paths_.dir);
+  core::create_private_directories(paths_.dir);
   auto state = load_state(paths_);
   std::string engine = config_.engine.empty() ? config_.spec.vm.engine : config_.engine;
   // Replicas already running stay on the engine that started them.
@@ -275,7 +276,7 @@ std::vector<ReplicaState> VmTarget::launch(VmState& state, const ReleaseRef& ref
     spec.environment["SLIPWAY_IMAGE"] = ref.image;
     spec.environment["SERVICE_NAME"] = config_.spec.service;
     spec.stop_timeout = workload.stop_timeout;
-    fs::create_directories(fs::path(paths_.replica_log(replica.name)).parent_path());
+    core::create_private_directories(fs::path(paths_.replica_log(replica.name)).parent_path());
     spec.log_path = paths_.replica_log(replica.name);
     // Recorded before it starts: a run killed right after still knows what to clean up.
     state.replicas.push_back(replica);
