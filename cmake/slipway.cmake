@@ -5,6 +5,9 @@ if(SLIPWAY_STATIC)
   set(OPENSSL_USE_STATIC_LIBS TRUE)
   set(Boost_USE_STATIC_LIBS ON)
   add_link_options(-static)
+  # Drop the sections nothing references (most of the static OpenSSL and glibc archives): the
+  # FROM-scratch image carries every byte of the binary.
+  add_link_options(-Wl,--gc-sections)
 endif()
 
 find_package(Boost 1.81 CONFIG REQUIRED COMPONENTS json)

@@ -76,8 +76,11 @@ class VmEndToEnd(unittest.TestCase):
         with open(archive, "rb") as f:
             self.assertNotIn(CANARY.encode(), f.read())
         os.remove(archive)
-        labels = json.loads(vm.podman("image", "inspect", built_a["image"]).stdout)[0]["Labels"]
-        self.assertEqual(labels["org.opencontainers.image.revision"], a)
+        inspected = json.loads(vm.podman("image", "inspect", built_a["image"]).stdout)[0]
+        self.assertEqual(inspected["Labels"]["org.opencontainers.image.revision"], a)
+        # The image ships the stripped binary; its symbols stay beside it, in app.debug.
+        self.assertLess(inspected["Size"], 8_000_000, "image size (was 10.8 MB unstripped)")
+        self.assertTrue(os.path.exists(vm.release_app_binary() + ".debug"))
 
         # A dirty tree is refused.
         with open(os.path.join(s.dir, "CHANGES"), "a") as f:
