@@ -193,6 +193,12 @@ ExitCode run_set(const GlobalOptions& globals, const SetOptions& options) {
   }
   std::string value;
   if (options.value) {
+    // Said at every use, not only in the help: the value has already been exposed.
+    std::cerr << "slipway: warning: the value of " << options.name
+              << " was given on the command line, where other local users can read it (/proc/"
+              << ::getpid()
+              << "/cmdline, ps) while slipway runs, and your shell may keep it in its history; "
+                 "pass it on stdin with --from-file - instead\n";
     value = *options.value;
   } else if (options.from_file) {
     value = read_value_file(*options.from_file);

@@ -254,6 +254,18 @@ class SecretsAgainstMoto(unittest.TestCase):
                             "--with-decryption")["Parameter"]
         self.assertEqual((parameter["Value"], parameter["Type"]), ("ssm-by-slipway-3", "SecureString"))
 
+    def test_a_value_on_the_command_line_is_written_with_a_warning(self):
+        env = self.moto.env()
+        result = run_slipway(["secrets", "set", "itest/argv", "argv-value-4d"], env)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        self.assertRegex(result.stderr, r"warning: .*/proc/\d+/cmdline.*--from-file -")
+        self.assertEqual(result.stderr.count("\n"), 1, "one line")
+        self.assertNotIn("argv-value-4d", result.stdout + result.stderr)
+        quiet = run_slipway(["secrets", "set", "itest/argv", "--from-file", "-"], env,
+                            stdin="stdin-value-5e")
+        self.assertEqual(quiet.returncode, 0, quiet.stderr)
+        self.assertNotIn("warning", quiet.stderr)
+
     def test_import_writes_each_env_entry_with_slipways_parser(self):
         env_file = self.path("import.env")
         with open(env_file, "w") as f:
