@@ -74,7 +74,12 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   for (int requests = 0; requests < 16; ++requests) {
     http::RequestReader reader(limits);
     const auto state = reader.feed(buffer);
-    if (state == http::RequestReader::State::need_more) break;
+    if (state == http::RequestReader::State::need_more) {
+      // The session's buffer holds max_header_bytes plus one read: were the reader to wait
+      // with it this full, the next read would have no room and the session would spin.
+      check(buffer.size() < limits.max_header_bytes);
+      break;
+    }
     if (state == http::RequestReader::State::failed) {
       const auto& failure = reader.failure();
       auto exchange = harness.pipeline->reject(failure.status, failure.code, failure.message);
