@@ -48,7 +48,12 @@ TEST_F(PrivateState, EveryWriterLeavesTheDirectory0700AndItsFiles0600) {
   VmState state;
   state.service = "app";
   state.engine = "podman";
-  state.replicas.push_back({"app-r1-1", 1, "app:c", 40000, 0, false, true, 10});
+  ReplicaState replica;
+  replica.name = "app-r1-1";
+  replica.revision = 1;
+  replica.image = "app:c";
+  replica.port = 40000;
+  state.replicas.push_back(replica);
   save_state(paths, state);  // state.json, prometheus/targets/replicas.json
 
   PodmanEngine podman(paths.dir);  // containers.conf
