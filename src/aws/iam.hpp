@@ -10,8 +10,12 @@
 
 namespace slipway::aws {
 
-inline constexpr ServiceInfo kIam{
-    .endpoint_prefix = "iam", .signing_name = "iam", .env_name = "IAM"};
+// IAM is global: https://iam.amazonaws.com from every region, signed in us-east-1 (the aws
+// partition; China and GovCloud have their own endpoints, not supported here).
+inline constexpr ServiceInfo kIam{.endpoint_prefix = "iam",
+                                  .signing_name = "iam",
+                                  .env_name = "IAM",
+                                  .global_signing_region = "us-east-1"};
 
 class IamClient {
  public:

@@ -112,6 +112,10 @@ Url resolve_endpoint(const ServiceInfo& service, const std::string& region,
   if (auto url = non_empty(core::env_string("AWS_ENDPOINT_URL"))) {
     return parse_url(*url, "AWS_ENDPOINT_URL");
   }
+  if (!service.global_signing_region.empty()) {
+    return parse_url("https://" + std::string(service.endpoint_prefix) + ".amazonaws.com",
+                     "endpoint");
+  }
   return parse_url(
       "https://" + std::string(service.endpoint_prefix) + "." + region + ".amazonaws.com",
       "endpoint");
@@ -148,6 +152,11 @@ Url Session::endpoint(const ServiceInfo& service) const {
   return resolve_endpoint(service, region_, options_.endpoint_url);
 }
 
+std::string Session::signing_region(const ServiceInfo& service) const {
+  return service.global_signing_region.empty() ? region_
+                                               : std::string(service.global_signing_region);
+}
+
 Credentials Session::credentials() {
   std::call_once(chain_once_, [this] {
     if (!chain_) chain_ = make_default_chain(http_, options_.profile);
@@ -167,7 +176,7 @@ HttpResponse Session::send_signed(const ServiceInfo& service, std::string_view o
         .method = "POST", .path = target, .query = {}, .headers = headers, .payload = body};
     signable.headers.emplace_back("Host", url.host_header());
     sign(signable, credentials,
-         {.region = region_,
+         {.region = signing_region(service),
           .service = std::string(service.signing_name),
           .time = std::chrono::system_clock::now(),
           .s3_path_rules = false});

@@ -28,6 +28,9 @@ struct ServiceInfo {
   std::string_view signing_name;     // SigV4 service name
   std::string_view env_name;         // AWS_ENDPOINT_URL_<env_name>, e.g. "SECRETS_MANAGER"
   std::string_view json_target_prefix = {};  // X-Amz-Target prefix (JSON 1.1 services)
+  // A global service (IAM) has one endpoint, https://<prefix>.amazonaws.com, whatever the
+  // session's region, and is signed in this region; empty for regional services.
+  std::string_view global_signing_region = {};
 };
 
 struct SessionOptions {
@@ -44,7 +47,8 @@ std::string resolve_region(const std::optional<std::string>& flag,
                            const std::optional<std::string>& profile);
 
 // Returns the endpoint of `service`: `flag`, else AWS_ENDPOINT_URL_<SERVICE>, else
-// AWS_ENDPOINT_URL, else https://<prefix>.<region>.amazonaws.com.
+// AWS_ENDPOINT_URL, else https://<prefix>.<region>.amazonaws.com (https://<prefix>.amazonaws.com
+// for a global service).
 Url resolve_endpoint(const ServiceInfo& service, const std::string& region,
                      const std::optional<std::string>& flag);
 
@@ -64,6 +68,8 @@ class Session {
   // The options this session was made from (to make a sibling for another region).
   const SessionOptions& options() const noexcept { return options_; }
   Url endpoint(const ServiceInfo& service) const;
+  // The region requests to `service` are signed in: the session's, or the global service's.
+  std::string signing_region(const ServiceInfo& service) const;
 
   // Calls a JSON 1.1 operation; returns the parsed response. Throws ServiceError (with the
   // code from "__type"), NetworkError, CredentialsError.

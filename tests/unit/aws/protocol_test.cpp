@@ -8,6 +8,7 @@
 #include "aws/config_file.hpp"
 #include "aws/errors.hpp"
 #include "aws/http_client.hpp"
+#include "aws/iam.hpp"
 #include "aws/retry.hpp"
 #include "aws/secretsmanager.hpp"
 #include "aws/session.hpp"
@@ -19,8 +20,9 @@ namespace {
 class CleanEnvironment : public ::testing::Test {
  protected:
   void SetUp() override {
-    for (const char* name : {"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_CONFIG_FILE",
-                             "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_SECRETS_MANAGER"}) {
+    for (const char* name :
+         {"AWS_REGION", "AWS_DEFAULT_REGION", "AWS_PROFILE", "AWS_CONFIG_FILE", "AWS_ENDPOINT_URL",
+          "AWS_ENDPOINT_URL_SECRETS_MANAGER", "AWS_ENDPOINT_URL_IAM"}) {
       unsetenv(name);
     }
     setenv("AWS_CONFIG_FILE", "/nonexistent/config", 1);
@@ -59,6 +61,18 @@ TEST_F(CleanEnvironment, EndpointFlagWinsThenServiceVariableThenGlobalThenDefaul
   EXPECT_EQ(
       resolve_endpoint(kSecretsManager, "eu-west-1", std::string("http://127.0.0.1:3000")).port,
       3000);
+}
+
+TEST_F(CleanEnvironment, GlobalServiceHasOneEndpointAndSigningRegionWhateverTheRegion) {
+  EXPECT_EQ(resolve_endpoint(kIam, "eu-west-1", std::nullopt).host, "iam.amazonaws.com");
+  EXPECT_EQ(resolve_endpoint(kIam, "us-west-2", std::nullopt).host, "iam.amazonaws.com");
+  SessionOptions options;
+  options.region = "eu-west-1";
+  Session session(options);
+  EXPECT_EQ(session.signing_region(kIam), "us-east-1");
+  EXPECT_EQ(session.signing_region(kSecretsManager), "eu-west-1");
+  setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1000", 1);  // moto: the override still wins
+  EXPECT_EQ(resolve_endpoint(kIam, "eu-west-1", std::nullopt).port, 1000);
 }
 
 TEST(Url, ParsesSchemeHostPortAndPath) {
