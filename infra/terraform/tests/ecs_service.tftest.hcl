@@ -28,6 +28,7 @@ variables {
   subnet_ids           = ["subnet-1", "subnet-2"]
   security_group_ids   = ["sg-1"]
   target_group_arn     = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/slipway-test/0123456789abcdef"
+  listener_arn         = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/slipway-test/0123456789abcdef/fedcba9876543210"
   rollback_alarm_names = ["slipway-test-target-5xx-rate"]
   autoscaling          = { request_label = "app/slipway-test/0123/targetgroup/slipway-test/4567" }
 }
@@ -96,4 +97,54 @@ run "rejects_root_user" {
   }
 
   expect_failures = [var.container_user]
+}
+
+# The first-apply races: ECS refuses a service whose target group no listener uses yet (the HTTPS
+# listener waits for the certificate's validation), and a capacity provider not yet associated
+# with the cluster. The service names both (a reference in its preconditions orders it after
+# them); without them the plan is refused.
+run "service_waits_for_the_listener" {
+  command = plan
+
+  module {
+    source = "./modules/ecs_service"
+  }
+
+  variables {
+    listener_arn = null
+  }
+
+  expect_failures = [aws_ecs_service.this]
+}
+
+run "service_waits_for_the_capacity_provider_association" {
+  command = plan
+
+  module {
+    source = "./modules/ecs_service"
+  }
+
+  variables {
+    capacity_provider_strategy = [{ capacity_provider = "slipway-test", base = 1, weight = 1 }]
+  }
+
+  expect_failures = [aws_ecs_service.this]
+}
+
+run "service_with_an_associated_capacity_provider_plans" {
+  command = plan
+
+  module {
+    source = "./modules/ecs_service"
+  }
+
+  variables {
+    capacity_provider_strategy       = [{ capacity_provider = "slipway-test", base = 1, weight = 1 }]
+    capacity_provider_association_id = "slipway-test"
+  }
+
+  assert {
+    condition     = [for s in aws_ecs_service.this.capacity_provider_strategy : s.capacity_provider] == ["slipway-test"]
+    error_message = "With its association the capacity provider strategy must plan."
+  }
 }

@@ -1,7 +1,8 @@
 # Rule: no IAM statement grants a wildcard action, or "*" as the resource of a secrets, KMS, SSM
 # or ECS action (except the ECS actions IAM has no resource-level permissions for). The
 # execution role reads exactly the service's secret and parameter ARNs and decrypts with
-# exactly its key; the deploy role is assumable from the main branch only.
+# exactly its key; the deploy role is assumable by the jobs of the deploy environment only
+# (tests/policy/ judges the same policy with a real IAM evaluator against slipway's recorded calls).
 
 mock_provider "aws" {
   override_during = plan
@@ -37,7 +38,7 @@ variables {
   image              = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/slipway:0123456789abcdef0123456789abcdef01234567"
   release            = "0123456789abcdef0123456789abcdef01234567"
   secret_arns        = ["arn:aws:secretsmanager:eu-west-1:123456789012:secret:slipway/test/api-key-AbCdEf"]
-  parameter_arns     = ["arn:aws:ssm:eu-west-1:123456789012:parameter/slipway/test/database-url"]
+  parameter_arns     = ["arn:aws:ssm:eu-west-1:123456789012:parameter/slipway/test/database-password"]
   kms_key_arns       = ["arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab"]
   ecr_repository_arn = "arn:aws:ecr:eu-west-1:123456789012:repository/slipway"
   log_group_name     = "/ecs/slipway-test/service"
@@ -45,15 +46,17 @@ variables {
   subnet_ids         = ["subnet-1", "subnet-2"]
   security_group_ids = ["sg-1"]
   target_group_arn   = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/slipway-test/0123456789abcdef"
+  listener_arn       = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/slipway-test/0123456789abcdef/fedcba9876543210"
   container_secrets = [
     { name = "API_KEY", valueFrom = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:slipway/test/api-key-AbCdEf" },
-    { name = "DATABASE_URL", valueFrom = "arn:aws:ssm:eu-west-1:123456789012:parameter/slipway/test/database-url" },
+    { name = "DATABASE_PASSWORD", valueFrom = "arn:aws:ssm:eu-west-1:123456789012:parameter/slipway/test/database-password" },
   ]
 
   # ci_oidc
   github_repository = "example/slipway"
   service_arns      = ["arn:aws:ecs:eu-west-1:123456789012:service/slipway-test/slipway-test"]
-  task_family       = "slipway-test"
+  task_family_arns  = ["arn:aws:ecs:eu-west-1:123456789012:task-definition/slipway-test"]
+  cluster_arns      = ["arn:aws:ecs:eu-west-1:123456789012:cluster/slipway-test"]
   pass_role_arns    = ["arn:aws:iam::123456789012:role/slipway-test-execution", "arn:aws:iam::123456789012:role/slipway-test-task"]
 
   # ecs_cluster
@@ -154,7 +157,7 @@ run "instance_role_is_scoped_to_its_cluster" {
   }
 }
 
-run "deploy_role_only_from_main_and_only_this_service" {
+run "deploy_role_only_from_the_deploy_environment_and_only_this_service" {
   command = plan
 
   module {
@@ -164,12 +167,11 @@ run "deploy_role_only_from_main_and_only_this_service" {
   variables {
     name               = "slipway-test-deploy"
     ecr_repository_arn = "arn:aws:ecr:eu-west-1:123456789012:repository/slipway"
-    log_group_arn      = "arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/slipway-test/service"
   }
 
   assert {
-    condition     = jsondecode(aws_iam_role.this.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == "repo:example/slipway:ref:refs/heads/main"
-    error_message = "Only the repository's main branch may assume the deploy role."
+    condition     = jsondecode(aws_iam_role.this.assume_role_policy).Statement[0].Condition.StringEquals["token.actions.githubusercontent.com:sub"] == "repo:example/slipway:environment:production"
+    error_message = "Only the jobs of the repository's production environment may assume the deploy role."
   }
 
   assert {
@@ -193,14 +195,13 @@ run "rejects_deploy_role_on_any_service" {
   variables {
     name               = "slipway-test-deploy"
     ecr_repository_arn = "arn:aws:ecr:eu-west-1:123456789012:repository/slipway"
-    log_group_arn      = "arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/slipway-test/service"
     extra_statements   = [{ sid = "AnyService", actions = ["ecs:UpdateService"], resources = ["*"] }]
   }
 
   expect_failures = [aws_iam_role_policy.this]
 }
 
-run "rejects_deploy_role_from_any_branch" {
+run "rejects_deploy_role_from_any_environment" {
   command = plan
 
   module {
@@ -210,9 +211,8 @@ run "rejects_deploy_role_from_any_branch" {
   variables {
     name               = "slipway-test-deploy"
     ecr_repository_arn = "arn:aws:ecr:eu-west-1:123456789012:repository/slipway"
-    log_group_arn      = "arn:aws:logs:eu-west-1:123456789012:log-group:/ecs/slipway-test/service"
-    allowed_ref        = "refs/heads/*"
+    github_environment = "prod*"
   }
 
-  expect_failures = [var.allowed_ref]
+  expect_failures = [var.github_environment]
 }

@@ -89,3 +89,39 @@ run "rejects_logs_without_retention" {
 
   expect_failures = [var.log_retention_days]
 }
+
+# A total outage (every task gone) must page: the ALB then answers 503s itself, no target reports
+# and the target alarms stay silent. No healthy host and fewer running tasks than desired treat
+# missing data as breaching (silence is the outage); the ALB's own 5XX are counted.
+run "a_total_outage_pages" {
+  command = plan
+
+  module {
+    source = "./modules/observability"
+  }
+
+  assert {
+    condition = (aws_cloudwatch_metric_alarm.this["no_healthy_hosts"].metric_name == "HealthyHostCount"
+      && aws_cloudwatch_metric_alarm.this["no_healthy_hosts"].comparison_operator == "LessThanThreshold"
+      && aws_cloudwatch_metric_alarm.this["no_healthy_hosts"].threshold == 1
+    && aws_cloudwatch_metric_alarm.this["no_healthy_hosts"].treat_missing_data == "breaching")
+    error_message = "HealthyHostCount < 1 must alarm, and missing data (no targets) must breach."
+  }
+
+  assert {
+    condition     = aws_cloudwatch_metric_alarm.this["alb_5xx"].metric_name == "HTTPCode_ELB_5XX_Count" && !contains(keys(aws_cloudwatch_metric_alarm.this["alb_5xx"].dimensions), "TargetGroup")
+    error_message = "The load balancer's own 5XX (HTTPCode_ELB_5XX_Count, per load balancer) must alarm."
+  }
+
+  assert {
+    condition = (aws_cloudwatch_metric_alarm.this["running_below_desired"].treat_missing_data == "breaching"
+      && contains([for q in aws_cloudwatch_metric_alarm.this["running_below_desired"].metric_query : q.expression], "desired - running")
+    && toset(flatten([for q in aws_cloudwatch_metric_alarm.this["running_below_desired"].metric_query : [for m in q.metric : m.metric_name]])) == toset(["DesiredTaskCount", "RunningTaskCount"]))
+    error_message = "Running < desired tasks must alarm, and missing data must breach."
+  }
+
+  assert {
+    condition     = alltrue([for k in ["ecs_cpu_high", "target_5xx_rate", "target_p99_latency"] : aws_cloudwatch_metric_alarm.this[k].treat_missing_data == "notBreaching"])
+    error_message = "Load alarms must stay quiet when there is no traffic."
+  }
+}

@@ -30,7 +30,7 @@ mock_provider "aws" {
     defaults = { arn = "arn:aws:secretsmanager:eu-west-1:123456789012:secret:slipway/production/api-key-AbCdEf" }
   }
   mock_resource "aws_ssm_parameter" {
-    defaults = { arn = "arn:aws:ssm:eu-west-1:123456789012:parameter/slipway/production/database-url" }
+    defaults = { arn = "arn:aws:ssm:eu-west-1:123456789012:parameter/slipway/production/database-password" }
   }
   mock_resource "aws_ecr_repository" {
     defaults = { arn = "arn:aws:ecr:eu-west-1:123456789012:repository/slipway", repository_url = "123456789012.dkr.ecr.eu-west-1.amazonaws.com/slipway", registry_id = "123456789012" }
@@ -75,7 +75,7 @@ mock_provider "aws" {
     defaults = { arn = "arn:aws:kms:eu-central-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab" }
   }
   mock_resource "aws_ssm_parameter" {
-    defaults = { arn = "arn:aws:ssm:eu-central-1:123456789012:parameter/slipway/production/database-url" }
+    defaults = { arn = "arn:aws:ssm:eu-central-1:123456789012:parameter/slipway/production/database-password" }
   }
   mock_resource "aws_cloudwatch_log_group" {
     defaults = { arn = "arn:aws:logs:eu-central-1:123456789012:log-group:/ecs/slipway-production-dr/service" }
@@ -107,8 +107,8 @@ run "production_plans_with_every_guardrail" {
   }
 
   assert {
-    condition     = length(output.alarm_names) == 6 && length(output.dr.alarm_names) == 6
-    error_message = "Both regions need an alarm for each of the six signals."
+    condition     = length(output.alarm_names) == 9 && length(output.dr.alarm_names) == 9
+    error_message = "Both regions need an alarm for each of the nine signals."
   }
 
   assert {
@@ -117,12 +117,12 @@ run "production_plans_with_every_guardrail" {
   }
 
   assert {
-    condition     = [for s in output.container_secrets : s.name] == ["API_KEY", "DATABASE_URL"]
-    error_message = "The task definition must receive API_KEY from Secrets Manager and DATABASE_URL from SSM."
+    condition     = [for s in output.container_secrets : s.name] == ["API_KEY", "DATABASE_PASSWORD"]
+    error_message = "The task definition must receive API_KEY from Secrets Manager and DATABASE_PASSWORD from SSM."
   }
 
   assert {
-    condition     = output.dr.region == "eu-central-1" && output.dr.parameter_arns["database-url"] != output.parameter_arns["database-url"]
+    condition     = output.dr.region == "eu-central-1" && output.dr.parameter_arns["database-password"] != output.parameter_arns["database-password"]
     error_message = "The DR region must have its own parameters."
   }
 }

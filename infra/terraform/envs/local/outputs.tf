@@ -114,3 +114,8 @@ output "dr" {
   description = "The DR region's service (null when disabled)."
   value       = module.platform.dr
 }
+
+output "release_parameters_path" {
+  description = "SSM path of the release parameters (scripts/release.sh)."
+  value       = module.platform.release_parameters_path
+}

@@ -19,8 +19,11 @@ output "zone_id" {
 }
 
 output "target_group_arn" {
-  description = "ARN of the target group the ECS service registers its tasks in."
+  description = "ARN of the target group the ECS service registers its tasks in (known once the HTTPS listener forwards to it)."
   value       = aws_lb_target_group.this.arn
+  # ECS refuses a service whose target group no listener uses yet, and the HTTPS listener waits
+  # for the certificate's validation: whoever attaches a service waits for the listener too.
+  depends_on = [aws_lb_listener.https]
 }
 
 output "target_group_arn_suffix" {

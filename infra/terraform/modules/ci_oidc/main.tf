@@ -1,11 +1,7 @@
-data "aws_caller_identity" "current" {}
-data "aws_partition" "current" {}
-data "aws_region" "current" {}
 
 locals {
   github_host       = "token.actions.githubusercontent.com"
   oidc_provider_arn = var.create_oidc_provider ? aws_iam_openid_connect_provider.github[0].arn : var.oidc_provider_arn
-  ecs_prefix        = "arn:${data.aws_partition.current.partition}:ecs:${data.aws_region.current.name}:${data.aws_caller_identity.current.account_id}"
 
   statements = concat(
     [
@@ -22,31 +18,43 @@ locals {
         Resource = [var.ecr_repository_arn]
       },
       {
-        # RegisterTaskDefinition and DescribeTaskDefinition support no resource-level
-        # permissions in IAM; what the registered revision may do is bounded by PassRole below.
-        Sid      = "RegisterRevisions"
+        # The DR region's replica of the repository: `slipway ecs deploy` checks the image there.
+        Sid      = "ReadReplicaRepositories"
         Effect   = "Allow"
-        Action   = ["ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition"]
+        Action   = ["ecr:DescribeImages"]
+        Resource = concat([var.ecr_repository_arn], var.ecr_replica_repository_arns)
+      },
+      {
+        # IAM offers no resource-level permissions for these: what a registered revision may do is
+        # bounded by PassRole below, and which revisions are deregistered by slipway's cleanup
+        # rules (never one in use, never the last good releases).
+        Sid      = "ReadAndRetireRevisions"
+        Effect   = "Allow"
+        Action   = ["ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions", "ecs:DeregisterTaskDefinition"]
         Resource = ["*"]
       },
       {
-        Sid       = "TagOwnRevisions"
-        Effect    = "Allow"
-        Action    = ["ecs:TagResource"]
-        Resource  = ["${local.ecs_prefix}:task-definition/${var.task_family}:*"]
-        Condition = { StringEquals = { "ecs:CreateAction" = "RegisterTaskDefinition" } }
+        # Registering with tags is also ecs:TagResource (ecs:CreateAction = RegisterTaskDefinition);
+        # the outcome tags of a release are added after it ran (no CreateAction).
+        Sid      = "RegisterAndTagOwnRevisions"
+        Effect   = "Allow"
+        Action   = ["ecs:RegisterTaskDefinition", "ecs:TagResource"]
+        Resource = [for f in var.task_family_arns : "${f}:*"]
       },
       {
-        Sid      = "UpdateThisService"
+        # The service lock of a deploy or rollback is a tag on the service.
+        Sid      = "UpdateAndLockThisService"
         Effect   = "Allow"
-        Action   = ["ecs:UpdateService", "ecs:DescribeServices"]
+        Action   = ["ecs:UpdateService", "ecs:DescribeServices", "ecs:ListTagsForResource", "ecs:TagResource", "ecs:UntagResource"]
         Resource = var.service_arns
       },
       {
-        Sid      = "WatchTasks"
-        Effect   = "Allow"
-        Action   = ["ecs:ListTasks", "ecs:DescribeTasks"]
-        Resource = ["${local.ecs_prefix}:task/${var.cluster_name}/*", "${local.ecs_prefix}:container-instance/${var.cluster_name}/*"]
+        Sid    = "WatchTasks"
+        Effect = "Allow"
+        Action = ["ecs:ListTasks", "ecs:DescribeTasks"]
+        Resource = flatten([for c in var.cluster_arns : [
+          "${replace(c, ":cluster/", ":task/")}/*", "${replace(c, ":cluster/", ":container-instance/")}/*"
+        ]])
       },
       {
         Sid       = "PassOnlyTheServiceRoles"
@@ -56,10 +64,25 @@ locals {
         Condition = { StringEquals = { "iam:PassedToService" = "ecs-tasks.amazonaws.com" } }
       },
       {
+        # `slipway ecs verify`: may the execution role read every secret of the release?
+        Sid      = "ReadExecutionRolePolicies"
+        Effect   = "Allow"
+        Action   = ["iam:ListRolePolicies", "iam:GetRolePolicy", "iam:ListAttachedRolePolicies"]
+        Resource = var.execution_role_arns
+      },
+      {
         Sid      = "TailServiceLogs"
         Effect   = "Allow"
         Action   = ["logs:FilterLogEvents", "logs:GetLogEvents", "logs:DescribeLogStreams"]
-        Resource = [var.log_group_arn, "${var.log_group_arn}:log-stream:*"]
+        Resource = flatten([for g in var.log_group_arns : [g, "${g}:log-stream:*"]])
+      },
+      {
+        # `slipway ecs verify` checks the log group exists; DescribeLogGroups has no
+        # resource-level permissions.
+        Sid      = "FindLogGroups"
+        Effect   = "Allow"
+        Action   = ["logs:DescribeLogGroups"]
+        Resource = ["*"]
       },
       {
         Sid      = "ReadTargetHealth" # Describe* of ELBv2 has no resource-level permissions
@@ -68,6 +91,20 @@ locals {
         Resource = ["*"]
       },
     ],
+    length(var.secret_arns) == 0 ? [] : [{
+      # --pin-secret-versions reads which version is current; never the value.
+      Sid      = "PinSecretVersions"
+      Effect   = "Allow"
+      Action   = ["secretsmanager:DescribeSecret"]
+      Resource = var.secret_arns
+    }],
+    length(var.release_parameter_path_arns) == 0 ? [] : [{
+      # scripts/release.sh learns the release's names and ARNs from the path Terraform wrote.
+      Sid      = "ReadReleaseParameters"
+      Effect   = "Allow"
+      Action   = ["ssm:GetParametersByPath"]
+      Resource = var.release_parameter_path_arns
+    }],
     length(var.alarm_arns) == 0 ? [] : [{
       Sid      = "WatchAlarms"
       Effect   = "Allow"
@@ -78,7 +115,7 @@ locals {
   )
 
   guarded_services        = ["secretsmanager", "kms", "ssm", "ecs"]
-  resource_wildcard_allow = ["ecs:DiscoverPollEndpoint", "ecs:RegisterTaskDefinition", "ecs:DescribeTaskDefinition"]
+  resource_wildcard_allow = ["ecs:DiscoverPollEndpoint", "ecs:DescribeTaskDefinition", "ecs:ListTaskDefinitions", "ecs:DeregisterTaskDefinition"]
   wildcard_violations = flatten([for s in local.statements : [
     for a in s.Action : "${s.Sid}/${a}" if a == "*" || endswith(a, ":*") || (
       contains(local.guarded_services, split(":", a)[0]) && contains(s.Resource, "*") && !contains(local.resource_wildcard_allow, a)
@@ -103,14 +140,17 @@ resource "aws_iam_role" "this" {
   assume_role_policy = jsonencode({
     Version = "2012-10-17"
     Statement = [{
-      Sid       = "GitHubActionsOnTheAllowedRefOnly"
+      # A job that names an environment gets sub = repo:OWNER/REPO:environment:NAME, whatever
+      # branch it runs on; the environment's protection rules (required reviewers, allowed
+      # branches) decide who reaches it. Branch pushes and pull requests get other subs: denied.
+      Sid       = "GitHubActionsInTheDeployEnvironmentOnly"
       Effect    = "Allow"
       Principal = { Federated = local.oidc_provider_arn }
       Action    = "sts:AssumeRoleWithWebIdentity"
       Condition = {
         StringEquals = {
           "${local.github_host}:aud" = "sts.amazonaws.com"
-          "${local.github_host}:sub" = "repo:${var.github_repository}:ref:${var.allowed_ref}"
+          "${local.github_host}:sub" = "repo:${var.github_repository}:environment:${var.github_environment}"
         }
       }
     }]

@@ -18,14 +18,14 @@ variable "github_repository" {
   }
 }
 
-variable "allowed_ref" {
-  description = "The only git ref whose workflows may assume the role."
+variable "github_environment" {
+  description = "GitHub environment whose jobs may assume the role (the deploy and rollback workflows' `environment:`)."
   type        = string
-  default     = "refs/heads/main"
+  default     = "production"
 
   validation {
-    condition     = can(regex("^refs/heads/[A-Za-z0-9._/-]+$", var.allowed_ref))
-    error_message = "allowed_ref must be one exact branch ref (refs/heads/NAME), without wildcards."
+    condition     = can(regex("^[A-Za-z0-9._-]{1,255}$", var.github_environment))
+    error_message = "github_environment must be one environment name, without wildcards."
   }
 }
 
@@ -46,9 +46,15 @@ variable "ecr_repository_arn" {
   type        = string
 }
 
-variable "cluster_name" {
-  description = "Cluster of the service (scopes task listing)."
-  type        = string
+variable "ecr_replica_repository_arns" {
+  description = "Replicas of the repository in other regions (the DR region): read-only."
+  type        = list(string)
+  default     = []
+}
+
+variable "cluster_arns" {
+  description = "Clusters of the services (scope task listing), one per region."
+  type        = list(string)
 }
 
 variable "service_arns" {
@@ -61,9 +67,14 @@ variable "service_arns" {
   }
 }
 
-variable "task_family" {
-  description = "Task definition family the role registers revisions in (tagging is scoped to it)."
-  type        = string
+variable "task_family_arns" {
+  description = "Task definition families the role registers and tags revisions in, as arn:...:task-definition/FAMILY (no revision)."
+  type        = list(string)
+
+  validation {
+    condition     = alltrue([for a in var.task_family_arns : can(regex("^arn:[^:*]+:ecs:[^:*]+:[0-9]{12}:task-definition/[A-Za-z0-9_-]+$", a))])
+    error_message = "task_family_arns must be exact family ARNs (arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY), without a revision or wildcards."
+  }
 }
 
 variable "pass_role_arns" {
@@ -82,9 +93,27 @@ variable "alarm_arns" {
   default     = []
 }
 
-variable "log_group_arn" {
-  description = "Service log group the deploy may tail (slipway logs)."
-  type        = string
+variable "execution_role_arns" {
+  description = "Execution roles whose policies `slipway ecs verify` reads (may they fetch every secret?)."
+  type        = list(string)
+  default     = []
+}
+
+variable "log_group_arns" {
+  description = "Service log groups the deploy may tail (slipway logs), one per region."
+  type        = list(string)
+}
+
+variable "secret_arns" {
+  description = "Secrets of the task definition (with their replicas): DescribeSecret for --pin-secret-versions."
+  type        = list(string)
+  default     = []
+}
+
+variable "release_parameter_path_arns" {
+  description = "SSM paths of the release parameters (ecs_service's release_parameters_path_arn), one per region."
+  type        = list(string)
+  default     = []
 }
 
 variable "extra_statements" {

@@ -97,9 +97,13 @@ module "ecs_service" {
   subnet_ids           = module.network.private_subnet_ids
   security_group_ids   = [module.network.tasks_security_group_id]
   target_group_arn     = module.alb.target_group_arn
+  listener_arn         = module.alb.https_listener_arn
   desired_count        = var.desired_count
   rollback_alarm_names = [for k in ["alb_unhealthy_hosts", "target_5xx_rate", "target_p99_latency"] : module.observability.alarm_names[k]]
 
+  release_parameters_path = var.release_parameters_path
+
+  capacity_provider_association_id  = module.ecs_cluster.capacity_provider_association_id
   capacity_provider_strategy        = var.compat.use_capacity_provider_strategy ? [{ capacity_provider = module.ecs_cluster.capacity_provider_name, base = 1, weight = 1 }] : []
   placement_strategy                = var.compat.placement_strategy ? [{ type = "spread", field = "attribute:ecs.availability-zone" }] : []
   health_check_grace_period_seconds = var.compat.health_check_grace_period_seconds

@@ -67,3 +67,18 @@ output "alarm_names" {
   description = "Alarm name of each signal in the DR region."
   value       = module.observability.alarm_names
 }
+
+output "log_group_arn" {
+  description = "ARN of the DR service's log group."
+  value       = module.observability.log_group_arn
+}
+
+output "alarm_arns" {
+  description = "ARNs of the DR alarms."
+  value       = module.observability.alarm_arns
+}
+
+output "release_parameters_path_arn" {
+  description = "ARN of the SSM path of the DR release parameters."
+  value       = module.ecs_service.release_parameters_path_arn
+}

@@ -113,6 +113,12 @@ variable "compat" {
   })
 }
 
+variable "release_parameters_path" {
+  description = "SSM path of the release parameters in this region (the same path as the primary's: each region has its own)."
+  type        = string
+  default     = null
+}
+
 variable "tags" {
   description = "Tags added to every resource."
   type        = map(string)

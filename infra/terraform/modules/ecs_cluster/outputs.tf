@@ -9,8 +9,16 @@ output "cluster_arn" {
 }
 
 output "capacity_provider_name" {
-  description = "Name of the capacity provider backed by the Auto Scaling Group."
+  description = "Name of the capacity provider backed by the Auto Scaling Group (known once it is associated with the cluster)."
   value       = aws_ecs_capacity_provider.this.name
+  # A service naming a capacity provider that is not yet associated with its cluster is refused
+  # (first apply): whoever uses the name waits for the association.
+  depends_on = [aws_ecs_cluster_capacity_providers.this]
+}
+
+output "capacity_provider_association_id" {
+  description = "ID of the cluster's capacity provider association (the ecs_service module waits for it)."
+  value       = aws_ecs_cluster_capacity_providers.this.id
 }
 
 output "autoscaling_group_name" {

@@ -1,4 +1,6 @@
 data "aws_region" "current" {}
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
 
 locals {
   region       = data.aws_region.current.name
@@ -215,6 +217,18 @@ resource "aws_ecs_service" "this" {
       condition     = self.deployment_circuit_breaker[0].enable && self.deployment_circuit_breaker[0].rollback
       error_message = "The deployment circuit breaker must be enabled with rollback."
     }
+
+    # The two first-apply races. Referencing the listener and the association here makes the
+    # service wait for both (a reference in a condition is a dependency), and refuses a plan
+    # that does not name them.
+    precondition {
+      condition     = var.listener_arn != null
+      error_message = "Set listener_arn (alb module's https_listener_arn): ECS refuses a service whose target group no listener uses yet."
+    }
+    precondition {
+      condition     = length(var.capacity_provider_strategy) == 0 || var.capacity_provider_association_id != null
+      error_message = "Set capacity_provider_association_id (ecs_cluster output) with capacity_provider_strategy: ECS refuses a capacity provider not yet associated with the cluster."
+    }
   }
 }
 
@@ -262,6 +276,45 @@ resource "aws_appautoscaling_policy" "this" {
     predefined_metric_specification {
       predefined_metric_type = each.value.metric
       resource_label         = each.value.label
+    }
+  }
+}
+
+# ---------------------------------------------------------------------------------------------
+# What a release needs to know, published where CI reads it without Terraform's state: one SSM
+# path, one GetParametersByPath call (at most 10 parameters, one page). Each name is the ${VAR}
+# of deploy/taskdef.json it fills; scripts/release.sh turns them into `slipway --var NAME=VALUE`.
+# ---------------------------------------------------------------------------------------------
+
+locals {
+  release_parameters = var.release_parameters_path == null ? {} : merge(
+    {
+      CLUSTER            = var.cluster_name
+      SERVICE            = var.name # also the task definition family
+      LOG_GROUP          = var.log_group_name
+      EXECUTION_ROLE_ARN = aws_iam_role.execution.arn
+      TASK_ROLE_ARN      = aws_iam_role.task.arn
+      IMAGE_REPOSITORY   = regex("^(.*):[^:/]+$", var.image)[0]
+      SHUTDOWN_DELAY     = "${var.shutdown.delay_seconds}s"
+      SHUTDOWN_TIMEOUT   = "${var.shutdown.timeout_seconds}s"
+    },
+    { for s in var.container_secrets : "${s.name}_FROM" => s.valueFrom },
+  )
+}
+
+resource "aws_ssm_parameter" "release" {
+  for_each = local.release_parameters
+
+  name        = "${var.release_parameters_path}/${each.key}"
+  description = "Read by scripts/release.sh: the ${each.key} of every revision slipway registers (not a secret)."
+  type        = "String"
+  value       = each.value
+  tags        = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = length(local.release_parameters) <= 10
+      error_message = "At most 10 release parameters: GetParametersByPath returns 10 per page, and CI reads them with one call."
     }
   }
 }

@@ -37,3 +37,8 @@ output "stop_timeout_seconds" {
   description = "stopTimeout of the container: SHUTDOWN_DELAY + SHUTDOWN_TIMEOUT + 5."
   value       = local.stop_timeout
 }
+
+output "release_parameters_path_arn" {
+  description = "ARN of the SSM path holding the release parameters (null when none are published)."
+  value       = var.release_parameters_path == null ? null : "arn:${data.aws_partition.current.partition}:ssm:${local.region}:${data.aws_caller_identity.current.account_id}:parameter${var.release_parameters_path}"
+}

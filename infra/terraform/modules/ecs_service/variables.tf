@@ -291,3 +291,27 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "release_parameters_path" {
+  description = "SSM path (e.g. /slipway/production/release) under which the names and ARNs a release needs are published for CI; null publishes none."
+  type        = string
+  default     = null
+
+  validation {
+    condition     = var.release_parameters_path == null || can(regex("^(/[A-Za-z0-9_.-]+)+$", var.release_parameters_path))
+    error_message = "release_parameters_path must be an absolute SSM path without a trailing slash, e.g. /slipway/production/release."
+  }
+}
+
+
+variable "listener_arn" {
+  description = "The load balancer listener forwarding to target_group_arn. The service is created after it: ECS refuses a target group no listener uses (on a first apply the HTTPS listener waits for the certificate's validation)."
+  type        = string
+  default     = null
+}
+
+variable "capacity_provider_association_id" {
+  description = "ID of the cluster's capacity provider association (ecs_cluster output). Required with capacity_provider_strategy: the service is created after it, as ECS refuses a provider not yet associated with the cluster."
+  type        = string
+  default     = null
+}

@@ -11,20 +11,41 @@ locals {
   # EventBridge can only target log groups under /aws/events/.
   events_log_group = "/aws/events/${var.name}/ecs-tasks"
 
-  required_signals = ["ecs_cpu_high", "ecs_memory_high", "alb_unhealthy_hosts", "target_5xx_rate", "target_p99_latency", "asg_status_check_failed"]
+  required_signals = ["ecs_cpu_high", "ecs_memory_high", "alb_unhealthy_hosts", "target_5xx_rate", "target_p99_latency", "asg_status_check_failed", "no_healthy_hosts", "alb_5xx", "running_below_desired"]
 
   ecs_dimensions = { ClusterName = var.cluster_name, ServiceName = var.service_name }
   tg_dimensions  = { LoadBalancer = var.load_balancer_arn_suffix, TargetGroup = var.target_group_arn_suffix }
 
-  # Defaults per signal; single-metric alarms use metric/namespace/statistic, the 5XX rate uses
-  # metric math (errors / requests) so a quiet night does not page and a busy one does.
+  # Defaults per signal; single-metric alarms use metric/namespace/statistic, the 5XX rate and
+  # the task shortfall use metric math (math below). `missing` is what no data means: for the
+  # signals of a total outage (no healthy host, fewer tasks than desired) silence is the outage
+  # itself (no targets report, no tasks report), so it breaches; for the rest it is a quiet night.
   alarm_defaults = {
-    ecs_cpu_high            = { description = "Service CPU above threshold (percent of reservation)", namespace = "AWS/ECS", metric = "CPUUtilization", statistic = "Average", extended_statistic = null, dimensions = local.ecs_dimensions, threshold = 80, evaluation_periods = 3, period = 60 }
-    ecs_memory_high         = { description = "Service memory above threshold (percent of reservation)", namespace = "AWS/ECS", metric = "MemoryUtilization", statistic = "Average", extended_statistic = null, dimensions = local.ecs_dimensions, threshold = 85, evaluation_periods = 3, period = 60 }
-    alb_unhealthy_hosts     = { description = "At least one target failing the /healthz check", namespace = "AWS/ApplicationELB", metric = "UnHealthyHostCount", statistic = "Maximum", extended_statistic = null, dimensions = local.tg_dimensions, threshold = 0, evaluation_periods = 2, period = 60 }
-    target_5xx_rate         = { description = "Target 5XX responses above threshold (percent of requests)", namespace = null, metric = null, statistic = null, extended_statistic = null, dimensions = null, threshold = 5, evaluation_periods = 3, period = 60 }
-    target_p99_latency      = { description = "Target response time p99 above threshold (seconds)", namespace = "AWS/ApplicationELB", metric = "TargetResponseTime", statistic = null, extended_statistic = "p99", dimensions = local.tg_dimensions, threshold = 1, evaluation_periods = 3, period = 60 }
-    asg_status_check_failed = { description = "A container instance failing EC2 status checks", namespace = "AWS/EC2", metric = "StatusCheckFailed", statistic = "Maximum", extended_statistic = null, dimensions = { AutoScalingGroupName = var.autoscaling_group_name }, threshold = 0, evaluation_periods = 2, period = 60 }
+    ecs_cpu_high            = { description = "Service CPU above threshold (percent of reservation)", namespace = "AWS/ECS", metric = "CPUUtilization", statistic = "Average", extended_statistic = null, dimensions = local.ecs_dimensions, threshold = 80, evaluation_periods = 3, period = 60, comparison = "GreaterThanThreshold", missing = "notBreaching" }
+    ecs_memory_high         = { description = "Service memory above threshold (percent of reservation)", namespace = "AWS/ECS", metric = "MemoryUtilization", statistic = "Average", extended_statistic = null, dimensions = local.ecs_dimensions, threshold = 85, evaluation_periods = 3, period = 60, comparison = "GreaterThanThreshold", missing = "notBreaching" }
+    alb_unhealthy_hosts     = { description = "At least one target failing the /healthz check", namespace = "AWS/ApplicationELB", metric = "UnHealthyHostCount", statistic = "Maximum", extended_statistic = null, dimensions = local.tg_dimensions, threshold = 0, evaluation_periods = 2, period = 60, comparison = "GreaterThanThreshold", missing = "notBreaching" }
+    target_5xx_rate         = { description = "Target 5XX responses above threshold (percent of requests)", namespace = null, metric = null, statistic = null, extended_statistic = null, dimensions = null, threshold = 5, evaluation_periods = 3, period = 60, comparison = "GreaterThanThreshold", missing = "notBreaching" }
+    target_p99_latency      = { description = "Target response time p99 above threshold (seconds)", namespace = "AWS/ApplicationELB", metric = "TargetResponseTime", statistic = null, extended_statistic = "p99", dimensions = local.tg_dimensions, threshold = 1, evaluation_periods = 3, period = 60, comparison = "GreaterThanThreshold", missing = "notBreaching" }
+    asg_status_check_failed = { description = "A container instance failing EC2 status checks", namespace = "AWS/EC2", metric = "StatusCheckFailed", statistic = "Maximum", extended_statistic = null, dimensions = { AutoScalingGroupName = var.autoscaling_group_name }, threshold = 0, evaluation_periods = 2, period = 60, comparison = "GreaterThanThreshold", missing = "notBreaching" }
+    # Total outage: every task gone. The target alarms above see no targets and stay silent
+    # while the ALB answers 503 itself; these three do not.
+    no_healthy_hosts      = { description = "No healthy target behind the load balancer (total outage)", namespace = "AWS/ApplicationELB", metric = "HealthyHostCount", statistic = "Minimum", extended_statistic = null, dimensions = local.tg_dimensions, threshold = 1, evaluation_periods = 2, period = 60, comparison = "LessThanThreshold", missing = "breaching" }
+    alb_5xx               = { description = "5XX answered by the load balancer itself (no or failing targets)", namespace = "AWS/ApplicationELB", metric = "HTTPCode_ELB_5XX_Count", statistic = "Sum", extended_statistic = null, dimensions = { LoadBalancer = var.load_balancer_arn_suffix }, threshold = 5, evaluation_periods = 2, period = 60, comparison = "GreaterThanThreshold", missing = "notBreaching" }
+    running_below_desired = { description = "Fewer running tasks than desired (Container Insights)", namespace = null, metric = null, statistic = null, extended_statistic = null, dimensions = null, threshold = 0, evaluation_periods = 5, period = 60, comparison = "GreaterThanThreshold", missing = "breaching" }
+  }
+
+  # Metric math of the alarms without a single metric: id => metric, and the expression.
+  alarm_math = {
+    target_5xx_rate = {
+      metrics    = { errors = { namespace = "AWS/ApplicationELB", name = "HTTPCode_Target_5XX_Count", stat = "Sum", dimensions = local.tg_dimensions }, requests = { namespace = "AWS/ApplicationELB", name = "RequestCount", stat = "Sum", dimensions = local.tg_dimensions } }
+      expression = "100 * errors / MAX([requests, 1])"
+      label      = "Target 5XX percent"
+    }
+    running_below_desired = {
+      metrics    = { desired = { namespace = "ECS/ContainerInsights", name = "DesiredTaskCount", stat = "Maximum", dimensions = local.ecs_dimensions }, running = { namespace = "ECS/ContainerInsights", name = "RunningTaskCount", stat = "Minimum", dimensions = local.ecs_dimensions } }
+      expression = "desired - running"
+      label      = "Tasks missing"
+    }
   }
 
   alarms = { for k, d in local.alarm_defaults : k => merge(d, {
@@ -122,11 +143,11 @@ resource "aws_cloudwatch_metric_alarm" "this" {
 
   alarm_name          = "${var.name}-${replace(each.key, "_", "-")}"
   alarm_description   = each.value.description
-  comparison_operator = "GreaterThanThreshold"
+  comparison_operator = each.value.comparison
   threshold           = each.value.threshold
   evaluation_periods  = each.value.evaluation_periods
   datapoints_to_alarm = each.value.evaluation_periods
-  treat_missing_data  = "notBreaching"
+  treat_missing_data  = each.value.missing
   alarm_actions       = [aws_sns_topic.alarms.arn]
   ok_actions          = [aws_sns_topic.alarms.arn]
 
@@ -138,28 +159,25 @@ resource "aws_cloudwatch_metric_alarm" "this" {
   period             = each.value.metric == null ? null : each.value.period
 
   dynamic "metric_query" {
-    for_each = each.key == "target_5xx_rate" ? {
-      errors   = "HTTPCode_Target_5XX_Count"
-      requests = "RequestCount"
-    } : {}
+    for_each = try(local.alarm_math[each.key].metrics, {})
     content {
       id = metric_query.key
       metric {
-        namespace   = "AWS/ApplicationELB"
-        metric_name = metric_query.value
-        dimensions  = local.tg_dimensions
-        stat        = "Sum"
+        namespace   = metric_query.value.namespace
+        metric_name = metric_query.value.name
+        dimensions  = metric_query.value.dimensions
+        stat        = metric_query.value.stat
         period      = each.value.period
       }
     }
   }
 
   dynamic "metric_query" {
-    for_each = each.key == "target_5xx_rate" ? [1] : []
+    for_each = contains(keys(local.alarm_math), each.key) ? [local.alarm_math[each.key]] : []
     content {
-      id          = "rate"
-      expression  = "100 * errors / MAX([requests, 1])"
-      label       = "Target 5XX percent"
+      id          = "result"
+      expression  = metric_query.value.expression
+      label       = metric_query.value.label
       return_data = true
     }
   }

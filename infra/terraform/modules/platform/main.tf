@@ -8,16 +8,24 @@ data "aws_region" "dr" {
   provider = aws.dr
 }
 
+data "aws_caller_identity" "current" {}
+data "aws_partition" "current" {}
+
 locals {
-  name          = "slipway-${var.environment}"
-  secret_prefix = "slipway/${var.environment}"
-  tags          = merge(var.tags, { Service = "slipway", Environment = var.environment })
-  dr_region     = data.aws_region.dr.name
+  name = "slipway-${var.environment}"
+  # Names and ARNs a release needs, per region (scripts/release.sh reads them).
+  release_parameters_path = "/slipway/${var.environment}/release"
+  secret_prefix           = "slipway/${var.environment}"
+  tags                    = merge(var.tags, { Service = "slipway", Environment = var.environment })
+  dr_region               = data.aws_region.dr.name
+  dr_ecr_repository_arn   = replace(module.ecr.repository_arn, ":${data.aws_region.primary.name}:", ":${local.dr_region}:")
+  # A secret's replica keeps its name and suffix; only the region in the ARN differs.
+  dr_secret_arns = { for k, arn in module.secrets.secret_arns : k => replace(arn, ":${data.aws_region.primary.name}:", ":${local.dr_region}:") }
   rollback_alarms = [for k in ["alb_unhealthy_hosts", "target_5xx_rate", "target_p99_latency"] :
     module.observability.alarm_names[k]
   ]
   parameters = {
-    database-url = { description = "PostgreSQL connection URL of the slipway service", env_name = "DATABASE_URL" }
+    database-password = { description = "PostgreSQL password of the slipway service", env_name = "DATABASE_PASSWORD" }
   }
 }
 
@@ -129,9 +137,13 @@ module "ecs_service" {
   subnet_ids           = module.network.private_subnet_ids
   security_group_ids   = [module.network.tasks_security_group_id]
   target_group_arn     = module.alb.target_group_arn
+  listener_arn         = module.alb.https_listener_arn
   desired_count        = var.desired_count
   rollback_alarm_names = local.rollback_alarms
 
+  release_parameters_path = local.release_parameters_path
+
+  capacity_provider_association_id  = module.ecs_cluster.capacity_provider_association_id
   capacity_provider_strategy        = var.compat.use_capacity_provider_strategy ? [{ capacity_provider = module.ecs_cluster.capacity_provider_name, base = 1, weight = 1 }] : []
   placement_strategy                = var.compat.placement_strategy ? [{ type = "spread", field = "attribute:ecs.availability-zone" }, { type = "binpack", field = "memory" }] : []
   health_check_grace_period_seconds = var.compat.health_check_grace_period_seconds
@@ -150,21 +162,29 @@ module "ecs_service" {
 module "ci_oidc" {
   source = "../ci_oidc"
 
-  name                 = "${local.name}-deploy"
-  github_repository    = var.github_repository
-  create_oidc_provider = var.create_oidc_provider
-  oidc_provider_arn    = var.oidc_provider_arn
-  ecr_repository_arn   = module.ecr.repository_arn
-  cluster_name         = module.ecs_cluster.cluster_name
-  service_arns         = concat([module.ecs_service.service_arn], var.enable_dr ? [module.dr[0].service_arn] : [])
-  task_family          = module.ecs_service.task_family
+  name                        = "${local.name}-deploy"
+  github_repository           = var.github_repository
+  github_environment          = var.github_environment
+  create_oidc_provider        = var.create_oidc_provider
+  oidc_provider_arn           = var.oidc_provider_arn
+  ecr_repository_arn          = module.ecr.repository_arn
+  ecr_replica_repository_arns = var.enable_dr ? [local.dr_ecr_repository_arn] : []
+  cluster_arns                = concat([module.ecs_cluster.cluster_arn], var.enable_dr ? [module.dr[0].cluster_arn] : [])
+  service_arns                = concat([module.ecs_service.service_arn], var.enable_dr ? [module.dr[0].service_arn] : [])
+  task_family_arns = concat(
+    ["arn:${data.aws_partition.current.partition}:ecs:${data.aws_region.primary.name}:${data.aws_caller_identity.current.account_id}:task-definition/${module.ecs_service.task_family}"],
+    var.enable_dr ? ["arn:${data.aws_partition.current.partition}:ecs:${local.dr_region}:${data.aws_caller_identity.current.account_id}:task-definition/${module.dr[0].task_family}"] : [],
+  )
   pass_role_arns = concat(
     [module.ecs_service.execution_role_arn, module.ecs_service.task_role_arn],
     var.enable_dr ? [module.dr[0].execution_role_arn, module.dr[0].task_role_arn] : [],
   )
-  alarm_arns    = values(module.observability.alarm_arns)
-  log_group_arn = module.observability.log_group_arn
-  tags          = local.tags
+  execution_role_arns         = concat([module.ecs_service.execution_role_arn], var.enable_dr ? [module.dr[0].execution_role_arn] : [])
+  secret_arns                 = concat(values(module.secrets.secret_arns), var.enable_dr ? values(local.dr_secret_arns) : [])
+  release_parameter_path_arns = concat([module.ecs_service.release_parameters_path_arn], var.enable_dr ? [module.dr[0].release_parameters_path_arn] : [])
+  alarm_arns                  = concat(values(module.observability.alarm_arns), var.enable_dr ? values(module.dr[0].alarm_arns) : [])
+  log_group_arns              = concat([module.observability.log_group_arn], var.enable_dr ? [module.dr[0].log_group_arn] : [])
+  tags                        = local.tags
 }
 
 module "dr" {
@@ -175,23 +195,23 @@ module "dr" {
     aws = aws.dr
   }
 
-  name                = "${local.name}-dr"
-  secrets_name_prefix = local.secret_prefix
-  vpc_cidr            = var.dr.vpc_cidr
-  availability_zones  = var.dr.availability_zones
-  certificate_arn     = var.dr.certificate_arn
-  image               = "${module.ecr.replica_repository_urls[local.dr_region]}:${var.release}"
-  release             = var.release
-  ecr_repository_arn  = replace(module.ecr.repository_arn, ":${data.aws_region.primary.name}:", ":${local.dr_region}:")
-  # A secret's replica keeps its name and suffix; only the region in the ARN differs.
-  replica_secret_arns = { for k, arn in module.secrets.secret_arns : k => replace(arn, ":${data.aws_region.primary.name}:", ":${local.dr_region}:") }
-  secret_env_names    = module.secrets.secret_env_names
-  parameters          = local.parameters
-  app_port            = var.app_port
-  shutdown            = var.shutdown
-  desired_count       = var.dr.desired_count
-  max_count           = var.dr.max_count
-  log_retention_days  = var.log_retention_days
-  compat              = { for k, v in var.compat : k => v if k != "secret_replica_customer_key" }
-  tags                = merge(local.tags, { Role = "disaster-recovery" })
+  name                    = "${local.name}-dr"
+  secrets_name_prefix     = local.secret_prefix
+  vpc_cidr                = var.dr.vpc_cidr
+  availability_zones      = var.dr.availability_zones
+  certificate_arn         = var.dr.certificate_arn
+  image                   = "${module.ecr.replica_repository_urls[local.dr_region]}:${var.release}"
+  release                 = var.release
+  ecr_repository_arn      = local.dr_ecr_repository_arn
+  replica_secret_arns     = local.dr_secret_arns
+  release_parameters_path = local.release_parameters_path
+  secret_env_names        = module.secrets.secret_env_names
+  parameters              = local.parameters
+  app_port                = var.app_port
+  shutdown                = var.shutdown
+  desired_count           = var.dr.desired_count
+  max_count               = var.dr.max_count
+  log_retention_days      = var.log_retention_days
+  compat                  = { for k, v in var.compat : k => v if k != "secret_replica_customer_key" }
+  tags                    = merge(local.tags, { Role = "disaster-recovery" })
 }

@@ -90,8 +90,13 @@ output "alb_zone_id" {
   value       = module.alb.zone_id
 }
 
+output "release_parameters_path" {
+  description = "SSM path of the release parameters (in each region): what scripts/release.sh reads."
+  value       = local.release_parameters_path
+}
+
 output "deploy_role_arn" {
-  description = "Role GitHub Actions assumes (main branch only) to push and deploy."
+  description = "Role GitHub Actions assumes (jobs of the deploy environment only) to push and deploy."
   value       = module.ci_oidc.role_arn
 }
 

@@ -92,8 +92,14 @@ variable "alarm_overrides" {
 }
 
 variable "github_repository" {
-  description = "GitHub repository (OWNER/REPO) whose main branch may deploy."
+  description = "GitHub repository (OWNER/REPO) whose deploy environment may deploy."
   type        = string
+}
+
+variable "github_environment" {
+  description = "GitHub environment of the deploy and rollback jobs; only its jobs may assume the deploy role."
+  type        = string
+  default     = "production"
 }
 
 variable "create_oidc_provider" {

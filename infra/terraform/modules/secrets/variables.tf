@@ -31,7 +31,7 @@ variable "parameters" {
     env_name    = string
   }))
   default = {
-    database-url = { description = "PostgreSQL connection URL of the slipway service", env_name = "DATABASE_URL" }
+    database-password = { description = "PostgreSQL password of the slipway service", env_name = "DATABASE_PASSWORD" }
   }
 
   validation {
