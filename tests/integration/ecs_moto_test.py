@@ -128,12 +128,14 @@ TASKDEF = """{
   "executionRoleArn": "${EXECUTION_ROLE_ARN}",
   "containerDefinitions": [{
     "name": "app", "image": "${IMAGE}", "essential": true,
+    "user": "${CONTAINER_USER:-65534:65534}", "readonlyRootFilesystem": true,
+    "linuxParameters": {"capabilities": {"drop": ["ALL"]}},
     "portMappings": [{"containerPort": 8080, "protocol": "tcp"}],
     "environment": [{"name": "LOG_LEVEL", "value": "${LOG_LEVEL:-info}"}],
     "secrets": [{"name": "DATABASE_PASSWORD", "valueFrom": "${DATABASE_PASSWORD_FROM}"},
                 {"name": "API_KEY", "valueFrom": "${API_KEY_FROM}"}],
     "logConfiguration": {"logDriver": "awslogs", "options": {
-      "awslogs-group": "/slipway/${SERVICE}", "awslogs-region": "us-east-1",
+      "awslogs-group": "${LOG_GROUP:-/slipway/app}", "awslogs-region": "us-east-1",
       "awslogs-stream-prefix": "${SERVICE}"}}
   }]
 }
@@ -183,7 +185,9 @@ def create_infrastructure(moto, readable_secret="db"):
     moto.aws("iam", "put-role-policy", "--role-name", "app-execution", "--policy-name", "secrets",
              "--policy-document", json.dumps({"Version": "2012-10-17", "Statement": [
                  {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-                  "Resource": readable}]}))
+                  "Resource": readable},
+                 {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+                  "Resource": "arn:aws:logs:us-east-1:*:log-group:/slipway/app:log-stream:*"}]}))
     moto.aws("logs", "create-log-group", "--log-group-name", "/slipway/app")
     moto.aws("ecr", "create-repository", "--repository-name", "app")
     for sha in (SHA1, SHA2):
@@ -459,10 +463,10 @@ class EcsVerify(unittest.TestCase):
     def tearDownClass(cls):
         cls.moto.stop()
 
-    def verify(self, image):
+    def verify(self, image, *flags):
         result = run_slipway(["ecs", "verify", "--spec", self.spec, "--image", image,
                               "--target-group", self.outputs["TARGET_GROUP_ARN"],
-                              *var_flags(self.outputs), "-o", "json"], self.moto.env())
+                              *var_flags(self.outputs), *flags, "-o", "json"], self.moto.env())
         return result, {c["check"]: c for c in map(json.loads, result.stdout.splitlines())}
 
     def test_unreadable_secret_and_missing_image_fail_and_the_rest_passes(self):
@@ -478,8 +482,22 @@ class EcsVerify(unittest.TestCase):
         self.assertFalse(unreadable[0]["ok"])
         self.assertIn("may not secretsmanager:GetSecretValue", unreadable[0]["detail"])
         self.assertTrue(checks["log-group"]["ok"])
+        self.assertTrue(checks["log-group-write"]["ok"])
+        self.assertTrue(checks["hardening"]["ok"])
         self.assertTrue(checks["target-group"]["ok"])
         self.assertTrue(checks["service"]["ok"])
+
+    def test_a_root_container_and_an_unwritable_log_group_fail(self):
+        self.moto.aws("logs", "create-log-group", "--log-group-name", "/elsewhere")
+        result, checks = self.verify(f"{REGISTRY}/app:{SHA1}", "--var", "CONTAINER_USER=0:0",
+                                     "--var", "LOG_GROUP=/elsewhere")
+        self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
+        self.assertFalse(checks["hardening:app"]["ok"])
+        self.assertIn("runs as root", checks["hardening:app"]["detail"])
+        self.assertNotIn("hardening", checks)
+        self.assertTrue(checks["log-group"]["ok"])
+        self.assertFalse(checks["log-group-write"]["ok"])
+        self.assertIn("may not logs:CreateLogStream", checks["log-group-write"]["detail"])
 
     def test_all_pass_once_the_role_may_read_both_secrets(self):
         self.moto.aws("iam", "put-role-policy", "--role-name", "app-execution", "--policy-name",

@@ -13,6 +13,7 @@
 #include "aws/retry.hpp"
 #include "aws/secretsmanager.hpp"
 #include "targets/ecs/errors.hpp"
+#include "targets/ecs/hardening.hpp"
 #include "targets/ecs/policy.hpp"
 #include "targets/ecs/render.hpp"
 
@@ -40,11 +41,6 @@ std::string family_of(const std::string& task_definition) {
 std::string short_name(const std::string& arn) {
   return arn.substr(arn.rfind('/') + 1);
 }
-
-struct LogSource {
-  std::string group;
-  std::string stream_prefix;
-};
 
 std::optional<LogSource> log_source(const boost::json::object& document) {
   const auto* containers = document.if_contains("containerDefinitions");
@@ -524,7 +520,28 @@ std::vector<VerifyCheck> EcsTarget::verify(const DeployInput& input,
   if (const auto* role = document.if_contains("executionRoleArn"); role && role->is_string()) {
     execution_role = std::string(role->as_string());
   }
-  const auto readable = secrets_readable_by(execution_role, secret_value_froms(document));
+  for (const auto& problem : hardening_problems(document)) {
+    checks.push_back({"hardening:" + problem.container, false,
+                      "container " + problem.container + " " + problem.problem});
+  }
+  if (checks.end() == std::find_if(checks.begin(), checks.end(), [](const VerifyCheck& check) {
+        return check.name.starts_with("hardening:");
+      })) {
+    checks.push_back(
+        {"hardening", true, "non-root user, read-only root filesystem, no capabilities"});
+  }
+  // The execution role's policies, read once: may it fetch every secret and write the logs?
+  std::optional<std::vector<std::string>> role_documents;
+  if (!execution_role.empty()) {
+    try {
+      role_documents = aws::IamClient(session_).role_policy_documents(
+          execution_role.substr(execution_role.rfind('/') + 1));
+    } catch (const aws::ServiceError& error) {
+      if (error.code() != "NoSuchEntity") throw;
+    }
+  }
+  const auto readable =
+      secrets_readable_by(execution_role, role_documents, secret_value_froms(document));
   checks.insert(checks.end(), readable.begin(), readable.end());
   if (const auto source = log_source(document)) {
     const bool exists = aws::LogsClient(session_).log_group_exists(source->group);
@@ -533,6 +550,7 @@ std::vector<VerifyCheck> EcsTarget::verify(const DeployInput& input,
                              : "log group " + source->group +
                                    " does not exist; create it (terraform apply) or fix "
                                    "awslogs-group in the task definition"});
+    if (exists) checks.push_back(log_group_writable_by(execution_role, role_documents, *source));
   } else {
     checks.push_back({"log-group", false,
                       "no awslogs logConfiguration in the task definition; add one so task logs "
@@ -556,8 +574,43 @@ std::vector<VerifyCheck> EcsTarget::verify(const DeployInput& input,
   return checks;
 }
 
+namespace {
+
+// "arn:aws:iam::ACCOUNT:role/NAME" -> ACCOUNT
+std::string account_of(const std::string& role_arn) {
+  const auto parts = role_arn.find("::");
+  if (parts == std::string::npos) return "";
+  return role_arn.substr(parts + 2, role_arn.find(':', parts + 2) - parts - 2);
+}
+
+}  // namespace
+
+VerifyCheck EcsTarget::log_group_writable_by(
+    const std::string& role_arn, const std::optional<std::vector<std::string>>& documents,
+    const LogSource& source) {
+  if (role_arn.empty() || !documents) {
+    return {"log-group-write", false,
+            "no execution role (or it does not exist) to write log group " + source.group +
+                "; set executionRoleArn to the role Terraform made"};
+  }
+  const auto role_name = role_arn.substr(role_arn.rfind('/') + 1);
+  const auto stream = "arn:aws:logs:" + session_.region() + ":" + account_of(role_arn) +
+                      ":log-group:" + source.group + ":log-stream:" +
+                      (source.stream_prefix.empty() ? "x" : source.stream_prefix + "/x");
+  for (const auto* action : {"logs:CreateLogStream", "logs:PutLogEvents"}) {
+    if (!policies_allow(*documents, action, stream)) {
+      return {"log-group-write", false,
+              "execution role " + role_name + " may not " + action + " on " + stream +
+                  "; point awslogs-group at the service's log group (Terraform's LOG_GROUP) or "
+                  "grant it (ecs_service module)"};
+    }
+  }
+  return {"log-group-write", true, role_name + " may write " + source.group};
+}
+
 std::vector<VerifyCheck> EcsTarget::secrets_readable_by(
-    const std::string& role_arn, const std::vector<std::string>& value_froms) {
+    const std::string& role_arn, const std::optional<std::vector<std::string>>& role_documents,
+    const std::vector<std::string>& value_froms) {
   std::vector<VerifyCheck> checks;
   if (value_froms.empty()) return checks;
   if (role_arn.empty()) {
@@ -567,22 +620,15 @@ std::vector<VerifyCheck> EcsTarget::secrets_readable_by(
     return checks;
   }
   const auto role_name = role_arn.substr(role_arn.rfind('/') + 1);
-  std::vector<std::string> documents;
-  try {
-    documents = aws::IamClient(session_).role_policy_documents(role_name);
-  } catch (const aws::ServiceError& error) {
-    if (error.code() != "NoSuchEntity") throw;
+  if (!role_documents) {
     checks.push_back({"secrets", false,
                       "execution role " + role_arn +
                           " does not exist; create it (terraform "
                           "apply) or fix executionRoleArn"});
     return checks;
   }
-  // arn:aws:iam::ACCOUNT:role/NAME
-  std::string account;
-  if (const auto parts = role_arn.find("::"); parts != std::string::npos) {
-    account = role_arn.substr(parts + 2, role_arn.find(':', parts + 2) - parts - 2);
-  }
+  const auto& documents = *role_documents;
+  const auto account = account_of(role_arn);
   for (const auto& value_from : value_froms) {
     std::string action;
     std::string resource;

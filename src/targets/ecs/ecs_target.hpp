@@ -72,6 +72,12 @@ struct VerifyCheck {
   std::string detail;  // what was checked or what is wrong and the fix
 };
 
+// Where a task definition's awslogs driver writes.
+struct LogSource {
+  std::string group;
+  std::string stream_prefix;
+};
+
 struct ServiceStatus {
   aws::EcsService service;
   std::vector<aws::EcsTask> tasks;  // running ones
@@ -101,8 +107,10 @@ class EcsTarget {
   // The service's current task definition against what a deploy of `input.image` would register.
   std::vector<DiffLine> diff(const DeployInput& input);
 
-  // Pre-deploy checks: the image in ECR, the execution role can read every secret, the log
-  // group exists, the service has a target group (and `target_group_arn` when given).
+  // Pre-deploy checks: the service exists, the image in ECR, every container hardened (non-root
+  // user, read-only root filesystem, capabilities dropped), the execution role can read every
+  // secret, the log group exists and the execution role may write it, the service has a target
+  // group (and `target_group_arn` when given).
   std::vector<VerifyCheck> verify(const DeployInput& input, const std::string& target_group_arn);
 
   ServiceStatus status(const ServiceLocation& where);
@@ -118,8 +126,14 @@ class EcsTarget {
                       const std::string& previous, const aws::EcsService& updated, bool wait,
                       const FollowTimeouts& timeouts, std::chrono::milliseconds poll_interval,
                       std::size_t log_lines);
-  std::vector<VerifyCheck> secrets_readable_by(const std::string& role_arn,
-                                               const std::vector<std::string>& value_froms);
+  // `role_documents`: the execution role's policies (nullopt: the role does not exist).
+  std::vector<VerifyCheck> secrets_readable_by(
+      const std::string& role_arn, const std::optional<std::vector<std::string>>& role_documents,
+      const std::vector<std::string>& value_froms);
+  // May the execution role create streams in and put events to the task's log group?
+  VerifyCheck log_group_writable_by(const std::string& role_arn,
+                                    const std::optional<std::vector<std::string>>& documents,
+                                    const LogSource& source);
   // Takes the service's advisory lock (tag slipway:lock = "HOLDER until EPOCH") for `hold`;
   // throws LockedError naming the holder when an unexpired lock exists. Returns a releaser.
   std::function<void()> lock_service(const aws::EcsService& service,
