@@ -7,17 +7,24 @@ JOBS  ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 CTEST_ARGS ?=
 
-.PHONY: up test deps build release fuzz fuzz-run unit integration test-terraform monitor format format-check bench clean
+.PHONY: up test deps policy-tools build release fuzz fuzz-run unit integration test-terraform monitor format format-check bench clean
 
 up: deps release
 	@scripts/up.sh
 
-test: deps build release fuzz
+test: deps policy-tools build release fuzz
 	ctest --preset dev -j $(JOBS) $(CTEST_ARGS)
 	@$(MAKE) --no-print-directory fuzz-run
 
 deps:
 	@scripts/deps/install.sh
+
+# Test-only npm tools, pinned by tests/policy/package-lock.json (never linked or shipped): the IAM
+# evaluator of the deploy role's policy and the workflow schema validator. npm ci again only when
+# the lock file changed.
+policy-tools:
+	@[ tests/policy/node_modules/.package-lock.json -nt tests/policy/package-lock.json ] || \
+		npm ci --prefix tests/policy --no-audit --no-fund
 
 build:
 	cmake --preset dev >/dev/null
@@ -41,7 +48,7 @@ integration: build
 	ctest --preset dev -L integration $(CTEST_ARGS)
 
 # The Terraform checks alone: fmt, validate, policy tests, and the apply against moto.
-test-terraform:
+test-terraform: policy-tools
 	cmake --preset dev >/dev/null
 	ctest --preset dev -L terraform $(CTEST_ARGS)
 

@@ -6,6 +6,8 @@ list="$(dirname "$0")/apt.txt"
 missing=()
 while read -r pkg; do
   [[ -z "$pkg" || "$pkg" == \#* ]] && continue
+  # NodeSource's nodejs package bundles npm and conflicts with Debian's: a working npm is enough.
+  [[ "$pkg" == npm ]] && command -v npm >/dev/null && continue
   if ! dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q 'install ok installed'; then
     missing+=("$pkg")
   fi

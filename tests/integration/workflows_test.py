@@ -1,9 +1,14 @@
 # labels: workflows
 """The GitHub Actions workflows call only what exists here: every `make TARGET` is a target of the
 Makefile, and every `slipway ...` command (also written as $SLIPWAY) is a subcommand whose
---help exits 0 and lists every flag the workflow passes. Plus the deploy/rollback contract:
-deploy runs on pushes to main with an OIDC role and no stored AWS keys, rollback is manual with
-a commit-or-revision input, and both run `slipway ecs` with the verdict as the step's result."""
+--help exits 0 and lists every flag the workflow (or scripts/release.sh, which the deploy and
+rollback workflows run) passes. Every workflow passes the schema validator (@action-validator/cli,
+pinned in tests/policy) and every `run:` block and scripts/release.sh pass shellcheck. Plus what no
+linter sees: deploy runs only on a commit whose CI passed, in the environment the deploy role's
+trust policy names, with an OIDC role and no stored AWS keys; the rollback is manual, compiles
+nothing and is never cancelled by a newer push; only the jobs that assume the role may ask for an
+OIDC token. (tests/integration/release_rehearsal.py judges the jobs' real tokens against the
+trust policy Terraform rendered, with a real IAM evaluator.)"""
 
 import os
 import re
@@ -17,6 +22,9 @@ from slipway_testlib import SOURCE_DIR, binary
 
 SLIPWAY = binary("src", "cli", "slipway")
 WORKFLOWS = os.path.join(SOURCE_DIR, ".github", "workflows")
+RELEASE_SCRIPT = os.path.join(SOURCE_DIR, "scripts", "release.sh")
+ACTION_VALIDATOR = os.path.join(SOURCE_DIR, "tests", "policy", "node_modules", ".bin", "action-validator")
+PLATFORM_VARIABLES = os.path.join(SOURCE_DIR, "infra", "terraform", "modules", "platform", "variables.tf")
 
 
 def load(name):
@@ -77,11 +85,28 @@ def is_slipway(word):
 
 
 def slipway_invocations(document):
+    """slipway commands of the workflow's run: blocks, and those of scripts/release.sh (once)
+    when a block runs it."""
+    runs_release_script = False
     for script in run_scripts(document):
         for line in commands(script):
             for command in segments(tokens(line)):
                 if is_slipway(command[0]):
                     yield command[1:]
+                runs_release_script = runs_release_script or command[0] == "scripts/release.sh"
+    if runs_release_script:
+        yield from release_script_invocations()
+
+
+def release_script_invocations():
+    """The slipway commands of scripts/release.sh: `in_region "$region" ARGS...` lines, with their
+    continuation lines."""
+    with open(RELEASE_SCRIPT) as f:
+        text = f.read().replace("\\\n", " ")
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith('in_region "$region" '):
+            yield tokens(line)[2:]
 
 
 def make_invocations(document):
@@ -158,49 +183,158 @@ class WorkflowsCallWhatExists(unittest.TestCase):
         self.assertEqual(list(slipway_invocations(document)), [["ecs", "status", "--x", "1"]])
 
 
+def shell_of(script):
+    """A `run:` block as shellcheck can read it: ${{ expressions }} become a variable (GitHub
+    substitutes them before the shell runs), under the bash shebang GitHub's runners use."""
+    return "#!/usr/bin/env bash\n" + re.sub(r"\$\{\{[^}]*\}\}", "${GITHUB_EXPRESSION}", script)
+
+
+class WorkflowsLint(unittest.TestCase):
+    def test_every_workflow_passes_the_schema_validator(self):
+        self.assertTrue(os.path.exists(ACTION_VALIDATOR), "tests/policy tools missing: run `make policy-tools`")
+        for name in sorted(os.listdir(WORKFLOWS)):
+            result = subprocess.run([ACTION_VALIDATOR, os.path.join(WORKFLOWS, name)], capture_output=True,
+                                    text=True, timeout=60, cwd=SOURCE_DIR)
+            self.assertEqual(result.returncode, 0, f"action-validator {name}:\n{result.stdout}{result.stderr}")
+
+    def test_the_schema_validator_rejects_a_broken_workflow(self):
+        broken = os.path.join(self.tmp_dir(), "broken.yml")
+        with open(broken, "w") as f:
+            f.write("on: push\njobs:\n  j:\n    runs-on: ubuntu-latest\n    stepz: []\n")
+        result = subprocess.run([ACTION_VALIDATOR, broken], capture_output=True, text=True, timeout=60)
+        self.assertNotEqual(result.returncode, 0, result.stdout)
+
+    def tmp_dir(self):
+        import tempfile
+        path = tempfile.mkdtemp(prefix="slipway-workflows-")
+        self.addCleanup(__import__("shutil").rmtree, path, True)
+        return path
+
+    def shellcheck(self, text):
+        return subprocess.run(["shellcheck", "--shell=bash", "--format=gcc", "-"], input=text,
+                              capture_output=True, text=True, timeout=60)
+
+    def test_every_run_block_and_the_release_script_pass_shellcheck(self):
+        checked = 0
+        for name in sorted(os.listdir(WORKFLOWS)):
+            document = load(name)
+            for job_id, job in document.get("jobs", {}).items():
+                for index, step in enumerate(job.get("steps", [])):
+                    if "run" in step:
+                        result = self.shellcheck(shell_of(step["run"]))
+                        self.assertEqual(result.returncode, 0, f"{name} job {job_id} step {index} "
+                                         f"({step.get('name', '')}):\n{result.stdout}")
+                        checked += 1
+        with open(RELEASE_SCRIPT) as f:
+            result = self.shellcheck(f.read())
+        self.assertEqual(result.returncode, 0, f"scripts/release.sh:\n{result.stdout}")
+        self.assertGreater(checked, 5)
+
+    def test_shellcheck_catches_an_unquoted_expansion(self):
+        self.assertNotEqual(self.shellcheck(shell_of('rm -rf $DIR/${{ inputs.to }}')).returncode, 0)
+
+
+def deploy_environment():
+    """The GitHub environment the deploy role's trust policy names (platform's default)."""
+    with open(PLATFORM_VARIABLES) as f:
+        block = f.read().split('variable "github_environment"', 1)[1].split("\n}\n", 1)[0]
+    return re.search(r'default\s*=\s*"([^"]+)"', block).group(1)
+
+
 class DeployAndRollbackContract(unittest.TestCase):
     def steps(self, document):
         return [step for job in document["jobs"].values() for step in job["steps"]]
 
+    def role_jobs(self, document):
+        return {job_id: job for job_id, job in document["jobs"].items()
+                if any(s.get("uses", "").startswith("aws-actions/configure-aws-credentials") for s in job["steps"])}
+
     def assert_oidc_without_stored_keys(self, document):
-        self.assertEqual(document["permissions"]["id-token"], "write")
-        credentials = [s for s in self.steps(document)
-                       if s.get("uses", "").startswith("aws-actions/configure-aws-credentials")]
-        self.assertEqual(len(credentials), 1)
+        jobs = self.role_jobs(document)
+        self.assertEqual(len(jobs), 1)
+        job = next(iter(jobs.values()))
+        self.assertEqual(job["permissions"]["id-token"], "write")
+        # The trust policy admits only tokens of this environment (sub = repo:R:environment:NAME).
+        self.assertEqual(job["environment"], deploy_environment())
+        credentials = [s for s in job["steps"] if s.get("uses", "").startswith("aws-actions/configure-aws-credentials")]
         self.assertIn("role-to-assume", credentials[0]["with"])
         text = yaml.safe_dump(document)
         for stored in ("aws-access-key-id", "aws-secret-access-key", "AWS_SECRET_ACCESS_KEY",
                        "secrets.AWS"):
             self.assertNotIn(stored, text)
 
-    def test_deploy_on_push_to_main_pushes_image_sha_and_runs_slipway_ecs_deploy(self):
+    def test_only_jobs_that_assume_the_role_get_an_oidc_token_and_none_writes_the_repository(self):
+        for name in sorted(os.listdir(WORKFLOWS)):
+            document = load(name)
+            self.assertNotIn("id-token", document.get("permissions", {}), f"{name}: id-token for every job")
+            self.assertNotIn("write", document.get("permissions", {}).values(), f"{name}: workflow-wide write")
+            role_jobs = self.role_jobs(document)
+            for job_id, job in document["jobs"].items():
+                permissions = job.get("permissions", {})
+                if job_id not in role_jobs:
+                    self.assertNotIn("id-token", permissions, f"{name} job {job_id} asks for an OIDC token it does not use")
+                self.assertNotEqual(permissions.get("contents"), "write", f"{name} job {job_id} may write the repository")
+
+    def test_deploy_runs_only_on_a_commit_whose_ci_passed(self):
         document = load("deploy.yml")
-        self.assertEqual(document["on"]["push"]["branches"], ["main"])
+        self.assertEqual(set(document["on"]), {"workflow_run"})
+        trigger = document["on"]["workflow_run"]
+        self.assertEqual((trigger["workflows"], trigger["types"], trigger["branches"]), (["ci"], ["completed"], ["main"]))
+        self.assertEqual(load("ci.yml")["name"], "ci")
+        job = document["jobs"]["deploy"]
+        self.assertIn("github.event.workflow_run.conclusion == 'success'", job["if"])
+        self.assertIn("github.event.workflow_run.event == 'push'", job["if"])
+        # That run's commit, not whatever main points at now.
+        self.assertEqual(job["env"]["RELEASE_COMMIT"], "${{ github.event.workflow_run.head_sha }}")
+        checkout = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/checkout"))
+        self.assertEqual(checkout["with"]["ref"], "${{ github.event.workflow_run.head_sha }}")
+
+    def test_deploy_ships_the_image_ci_built_and_scanned_primary_then_dr_then_smoke(self):
+        document = load("deploy.yml")
         self.assert_oidc_without_stored_keys(document)
         self.assertFalse(document["concurrency"]["cancel-in-progress"])
-        invocations = [args for args in slipway_invocations(document)]
-        deploys = [a for a in invocations if a[:2] == ["ecs", "deploy"]]
+        job = document["jobs"]["deploy"]
+        download = next(s for s in job["steps"] if s.get("uses", "").startswith("actions/download-artifact"))
+        self.assertEqual(download["with"]["run-id"], "${{ github.event.workflow_run.id }}")
+        ci = load("ci.yml")
+        upload = next(s for s in ci["jobs"]["test"]["steps"] if s.get("uses", "").startswith("actions/upload-artifact"))
+        self.assertEqual(upload["with"]["name"].replace("github.sha", "github.event.workflow_run.head_sha"),
+                         download["with"]["name"])
+        scan = ci["jobs"]["scan-image"]
+        self.assertEqual(scan["needs"], "test")
+        trivy = next(s for s in scan["steps"] if s.get("uses", "").startswith("aquasecurity/trivy-action"))
+        self.assertEqual(trivy["with"]["input"], "release/slipway-image.tar")
+        self.assertEqual(trivy["with"]["exit-code"], "1")
+        self.assertNotIn("make", " ".join(s.get("run", "") for s in job["steps"]), "deploy compiles")
+        runs = [s.get("run", "") for s in job["steps"]]
+        order = [next(i for i, r in enumerate(runs) if f"scripts/release.sh {verb}" in r) for verb in ("push", "deploy", "smoke")]
+        self.assertEqual(order, sorted(order))
+        for step in job["steps"]:
+            self.assertNotIn("continue-on-error", step)
+            self.assertNotIn("|| true", step.get("run", ""))
+        deploys = [a for a in slipway_invocations(document) if a[:2] == ["ecs", "deploy"]]
         self.assertEqual(len(deploys), 1)
-        self.assertIn("--image", deploys[0])
         image = deploys[0][deploys[0].index("--image") + 1]
-        self.assertTrue(image.endswith(":${GITHUB_SHA}"), image)
-        # The deploy step is not allowed to fail quietly: no continue-on-error, no `|| true`.
-        for step in self.steps(document):
-            if "ecs deploy" in step.get("run", ""):
-                self.assertNotIn("continue-on-error", step)
-                self.assertNotIn("|| true", step["run"])
-        pushes = [s for s in self.steps(document) if "push" in s.get("run", "") and "GITHUB_SHA" in s["run"]]
-        self.assertEqual(len(pushes), 1)
+        self.assertTrue(image.endswith(":$RELEASE_COMMIT"), image)
+        self.assertIn("--pin-secret-versions", deploys[0])
 
-    def test_rollback_is_manual_with_a_commit_or_revision_input(self):
+    def test_rollback_is_manual_compiles_nothing_and_is_never_cancelled(self):
         document = load("rollback.yml")
         self.assertIn("to", document["on"]["workflow_dispatch"]["inputs"])
-        self.assertNotIn("push", document["on"])
+        self.assertEqual(set(document["on"]), {"workflow_dispatch"})
         self.assert_oidc_without_stored_keys(document)
+        self.assertFalse(document["concurrency"]["cancel-in-progress"])
+        # A group no push-triggered workflow uses: a newer push cannot replace a pending rollback.
+        for name in ("ci.yml", "deploy.yml"):
+            self.assertNotEqual(load(name).get("concurrency", {}).get("group"), document["concurrency"]["group"])
+        job = document["jobs"]["rollback"]
+        runs = " ".join(s.get("run", "") for s in job["steps"])
+        for compile_step in ("make", "cmake", "g++"):
+            self.assertNotIn(compile_step, runs.split(), "the rollback compiles")
+        self.assertTrue(any(s.get("uses", "").startswith("actions/download-artifact") for s in job["steps"]))
         rollbacks = [a for a in slipway_invocations(document) if a[:2] == ["ecs", "rollback"]]
         self.assertEqual(len(rollbacks), 1)
-        self.assertIn("--to", rollbacks[0])
-        self.assertEqual(load("deploy.yml")["concurrency"]["group"], document["concurrency"]["group"])
+        self.assertIn("${to_flags[@]}", rollbacks[0])
 
 
 if __name__ == "__main__":
