@@ -7,6 +7,8 @@ moto 5.2 gaps filled here (each keeps what the caller sent, as AWS does; nothing
 - Application Auto Scaling has no TagResource / UntagResource / ListTagsForResource, and ignores
   RegisterScalableTarget's Tags. The AWS provider calls them for every aws_appautoscaling_target
   and retries the 500s for minutes.
+- ECS ListTaskDefinitions ignores `sort` and lists in creation order; AWS sorts by family, then
+  revision, ASC unless sort=DESC (slipway's rollback walks newest first and stops early).
 - ECS CreateService drops deploymentConfiguration (circuit breaker, alarms, min/max percent), so
   DescribeServices cannot show what Terraform configured. UpdateService already keeps it.
 
@@ -15,6 +17,12 @@ client never sees the headers without the body (see wbufsize below).
 
 SLIPWAY_MOTO_TRACE=FILE writes one line per request (service, action, status, time, body hash):
 what tells a resent create from a second one when a Terraform run against moto goes wrong.
+
+SLIPWAY_MOTO_CALLS=FILE writes one JSON object per request for an IAM policy evaluator
+(tests/policy/): the signing access key id, region and service, the action, and the request's
+identifying parameters (names and ARNs from an allowlist: never a secret value), plus the ARN a
+RegisterTaskDefinition created. moto's own authorization cannot judge resource-scoped policies
+(it evaluates every action against Resource "*"), so this records what a real evaluator needs.
 """
 
 import hashlib
@@ -84,11 +92,27 @@ def _create_service_keeping_deployment_configuration(self):
     return result
 
 
+_list_task_definitions = EC2ContainerServiceResponse.list_task_definitions
+
+
+def _list_task_definitions_sorted(self):
+    result = _list_task_definitions(self)
+
+    def key(arn):  # arn:aws:ecs:REGION:ACCOUNT:task-definition/FAMILY:REVISION
+        family, _, revision = arn.rpartition("/")[2].rpartition(":")
+        return family, int(revision)
+
+    arns = result.result["taskDefinitionArns"]
+    arns.sort(key=key, reverse=self._get_param("sort", "ASC") == "DESC")
+    return result
+
+
 ApplicationAutoScalingResponse.tag_resource = _tag_resource
 ApplicationAutoScalingResponse.untag_resource = _untag_resource
 ApplicationAutoScalingResponse.list_tags_for_resource = _list_tags_for_resource
 ApplicationAutoScalingResponse.register_scalable_target = _register_scalable_target_with_tags
 EC2ContainerServiceResponse.create_service = _create_service_keeping_deployment_configuration
+EC2ContainerServiceResponse.list_task_definitions = _list_task_definitions_sorted
 
 
 class _RequestTrace:
@@ -133,6 +157,72 @@ class _RequestTrace:
                                 f"body:{hashlib.sha1(body).hexdigest()[:10]}\n")
 
 
+# Parameters that name what a request acts on. Values of anything else (SecretString, Value,
+# WebIdentityToken, container definitions) never reach the file.
+_IDENTIFYING_JSON = {"cluster", "service", "services", "serviceName", "resourceArn", "family", "familyPrefix",
+                     "taskDefinition", "tagKeys", "tags", "executionRoleArn", "taskRoleArn", "tasks",
+                     "SecretId", "Path", "Recursive", "Names", "Name", "logGroupName", "logGroupNamePrefix",
+                     "logGroupIdentifier", "repositoryName", "registryId", "imageIds", "imageTag", "status",
+                     "desiredStatus"}
+_IDENTIFYING_QUERY_PREFIXES = ("Action", "RoleName", "PolicyName", "PolicyArn", "RoleArn", "TargetGroupArn",
+                               "AlarmNames.member.", "RoleSessionName", "VersionId")
+
+
+class _CallRecorder:
+    """WSGI middleware writing one JSON line per request to SLIPWAY_MOTO_CALLS (see the module
+    docstring): who signed it, where, what it named, and the status."""
+
+    def __init__(self, app, path):
+        self.app = app
+        self.file = open(path, "a", buffering=1)
+        self.lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        length = int(environ.get("CONTENT_LENGTH") or 0)
+        body = environ["wsgi.input"].read(length) if length else b""
+        environ["wsgi.input"] = io.BytesIO(body)
+        credential = environ.get("HTTP_AUTHORIZATION", "").partition("Credential=")[2].split(",")[0].split("/")
+        record = {"key": credential[0] if len(credential) > 4 else "",
+                  "region": credential[2] if len(credential) > 4 else "",
+                  "service": credential[3] if len(credential) > 4 else "",
+                  "method": environ.get("REQUEST_METHOD", ""), "path": environ.get("PATH_INFO", ""),
+                  "action": environ.get("HTTP_X_AMZ_TARGET", "").rpartition(".")[2], "params": {},
+                  "time": round(time.time(), 3), "agent": environ.get("HTTP_USER_AGENT", "").split(" ")[0]}
+        if record["action"]:
+            try:
+                document = json.loads(body or b"{}")
+            except ValueError:
+                document = {}
+            record["params"] = {k: v for k, v in document.items() if k in _IDENTIFYING_JSON}
+        elif body:
+            form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
+            record["action"] = form.get("Action", [""])[0]
+            record["params"] = {k: v[0] for k, v in form.items() if k.startswith(_IDENTIFYING_QUERY_PREFIXES)}
+        status = []
+        chunks = []
+
+        def recording_start_response(line, headers, *args):
+            status.append(line.split(" ", 1)[0])
+            return start_response(line, headers, *args)
+
+        result = self.app(environ, recording_start_response)
+        try:
+            chunks = list(result)
+        finally:
+            if hasattr(result, "close"):
+                result.close()
+        record["status"] = status[0] if status else "---"
+        if record["action"] == "RegisterTaskDefinition" and record["status"] == "200":
+            try:  # the revision's ARN exists only in the response
+                created = json.loads(b"".join(chunks))["taskDefinition"]["taskDefinitionArn"]
+                record["created"] = created
+            except (ValueError, KeyError):
+                pass
+        with self.lock:
+            self.file.write(json.dumps(record, sort_keys=True) + "\n")
+        return chunks
+
+
 # werkzeug writes a response's headers and its body with two send()s; with the GIL contended the
 # body can follow milliseconds later. The AWS provider (Go) was seen in packet captures closing
 # the connection in that gap and resending the request: a create moto had already made came back
@@ -141,6 +231,9 @@ werkzeug.serving.WSGIRequestHandler.wbufsize = 1 << 20
 
 
 def _run_simple(host, port, app, **kwargs):
+    calls = os.environ.get("SLIPWAY_MOTO_CALLS")
+    if calls:
+        app = _CallRecorder(app, calls)
     trace = os.environ.get("SLIPWAY_MOTO_TRACE")
     if trace:
         app = _RequestTrace(app, trace)

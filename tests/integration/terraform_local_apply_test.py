@@ -1,7 +1,14 @@
 # labels: terraform serial
 """envs/local applied for real against moto (scripts/moto_server.py on a free loopback port):
 init -> apply from empty state -> out-of-band secret values -> second apply -> plan with no
-changes -> AWS CLI checks of the properties that matter -> destroy. Prints each phase's time.
+changes -> AWS CLI checks of the properties that matter -> the release rehearsal -> destroy.
+Prints each phase's time.
+
+The rehearsal (release_rehearsal.py) is the production path on this stack: the deploy job's
+GitHub token -> AssumeRoleWithWebIdentity -> scripts/release.sh with the role's credentials
+(deploy x3, inspect, rollback, cleanup; primary then DR; `--no-wait`, as moto never completes a
+deployment), every call recorded and judged with the jobs' tokens by a real IAM evaluator
+against the policies in Terraform's state.
 
 The same modules as production; only the provider endpoints and the `compat` switches differ
 (infra/terraform/README.md lists them). Terraform's working copy and state live in a temporary
@@ -21,7 +28,8 @@ import unittest
 
 import boto3
 
-from slipway_testlib import SOURCE_DIR, Process, free_port, http_get, wait_until
+import release_rehearsal
+from slipway_testlib import SOURCE_DIR, Process, binary, free_port, http_get, wait_until
 
 TERRAFORM_DIR = os.path.join(SOURCE_DIR, "infra", "terraform")
 WRAPPER = os.path.join(SOURCE_DIR, "scripts", "terraform.sh")
@@ -31,7 +39,7 @@ DR_REGION = "us-west-2"
 GUARDED_SERVICES = ("secretsmanager", "kms", "ssm", "ecs")
 # Sentinel "secret values" written out of band; they must never reach Terraform's state.
 SENTINEL_API_KEY = "sentinel-api-key-6f1d0c"
-SENTINEL_DATABASE_URL = "postgres://app:sentinel-db-pass-93ab@db.internal:5432/slipway"
+SENTINEL_DATABASE_PASSWORD = "sentinel-db-pass-93ab"
 
 
 class TerraformLocalApplyTest(unittest.TestCase):
@@ -52,8 +60,9 @@ class TerraformLocalApplyTest(unittest.TestCase):
                        AWS_DEFAULT_REGION=REGION, AWS_EC2_METADATA_DISABLED="true",
                        AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull)
         cls.trace_file = os.path.join(cls.tmp, "moto-requests.log")
+        cls.calls_file = os.path.join(cls.tmp, "moto-calls.jsonl")
         cls.moto = Process([sys.executable, MOTO, "-H", "127.0.0.1", "-p", str(cls.port)],
-                           env=dict(cls.env, SLIPWAY_MOTO_TRACE=cls.trace_file))
+                           env=dict(cls.env, SLIPWAY_MOTO_TRACE=cls.trace_file, SLIPWAY_MOTO_CALLS=cls.calls_file))
         # free_port() keeps other tests off the port, not every other program: if something took
         # it since, our moto exits with "Address already in use" while the other answers. So wait
         # for *our* server's banner, not merely for something answering on the port.
@@ -132,8 +141,8 @@ class TerraformLocalApplyTest(unittest.TestCase):
         session.client("secretsmanager", endpoint_url=self.endpoint).put_secret_value(
             SecretId=outputs["secret_arns"]["api-key"], SecretString=SENTINEL_API_KEY)
         session.client("ssm", endpoint_url=self.endpoint).put_parameter(
-            Name=outputs["parameter_arns"]["database-url"].split(":parameter", 1)[1], Type="SecureString",
-            Value=SENTINEL_DATABASE_URL, Overwrite=True)
+            Name=outputs["parameter_arns"]["database-password"].split(":parameter", 1)[1], Type="SecureString",
+            Value=SENTINEL_DATABASE_PASSWORD, Overwrite=True)
 
         # moto answers a few attributes differently on the first read (rule descriptions,
         # launch template tags, availability_zone_rebalancing): one more apply settles them.
@@ -155,12 +164,60 @@ class TerraformLocalApplyTest(unittest.TestCase):
         self.check_dr(outputs)
         self.timings["aws_cli_checks"] = time.monotonic() - started
 
+        started = time.monotonic()
+        self.rehearse_release(outputs)
+        self.timings["release_rehearsal"] = time.monotonic() - started
+
         # The second apply just refreshed and wrote the state: no need to read 191 resources again.
         self.terraform("destroy", "-auto-approve", "-refresh=false", phase="destroy")
         clusters = self.aws("ecs", "describe-clusters", "--clusters", outputs["cluster_name"])["clusters"]
         self.assertEqual([c["status"] for c in clusters if c["status"] == "ACTIVE"], [])
         self.assertEqual(self.aws("elbv2", "describe-load-balancers")["LoadBalancers"], [])
         os.remove(os.path.join(self.env_dir, "terraform.tfstate"))
+
+    def rehearse_release(self, outputs):
+        with open(os.path.join(self.env_dir, "terraform.tfstate")) as f:
+            state = json.load(f)
+        rehearsal = release_rehearsal.Rehearsal(self.endpoint, state, outputs, self.calls_file,
+                                                binary("src", "cli", "slipway"), self.env)
+        try:
+            revisions, calls, verdicts = rehearsal.run()
+        except release_rehearsal.RehearsalFailure as failure:
+            raise AssertionError(f"{failure}\n{self.moto_diagnosis()}") from None
+        log = "\n".join(rehearsal.log)
+        keep = os.environ.get("SLIPWAY_TF_TEST_ARTIFACTS")
+        if keep:  # the per-command call table of docs and notes
+            os.makedirs(keep, exist_ok=True)
+            with open(os.path.join(keep, "release-rehearsal-calls.md"), "w") as f:
+                f.write(release_rehearsal.call_table(verdicts) + "\n")
+            with open(os.path.join(keep, "release-rehearsal.log"), "w") as f:
+                f.write(log)
+
+        # The evaluator's verdicts: every call allowed, every token judged as the trust policy must.
+        found = release_rehearsal.problems(verdicts)
+        self.assertEqual(found, [], "the deploy role's policies as Terraform rendered them:\n" + "\n".join(found))
+
+        # The path did what it says, in both regions: the rollback returned to the last good
+        # release, the cleanup deregistered the release older than it.
+        for region in release_rehearsal.REGIONS:
+            self.assertEqual(revisions["after_rollback"][region], revisions["second"][region], f"{region}:\n{log[-6000:]}")
+            self.assertNotEqual(revisions["third"][region], revisions["second"][region])
+            self.assertEqual(revisions["inactive_after_cleanup"][region], [revisions["first"][region]], region)
+        # Every verb reached AWS in both regions with the role's credentials: a call the
+        # evaluator never saw is a permission nobody checked.
+        seen = {(c["region"], c["service"], c["action"]) for c in calls}
+        for region in release_rehearsal.REGIONS:
+            for service, action in [("ssm", "GetParametersByPath"), ("ecs", "DescribeServices"), ("ecr", "DescribeImages"),
+                                    ("iam", "GetRolePolicy"), ("logs", "DescribeLogGroups"), ("secretsmanager", "DescribeSecret"),
+                                    ("ecs", "ListTagsForResource"), ("ecs", "RegisterTaskDefinition"), ("ecs", "UpdateService"),
+                                    ("ecs", "UntagResource"), ("ecs", "ListTaskDefinitions"), ("ecs", "DescribeTaskDefinition"),
+                                    ("ecs", "DeregisterTaskDefinition"), ("ecs", "TagResource"), ("monitoring", "DescribeAlarms"),
+                                    ("logs", "FilterLogEvents")]:
+                # IAM is global: its calls are signed in us-east-1 whichever region the command serves.
+                self.assertIn(("us-east-1" if service == "iam" else region, service, action), seen)
+        self.assertEqual({c["region"] for c in calls if c["service"] == "iam"}, {"us-east-1"})
+        print(f"release rehearsal: {len(calls)} calls by the deploy role, {len(verdicts['requests'])} IAM requests "
+              f"and {len(verdicts['tokens'])} tokens judged", flush=True)
 
     def check_service(self, outputs):
         service = self.aws("ecs", "describe-services", "--cluster", outputs["cluster_name"],
@@ -190,7 +247,7 @@ class TerraformLocalApplyTest(unittest.TestCase):
         self.assertRegex(env["SLIPWAY_RELEASE"], r"^[0-9a-f]{40}$")
         self.assertEqual({s["name"]: s["valueFrom"] for s in container["secrets"]},
                          {"API_KEY": outputs["secret_arns"]["api-key"],
-                          "DATABASE_URL": outputs["parameter_arns"]["database-url"]})
+                          "DATABASE_PASSWORD": outputs["parameter_arns"]["database-password"]})
 
         target_group = self.aws("elbv2", "describe-target-groups", "--target-group-arns",
                                 outputs["target_group_arn"])["TargetGroups"][0]
@@ -213,7 +270,11 @@ class TerraformLocalApplyTest(unittest.TestCase):
         alarms = {a["AlarmName"]: a for a in self.aws("cloudwatch", "describe-alarms", "--alarm-names", *names)["MetricAlarms"]}
         self.assertEqual(sorted(alarms), sorted(names))
         self.assertEqual(sorted(outputs["alarm_names"]), sorted(["ecs_cpu_high", "ecs_memory_high", "alb_unhealthy_hosts",
-                                                                  "target_5xx_rate", "target_p99_latency", "asg_status_check_failed"]))
+                                                                  "target_5xx_rate", "target_p99_latency", "asg_status_check_failed",
+                                                                  "no_healthy_hosts", "alb_5xx", "running_below_desired"]))
+        # A total outage: silence (no targets, no tasks) is the alarm.
+        for signal in ("no_healthy_hosts", "running_below_desired"):
+            self.assertEqual(alarms[outputs["alarm_names"][signal]]["TreatMissingData"], "breaching", signal)
         for alarm in alarms.values():
             self.assertEqual(alarm["AlarmActions"], [outputs["sns_topic_arn"]], alarm["AlarmName"])
         self.assertEqual(alarms[outputs["alarm_names"]["target_p99_latency"]]["ExtendedStatistic"], "p99")
@@ -272,7 +333,7 @@ class TerraformLocalApplyTest(unittest.TestCase):
         secret = self.aws("secretsmanager", "describe-secret", "--secret-id", outputs["secret_arns"]["api-key"])
         self.assertTrue(secret["KmsKeyId"].startswith("arn:aws:kms:"), "secret not encrypted with the CMK")
         parameter = self.aws("ssm", "describe-parameters", "--parameter-filters",
-                             "Key=Name,Values=" + outputs["parameter_arns"]["database-url"].split(":parameter", 1)[1])["Parameters"][0]
+                             "Key=Name,Values=" + outputs["parameter_arns"]["database-password"].split(":parameter", 1)[1])["Parameters"][0]
         self.assertEqual(parameter["Type"], "SecureString")
 
     def check_dr(self, outputs):
