@@ -73,7 +73,7 @@ locals {
       {
         Sid      = "TailServiceLogs"
         Effect   = "Allow"
-        Action   = ["logs:FilterLogEvents", "logs:GetLogEvents", "logs:DescribeLogStreams"]
+        Action   = ["logs:FilterLogEvents"]
         Resource = flatten([for g in var.log_group_arns : [g, "${g}:log-stream:*"]])
       },
       {
