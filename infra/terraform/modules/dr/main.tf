@@ -52,6 +52,7 @@ module "observability" {
   target_group_arn_suffix  = module.alb.target_group_arn_suffix
   autoscaling_group_name   = module.ecs_cluster.autoscaling_group_name
   kms_deletion_window_days = var.compat.kms_deletion_window_days
+  composite_alarms         = var.compat.composite_alarms
   tags                     = var.tags
 }
 

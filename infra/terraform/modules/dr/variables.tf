@@ -110,6 +110,7 @@ variable "compat" {
     deletion_protection               = bool
     secrets_recovery_window_days      = number
     kms_deletion_window_days          = number
+    composite_alarms                  = bool
   })
 }
 
