@@ -54,6 +54,7 @@ variables {
   subnet_ids         = ["subnet-1", "subnet-2"]
   security_group_ids = ["sg-1"]
   target_group_arn   = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:targetgroup/slipway-test/0123456789abcdef"
+  listener_arn       = "arn:aws:elasticloadbalancing:eu-west-1:123456789012:listener/app/slipway-test/0123456789abcdef/fedcba9876543210"
 
   # network
   availability_zones = ["eu-west-1a", "eu-west-1b"]
