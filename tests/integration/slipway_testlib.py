@@ -147,3 +147,12 @@ class Process:
 
     def __exit__(self, *exc):
         self.stop()
+
+
+def start_moto(env=None):
+    """moto's server on a free loopback port, answering; returns (Process, port). Stop it by PID
+    with Process.stop()."""
+    port = free_port()
+    moto = Process(["moto_server", "-H", "127.0.0.1", "-p", str(port)], env=env)
+    wait_until(lambda: http_get(port, "/moto-api/")[0] == 200, timeout=30, what="moto")
+    return moto, port

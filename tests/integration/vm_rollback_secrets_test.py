@@ -43,9 +43,7 @@ def replica_environment(port):
 class RollbackRestoresTheRecordedRelease(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
-        cls.moto_port = lib.free_port()
-        cls.moto = lib.Process(["moto_server", "-H", "127.0.0.1", "-p", str(cls.moto_port)])
-        lib.wait_until(lambda: lib.http_get(cls.moto_port, "/moto-api/")[0] == 200, timeout=30, what="moto")
+        cls.moto, cls.moto_port = lib.start_moto()
 
     @classmethod
     def tearDownClass(cls):
