@@ -1,10 +1,7 @@
 #include "release/ledger.hpp"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <boost/json.hpp>
-#include <cstdio>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -111,18 +108,11 @@ Ledger Ledger::load(const std::string& path) {
 void Ledger::save() const {
   json::array list;
   for (const auto& r : releases_) list.push_back(to_json(r));
-  auto text = json::serialize(json::object{{"releases", list}});
-  auto temporary = path_ + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(temporary, std::ios::trunc);
-    out << text << '\n';
-    out.flush();
-    if (!out) throw LedgerError("cannot write " + temporary + ": check the state directory");
-  }
-  core::make_private(temporary);  // the release history is the deploying user's alone
-  if (std::rename(temporary.c_str(), path_.c_str()) != 0) {
-    std::remove(temporary.c_str());
-    throw LedgerError("cannot replace " + path_ + ": check the state directory");
+  // Atomic and 0600: the release history is the deploying user's alone.
+  try {
+    core::write_private_file(path_, json::serialize(json::object{{"releases", list}}) + "\n");
+  } catch (const core::SystemError& e) {
+    throw LedgerError(std::string(e.what()) + ": check the state directory");
   }
 }
 
