@@ -2,11 +2,11 @@
 #include <chrono>
 #include <iostream>
 #include <sstream>
-#include <thread>
 
 #include "cli/ecs_dispatch.hpp"
 #include "cli/vm_context.hpp"
 #include "cli/vm_verbs.hpp"
+#include "core/cancellation.hpp"
 
 namespace slipway::cli {
 namespace {
@@ -39,7 +39,7 @@ void add_logs_command(CLI::App& app, GlobalOptions& globals, Action& action) {
       // Polling keeps this engine-neutral: per replica, print what was not printed before.
       auto seen = context.target->replica_logs();
       while (true) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(500));
+        core::sleep_or_cancel(std::chrono::milliseconds(500), "following the logs");
         for (auto& [name, log_text] : context.target->replica_logs()) {
           auto& before = seen[name];
           std::string fresh =

@@ -2,6 +2,7 @@
 
 #include "aws/errors.hpp"
 #include "cli/command.hpp"
+#include "core/cancellation.hpp"
 #include "core/errors.hpp"
 #include "core/json_escape.hpp"
 #include "core/redaction.hpp"
@@ -10,6 +11,7 @@ namespace slipway::cli {
 namespace {
 
 ExitCode exit_code_of(const std::exception& error) {
+  if (dynamic_cast<const core::Cancelled*>(&error) != nullptr) return ExitCode::interrupted;
   if (dynamic_cast<const core::InputError*>(&error) != nullptr) return ExitCode::usage;
   if (dynamic_cast<const aws::AwsError*>(&error) != nullptr) return ExitCode::aws_error;
   return ExitCode::failed;
@@ -86,6 +88,9 @@ int run(CLI::App& app, int argc, char** argv, GlobalOptions& globals, Action& ac
     return to_int(ExitCode::usage);
   }
   try {
+    // From here on SIGINT/SIGTERM are a cancellation the waits observe: locks and tags are
+    // released on the way out and the exit code is 130.
+    core::cancel_on_signals();
     return to_int(action());
   } catch (const std::exception& error) {
     const auto code = exit_code_of(error);

@@ -12,6 +12,7 @@
 #include "aws/logs.hpp"
 #include "aws/retry.hpp"
 #include "aws/secretsmanager.hpp"
+#include "core/cancellation.hpp"
 #include "targets/ecs/errors.hpp"
 #include "targets/ecs/hardening.hpp"
 #include "targets/ecs/policy.hpp"
@@ -300,7 +301,12 @@ DeployResult EcsTarget::follow(const ServiceLocation& where, const std::string& 
     step = follower.observe(observation);
     for (const auto& line : step.lines) report_(kind_of_line(line), line);
     if (step.verdict != Verdict::in_progress) break;
-    std::this_thread::sleep_for(poll_interval);
+    if (core::wait_for_cancellation(poll_interval)) {
+      // The deployment goes on in ECS; only our watch ends (the lock is released on the way out).
+      report_("info", "stopped following deployment " + result.deployment_id +
+                          "; ECS carries on with it: `slipway status` shows where it is");
+      core::throw_if_cancelled("following deployment " + result.deployment_id);
+    }
   }
   result.verdict = step.verdict;
   result.reason = step.reason;
@@ -425,17 +431,19 @@ DeployResult EcsTarget::rollback(const RollbackInput& input) {
                           (target.commit.empty() ? "" : " (commit " + target.commit + ")"));
   // Rolling back from a release marks it bad, so the next rollback does not return to it; a
   // move to a newer revision (roll forward with --to) judges nothing.
+  const auto updated = aws::EcsClient(session_).update_service({.cluster = input.where.cluster,
+                                                                .service = input.where.service,
+                                                                .task_definition = target.arn,
+                                                                .desired_count = std::nullopt,
+                                                                .force_new_deployment = false});
+  // Only once ECS accepted the move: a refused UpdateService leaves the release serving, and
+  // marked bad it would be skipped by every later rollback.
   const auto current = std::find_if(releases.begin(), releases.end(),
                                     [](const auto& release) { return release.current; });
   if (current != releases.end() && current->revision > target.revision) {
     record_outcome(service.task_definition, "rolled_back",
                    "rolled back to " + short_name(target.arn) + " by slipway");
   }
-  const auto updated = aws::EcsClient(session_).update_service({.cluster = input.where.cluster,
-                                                                .service = input.where.service,
-                                                                .task_definition = target.arn,
-                                                                .desired_count = std::nullopt,
-                                                                .force_new_deployment = false});
   // No automatic "rollback of the rollback": the revision we leave is the bad one.
   result = follow(input.where, target.arn, "", updated, input.wait, input.timeouts,
                   input.poll_interval, 20);
