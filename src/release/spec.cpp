@@ -2,6 +2,7 @@
 
 #include <yaml-cpp/yaml.h>
 
+#include <algorithm>
 #include <fstream>
 #include <functional>
 #include <map>
@@ -54,7 +55,25 @@ const std::vector<SpecField> kFields = {
     {"ecs.region", "string", "us-east-1", "AWS region (ecs target)."},
     {"ecs.endpoint", "string", "",
      "AWS endpoint URL, e.g. http://127.0.0.1:4566 for moto; empty for real AWS."},
+    {"secrets.reloaded_by_app", "names", "[]",
+     "Task definition secrets the app re-reads itself, e.g. [API_KEY]: never marked stale, never "
+     "restarted for by `slipway refresh`."},
 };
+
+bool is_names_field(std::string_view key) {
+  for (const auto& field : kFields) {
+    if (field.key == key) return field.type == "names";
+  }
+  return false;
+}
+
+// An environment variable name: what ECS's `secrets[].name` becomes in the container.
+bool is_variable_name(const std::string& name) {
+  if (name.empty() || std::isdigit(static_cast<unsigned char>(name.front()))) return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+  });
+}
 
 class Reader {
  public:
@@ -83,22 +102,32 @@ class Reader {
       if (parent) {
         if (!entry.second.IsMap()) fail(key, "expected a mapping");
         check_keys(entry.second, key);
+      } else if (is_names_field(key)) {
+        if (!entry.second.IsSequence() && !entry.second.IsNull()) {
+          fail(key, "expected a list of names, e.g. [API_KEY]");
+        }
       } else if (!entry.second.IsScalar()) {
         fail(key, "expected a single value");
       }
     }
   }
 
-  std::optional<std::string> scalar(const YAML::Node& root, const std::string& key) const {
+  // The node at dotted `key`, or an undefined node.
+  static YAML::Node node_at(const YAML::Node& root, const std::string& key) {
     YAML::Node node = YAML::Clone(root);
     std::stringstream parts(key);
     std::string part;
     while (std::getline(parts, part, '.')) {
-      if (!node.IsMap()) return std::nullopt;
+      if (!node.IsMap()) return YAML::Node(YAML::NodeType::Undefined);
       node = node[part];
-      if (!node) return std::nullopt;
+      if (!node) return node;
     }
-    if (node.IsNull()) return std::nullopt;
+    return node;
+  }
+
+  std::optional<std::string> scalar(const YAML::Node& root, const std::string& key) const {
+    const auto node = node_at(root, key);
+    if (!node || node.IsNull()) return std::nullopt;
     return node.as<std::string>();
   }
 
@@ -122,6 +151,22 @@ class Reader {
         fail(key, "\"" + *value + "\" is not a positive duration; write e.g. 500ms, 5s or 2m");
       }
       out = *parsed;
+    }
+  }
+
+  void names(const YAML::Node& root, const std::string& key, std::vector<std::string>& out) const {
+    const auto list = node_at(root, key);
+    if (!list || list.IsNull()) return;
+    for (const auto& item : list) {
+      if (!item.IsScalar() || !is_variable_name(item.as<std::string>())) {
+        fail(key, "\"" + (item.IsScalar() ? item.as<std::string>() : std::string("(not a name)")) +
+                      "\" is not a variable name; list the task definition's secrets[].name "
+                      "values, e.g. [API_KEY]");
+      }
+      if (std::find(out.begin(), out.end(), item.as<std::string>()) != out.end()) {
+        fail(key, item.as<std::string>() + " is listed twice; keep one");
+      }
+      out.push_back(item.as<std::string>());
     }
   }
 
@@ -207,6 +252,7 @@ ServiceSpec parse_spec(std::string_view yaml_text, std::string_view file_name) {
   reader.string(root, "ecs.cluster", spec.ecs.cluster);
   reader.string(root, "ecs.region", spec.ecs.region);
   reader.string(root, "ecs.endpoint", spec.ecs.endpoint);
+  reader.names(root, "secrets.reloaded_by_app", spec.secrets.reloaded_by_app);
 
   // Validate what defaults cannot fix.
   auto valid_name = [](const std::string& name) {

@@ -39,6 +39,12 @@ struct EcsSpec {
   std::string endpoint;  // empty = real AWS
 };
 
+struct SecretsSpec {
+  // Task definition `secrets` the app re-reads itself (no restart needed after a rotation):
+  // `status` never marks them stale and `refresh` never restarts anything for them.
+  std::vector<std::string> reloaded_by_app;
+};
+
 struct ServiceSpec {
   std::string service;
   std::string image_repository;
@@ -47,11 +53,12 @@ struct ServiceSpec {
   std::string service_file = "deploy/service.json";
   VmSpec vm;
   EcsSpec ecs;
+  SecretsSpec secrets;
 };
 
 struct SpecField {
   std::string_view key;   // dotted path, e.g. "vm.health_check.interval"
-  std::string_view type;  // string, port, duration, count, ratio, enum
+  std::string_view type;  // string, port, duration, count, ratio, enum, names
   std::string_view default_value;
   std::string_view description;
 };

@@ -45,6 +45,14 @@ class AwsStore final : public SecretStore {
     return aws::SsmClient(session_for(region.empty() ? session_.region() : region))
         .get_parameters(names, true);
   }
+  aws::SecretDescription describe_secret(const std::string& id) override {
+    return aws::SecretsManagerClient(session_for(region_key(id))).describe_secret(id);
+  }
+  aws::GetParametersResult get_parameter_versions(const std::vector<std::string>& names,
+                                                  const std::string& region) override {
+    return aws::SsmClient(session_for(region.empty() ? session_.region() : region))
+        .get_parameters(names, false);
+  }
 
  private:
   std::string region_key(const std::string& id) const {

@@ -1,6 +1,6 @@
 #pragma once
-// Where remote secrets come from: the three reads the resolver needs, behind an interface so
-// the resolver's batching and all-or-nothing rules are tested without a network.
+// Where remote secrets come from: the reads the resolver and the freshness check need, behind an
+// interface so their batching, all-or-nothing and staleness rules are tested without a network.
 
 #include <memory>
 #include <optional>
@@ -24,6 +24,12 @@ class SecretStore {
   // GetParameters of 1-10 names, decrypted, in `region` ("" = the session's region).
   virtual aws::GetParametersResult get_parameters(const std::vector<std::string>& names,
                                                   const std::string& region) = 0;
+  // DescribeSecret: the secret's versions and their stages, never a value.
+  virtual aws::SecretDescription describe_secret(const std::string& id) = 0;
+  // GetParameters of 1-10 names WITHOUT decryption, in `region` ("" = the session's region): for
+  // their versions (a SecureString's value stays ciphertext).
+  virtual aws::GetParametersResult get_parameter_versions(const std::vector<std::string>& names,
+                                                          const std::string& region) = 0;
 };
 
 // The store backed by AWS (or moto) through `session`, which must outlive it. A Secrets Manager

@@ -79,6 +79,11 @@ TEST(Spec, BadInputNamesTheKey) {
       {"service: [app\n", "malformed YAML"},
       {"- a\n- b\n", "expected a mapping"},
       {"service: app\nvm: 3\n", "vm: expected a mapping"},
+      {"service: app\nsecrets: {reloaded_by_app: API_KEY}\n", "expected a list of names"},
+      {"service: app\nsecrets: {reloaded_by_app: [API-KEY]}\n", "not a variable name"},
+      {"service: app\nsecrets: {reloaded_by_app: [[A]]}\n", "not a variable name"},
+      {"service: app\nsecrets: {reloaded_by_app: [A, A]}\n", "listed twice"},
+      {"service: app\nsecrets: {reload: [A]}\n", "secrets.reload: unknown key"},
   };
   for (const auto& c : cases) {
     try {
@@ -91,6 +96,15 @@ TEST(Spec, BadInputNamesTheKey) {
       EXPECT_EQ(message.find('\n'), std::string::npos) << "one line: " << message;
     }
   }
+}
+
+TEST(Spec, ReadsTheSecretsTheAppReloads) {
+  EXPECT_TRUE(parse_spec("service: app\n", "slipway.yaml").secrets.reloaded_by_app.empty());
+  auto spec =
+      parse_spec("service: app\nsecrets:\n  reloaded_by_app: [API_KEY, TOKEN_2]\n", "slipway.yaml");
+  EXPECT_EQ(spec.secrets.reloaded_by_app, (std::vector<std::string>{"API_KEY", "TOKEN_2"}));
+  EXPECT_TRUE(parse_spec("service: app\nsecrets: {reloaded_by_app: }\n", "slipway.yaml")
+                  .secrets.reloaded_by_app.empty());
 }
 
 TEST(Spec, EveryFieldIsDescribed) {

@@ -6,6 +6,7 @@
 
 #include <fstream>
 #include <map>
+#include <stdexcept>
 
 #include "aws/errors.hpp"
 #include "core/redaction.hpp"
@@ -45,6 +46,13 @@ class FakeStore : public SecretStore {
       }
     }
     return result;
+  }
+  aws::SecretDescription describe_secret(const std::string&) override {
+    throw std::logic_error("the resolver never describes a secret");
+  }
+  aws::GetParametersResult get_parameter_versions(const std::vector<std::string>&,
+                                                  const std::string&) override {
+    throw std::logic_error("the resolver reads parameters with their values");
   }
   aws::SecretValue get_secret_value(const std::string& id, const std::optional<std::string>& stage,
                                     const std::optional<std::string>&) override {
