@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "core/errors.hpp"
+#include "core/fault_point.hpp"
 
 namespace slipway::core {
 namespace {
@@ -73,17 +74,28 @@ void write_private_file(const std::string& path, std::string_view text) {
   const auto temporary = path + ".tmp." + std::to_string(::getpid());
   const int fd = open_private(temporary, O_WRONLY | O_CREAT | O_TRUNC);
   if (fd < 0) throw SystemError("cannot write " + temporary + ": " + reason());
-  const bool written = write_all(fd, text);
+  // fsync before the rename: after a crash the name holds the old content or all of the new,
+  // never an empty file (ext4 and xfs may commit the rename before the data otherwise).
+  const bool written = write_all(fd, text) && ::fsync(fd) == 0;
   const auto error = reason();
   ::close(fd);
   if (!written) {
     ::unlink(temporary.c_str());
     throw SystemError("cannot write " + temporary + ": " + error);
   }
+  fault_point("write:" + std::filesystem::path(path).filename().string());
   if (::rename(temporary.c_str(), path.c_str()) != 0) {
     const auto rename_error = reason();
     ::unlink(temporary.c_str());
     throw SystemError("cannot replace " + path + ": " + rename_error);
+  }
+  // And the directory, so the rename itself survives a power cut.
+  auto dir = std::filesystem::path(path).parent_path();
+  if (const int dir_fd =
+          ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+      dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
   }
 }
 

@@ -17,8 +17,9 @@ void create_private_directories(const std::string& dir);
 // whatever the umask. Returns the descriptor, or -1 with errno set.
 int open_private(const std::string& path, int flags);
 
-// Replaces `path` by a 0600 file holding `text`: written beside it, then renamed over it, so
-// a reader sees the old or the new content, never a part. Throws SystemError naming the file.
+// Replaces `path` by a 0600 file holding `text`: written beside it, fsynced, renamed over it,
+// and the directory fsynced, so a reader (or the next command after a crash) sees the old or
+// the new content, never a part. Throws SystemError naming the file.
 void write_private_file(const std::string& path, std::string_view text);
 
 // Appends `text` to `path`, creating it 0600. Throws SystemError naming the file.

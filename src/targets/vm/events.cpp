@@ -8,6 +8,7 @@
 #include <iostream>
 
 #include "core/errors.hpp"
+#include "core/fault_point.hpp"
 #include "core/private_files.hpp"
 #include "core/redaction.hpp"
 
@@ -79,6 +80,7 @@ void EventLog::progress(const std::string& event, const std::string& message, js
   } else {
     std::cerr << "slipway " << service_ << " vm: " << core::redact(message) << std::endl;
   }
+  core::fault_point(event);
 }
 
 void EventLog::task(const TaskChange& change, const std::string& message) {

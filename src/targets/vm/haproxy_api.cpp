@@ -10,6 +10,7 @@
 #include <cstring>
 #include <sstream>
 
+#include "core/fault_point.hpp"
 #include "targets/vm/errors.hpp"
 
 namespace slipway::targets::vm {
@@ -161,6 +162,7 @@ void HaproxyApi::fill_slot(const std::string& backend, const std::string& name,
       lower.find("no need to change") == std::string::npos) {
     throw HaproxyError("HAProxy refused \"" + line + "\": " + answer.substr(0, answer.find('\n')));
   }
+  core::fault_point("haproxy_slot_addr_set");
   action("set server " + backend + "/" + name + " state ready");
 }
 
