@@ -32,18 +32,16 @@ void add_deploy_command(CLI::App& app, GlobalOptions& globals, Action& action) {
   add_vm_options(command, options->vm, true);
   command->callback([options, &globals, &action] {
     action = [options, &globals] {
-      return with_lock_errors(globals, [&] {
-        auto ref = release::parse_image_ref(options->image);
-        if (ref.tag.ends_with("-dirty") && !options->allow_dirty) {
-          throw core::InputError(
-              "image " + options->image +
-              " was built from a dirty work tree: commit and rebuild, or pass --allow-dirty");
-        }
-        if (auto code = deploy_if_ecs(options->vm, options->image, globals)) return *code;
-        auto context = make_vm_context(options->vm, globals);
-        auto report = make_release_target(context, globals)->deploy(ref.str());
-        return finish_deploy(report, globals);
-      });
+      auto ref = release::parse_image_ref(options->image);
+      if (ref.tag.ends_with("-dirty") && !options->allow_dirty) {
+        throw core::InputError(
+            "image " + options->image +
+            " was built from a dirty work tree: commit and rebuild, or pass --allow-dirty");
+      }
+      if (auto code = deploy_if_ecs(options->vm, options->image, globals)) return *code;
+      auto context = make_vm_context(options->vm, globals);
+      auto report = make_release_target(context, globals)->deploy(ref.str());
+      return finish_deploy(report, globals);
     };
   });
 }

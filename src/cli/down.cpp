@@ -13,16 +13,14 @@ void add_down_command(CLI::App& app, GlobalOptions& globals, Action& action) {
   add_vm_options(command, *options, false);
   command->callback([options, &globals, &action] {
     action = [options, &globals] {
-      return with_lock_errors(globals, [&] {
-        auto context = make_vm_context(*options, globals);
-        context.target->down();
-        if (globals.output == OutputFormat::json) {
-          std::cout << "{\"event\":\"result\",\"status\":\"down\"}" << std::endl;
-        } else {
-          std::cout << "down" << std::endl;
-        }
-        return ExitCode::ok;
-      });
+      auto context = make_vm_context(*options, globals);
+      context.target->down();
+      if (globals.output == OutputFormat::json) {
+        std::cout << "{\"event\":\"result\",\"status\":\"down\"}" << std::endl;
+      } else {
+        std::cout << "down" << std::endl;
+      }
+      return ExitCode::ok;
     };
   });
 }

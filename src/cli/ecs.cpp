@@ -198,31 +198,16 @@ void add_follow(CLI::App* command, EcsFollowOptions& follow) {
       ->capture_default_str();
 }
 
-// A held lock is not an error of the kinds run() maps: it has its own exit code.
-ExitCode locked(const targets::ecs::LockedError& error, const GlobalOptions& globals) {
-  if (globals.output == OutputFormat::json) {
-    std::cerr << "{\"error\":" << json_quote(error.what())
-              << ",\"exit_code\":" << to_int(ExitCode::locked) << "}\n";
-  } else {
-    std::cerr << "slipway: error: " << error.what() << "\n";
-  }
-  return ExitCode::locked;
-}
-
 // Runs one rollout (deploy or rollback) on a fresh session: prints its result with the number of
-// API calls it made (the lock's release included), or the locked exit code.
+// API calls it made (the lock's release included).
 ExitCode run_rollout(
     const Context& context, const GlobalOptions& globals,
     const std::function<targets::ecs::DeployResult(targets::ecs::EcsTarget&)>& rollout) {
   aws::Session session(context.session);
   targets::ecs::EcsTarget target(session, reporter(globals));
-  try {
-    auto result = rollout(target);
-    result.api_calls = session.requests_sent();
-    return print_result(result, globals);
-  } catch (const targets::ecs::LockedError& error) {
-    return locked(error, globals);
-  }
+  auto result = rollout(target);
+  result.api_calls = session.requests_sent();
+  return print_result(result, globals);
 }
 
 }  // namespace

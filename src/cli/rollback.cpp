@@ -23,12 +23,10 @@ void add_rollback_command(CLI::App& app, GlobalOptions& globals, Action& action)
   add_vm_options(command, options->vm, true);
   command->callback([options, &globals, &action] {
     action = [options, &globals] {
-      return with_lock_errors(globals, [&] {
-        if (auto code = rollback_if_ecs(options->vm, options->to, globals)) return *code;
-        auto context = make_vm_context(options->vm, globals);
-        auto report = make_release_target(context, globals)->rollback(options->to);
-        return finish_deploy(report, globals);
-      });
+      if (auto code = rollback_if_ecs(options->vm, options->to, globals)) return *code;
+      auto context = make_vm_context(options->vm, globals);
+      auto report = make_release_target(context, globals)->rollback(options->to);
+      return finish_deploy(report, globals);
     };
   });
 }

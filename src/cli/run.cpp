@@ -6,12 +6,14 @@
 #include "core/errors.hpp"
 #include "core/json_escape.hpp"
 #include "core/redaction.hpp"
+#include "release/errors.hpp"
 
 namespace slipway::cli {
 namespace {
 
 ExitCode exit_code_of(const std::exception& error) {
   if (dynamic_cast<const core::Cancelled*>(&error) != nullptr) return ExitCode::interrupted;
+  if (dynamic_cast<const release::LockedError*>(&error) != nullptr) return ExitCode::locked;
   if (dynamic_cast<const core::InputError*>(&error) != nullptr) return ExitCode::usage;
   if (dynamic_cast<const aws::AwsError*>(&error) != nullptr) return ExitCode::aws_error;
   return ExitCode::failed;

@@ -21,13 +21,11 @@ void add_scale_command(CLI::App& app, GlobalOptions& globals, Action& action) {
   add_vm_options(command, options->vm, true);
   command->callback([options, &globals, &action] {
     action = [options, &globals] {
-      return with_lock_errors(globals, [&] {
-        auto context = make_vm_context(options->vm, globals);
-        auto report = context.target->scale(
-            options->count, make_secret_resolver(globals),
-            [&context](const release::Release& r) { return context.workload_for(r); });
-        return finish_deploy(report, globals);
-      });
+      auto context = make_vm_context(options->vm, globals);
+      auto report = context.target->scale(
+          options->count, make_secret_resolver(globals),
+          [&context](const release::Release& r) { return context.workload_for(r); });
+      return finish_deploy(report, globals);
     };
   });
 }

@@ -193,21 +193,6 @@ ExitCode finish_deploy(const targets::vm::DeployReport& report, const GlobalOpti
   return code;
 }
 
-ExitCode with_lock_errors(const GlobalOptions& globals, const std::function<ExitCode()>& body) {
-  try {
-    return body();
-  } catch (const targets::vm::LockedError& e) {
-    auto line = core::redact(e.what());
-    if (globals.output == OutputFormat::json) {
-      std::cerr << "{\"error\":" << json_quote(line)
-                << ",\"exit_code\":" << to_int(ExitCode::locked) << "}\n";
-    } else {
-      std::cerr << "slipway: error: " << line << "\n";
-    }
-    return ExitCode::locked;
-  }
-}
-
 release::Ledger load_ledger(const std::string& state_dir) {
   return release::Ledger::load(targets::vm::StatePaths(state_dir).ledger_file());
 }

@@ -69,9 +69,6 @@ std::unique_ptr<release::Target> make_release_target(VmContext& context,
 // Prints the report (text line or JSON object on stdout) and returns its exit code.
 ExitCode finish_deploy(const targets::vm::DeployReport& report, const GlobalOptions& globals);
 
-// Runs `body`, turning LockedError into ExitCode::locked with the usual one-line error.
-ExitCode with_lock_errors(const GlobalOptions& globals, const std::function<ExitCode()>& body);
-
 struct BuiltImage {
   std::string image;  // REPOSITORY:SHA (or SHA-dirty)
   std::string commit;

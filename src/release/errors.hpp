@@ -19,6 +19,15 @@ class ReleaseNotFound : public core::InputError {
   using core::InputError::InputError;
 };
 
+// Another deploy, rollback or other changing command holds the lock of this service (the vm
+// target's state lock, the ECS service's lock tag) and it has not expired; names the holder and
+// what to do. The CLI exits with ExitCode::locked. Neither input nor machine is at fault, so it
+// derives from neither.
+class LockedError : public core::Error {
+ public:
+  using core::Error::Error;
+};
+
 // The ledger file is unreadable or cannot be written.
 class LedgerError : public core::SystemError {
  public:

@@ -3,6 +3,7 @@
 // ECR, nothing to roll back to) and failures of the target itself.
 
 #include "core/errors.hpp"
+#include "release/errors.hpp"
 
 namespace slipway::targets::ecs {
 
@@ -19,10 +20,7 @@ class EcsError : public core::Error {
 };
 
 // Another deploy or rollback holds the service's lock (the slipway:lock tag) and it has not
-// expired; the CLI exits with ExitCode::locked.
-class LockedError : public core::Error {
- public:
-  using core::Error::Error;
-};
+// expired. One class for both targets.
+using LockedError = release::LockedError;
 
 }  // namespace slipway::targets::ecs

@@ -4,14 +4,12 @@
 // the state directory failed.
 
 #include "core/errors.hpp"
+#include "release/errors.hpp"
 
 namespace slipway::targets::vm {
 
-// Another slipway run holds the state lock; names its owner.
-class LockedError : public core::InputError {
- public:
-  using core::InputError::InputError;
-};
+// Another slipway run holds the state lock; names its owner. One class for both targets.
+using LockedError = release::LockedError;
 
 // A port slipway must listen on is taken by another program.
 class PortInUse : public core::InputError {

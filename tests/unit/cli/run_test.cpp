@@ -1,13 +1,16 @@
 // The dispatcher: exceptions map to the one ExitCode table, errors are one redacted line, and
 // arguments after "--" belong to the verb that takes a command, and to no other.
 #include <gtest/gtest.h>
+#include <signal.h>
 
 #include <sstream>
 
 #include "aws/errors.hpp"
 #include "cli/command.hpp"
+#include "core/cancellation.hpp"
 #include "core/errors.hpp"
 #include "core/redaction.hpp"
+#include "release/errors.hpp"
 
 namespace slipway::cli {
 namespace {
@@ -66,6 +69,35 @@ TEST(Dispatcher, AnErrorIsOneRedactedLine) {
                      []() -> ExitCode { throw aws::NetworkError("unreachable \"x\""); });
   EXPECT_EQ(outcome.err, "{\"error\":\"unreachable \\\"x\\\"\",\"exit_code\":7}\n");
   core::clear_registered_secrets_for_testing();
+}
+
+TEST(Dispatcher, ALockHeldByAnotherRunExitsFiveWithARedactedLine) {
+  core::register_secret("hunter2-value");
+  auto outcome = dispatch({"go"}, []() -> ExitCode {
+    throw release::LockedError("service app is locked by ci (hunter2-value)");
+  });
+  EXPECT_EQ(outcome.code, 5);
+  EXPECT_EQ(outcome.err, "slipway: error: service app is locked by ci ([REDACTED])\n");
+  core::clear_registered_secrets_for_testing();
+}
+
+TEST(Dispatcher, ASignalDuringTheVerbStopsItsWaitAndExits130) {
+  // run() turns SIGINT into a cancellation: the process survives the raise, the verb's wait
+  // ends with core::Cancelled, and the exit code is 130.
+  bool cleaned_up = false;
+  auto outcome = dispatch({"go"}, [&]() -> ExitCode {
+    struct Guard {
+      bool& flag;
+      ~Guard() { flag = true; }
+    } guard{cleaned_up};
+    ::raise(SIGINT);
+    core::sleep_or_cancel(std::chrono::minutes(10), "waiting for the rollout");
+    return ExitCode::ok;
+  });
+  core::reset_cancellation();
+  EXPECT_EQ(outcome.code, 130);
+  EXPECT_TRUE(cleaned_up);
+  EXPECT_EQ(outcome.err, "slipway: error: interrupted by SIGINT while waiting for the rollout\n");
 }
 
 TEST(Dispatcher, UsageErrorsExitTwoAndRunNothing) {
