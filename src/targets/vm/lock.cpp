@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -40,6 +41,26 @@ std::optional<LockOwner> read_owner(const std::string& path) {
     owner.host = host_name();
   }
   return owner;
+}
+
+// Removes the temporary files a run killed between writing a state file and renaming it left
+// in the state directory (core::write_private_file names them FILE.tmp.PID); returns them.
+std::vector<std::string> remove_half_written(const std::string& dir, int pid) {
+  namespace fs = std::filesystem;
+  std::vector<std::string> removed;
+  if (pid <= 0) return removed;
+  const auto suffix = ".tmp." + std::to_string(pid);
+  std::error_code ec;
+  // The state files and the Prometheus targets two levels down; not the image store.
+  for (fs::recursive_directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    if (it.depth() >= 2) it.disable_recursion_pending();
+    const auto name = it->path().filename().string();
+    if (name == "images" || name == "build-context") it.disable_recursion_pending();
+    if (name.ends_with(suffix) && it->is_regular_file(ec) && fs::remove(it->path(), ec)) {
+      removed.push_back(it->path().string());
+    }
+  }
+  return removed;
 }
 
 }  // namespace
@@ -82,6 +103,8 @@ StateLock::StateLock(std::string path, std::string command, std::chrono::seconds
                         "s ago); wait for it to finish");
     }
     stale_ = owner;
+    half_written_ =
+        remove_half_written(std::filesystem::path(path_).parent_path().string(), owner->pid);
     ::unlink(path_.c_str());
   }
   throw LockedError("cannot take the lock " + path_ + ": another command keeps taking it; retry");

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace slipway::targets::vm {
 
@@ -32,10 +33,14 @@ class StateLock {
 
   // The stale owner replaced when the lock was taken, if any.
   const std::optional<LockOwner>& took_over_stale() const { return stale_; }
+  // The temporary files the stale owner was writing when it died (FILE.tmp.PID beside the
+  // lock), removed when the lock was taken over.
+  const std::vector<std::string>& half_written() const { return half_written_; }
 
  private:
   std::string path_;
   std::optional<LockOwner> stale_;
+  std::vector<std::string> half_written_;
 };
 
 // Returns this machine's host name.

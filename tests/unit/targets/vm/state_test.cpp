@@ -124,6 +124,26 @@ TEST_F(StateDir, StaleLockOfADeadProcessIsTakenOver) {
   EXPECT_EQ(lock.took_over_stale()->pid, child);
 }
 
+TEST_F(StateDir, TakingOverAStaleLockRemovesTheFilesItsOwnerWasWriting) {
+  auto path = (dir_ / "lock").string();
+  pid_t child = ::fork();
+  if (child == 0) _exit(0);
+  ::waitpid(child, nullptr, 0);
+  const auto dead = std::to_string(child);
+  std::filesystem::create_directories(dir_ / "prometheus" / "targets");
+  std::ofstream(dir_ / ("state.json.tmp." + dead)) << "{\"half";
+  std::ofstream(dir_ / "prometheus" / "targets" / ("replicas.json.tmp." + dead)) << "[";
+  std::ofstream(dir_ / "state.json.tmp.1") << "another writer's";
+  std::ofstream(path) << "{\"pid\":" << child << ",\"host\":\"" << host_name()
+                      << "\",\"command\":\"slipway deploy\",\"started_at\":1}";
+  StateLock lock(path, "slipway deploy", 1000000000s);
+  EXPECT_EQ(lock.half_written().size(), 2u);
+  EXPECT_FALSE(std::filesystem::exists(dir_ / ("state.json.tmp." + dead)));
+  EXPECT_FALSE(
+      std::filesystem::exists(dir_ / "prometheus" / "targets" / ("replicas.json.tmp." + dead)));
+  EXPECT_TRUE(std::filesystem::exists(dir_ / "state.json.tmp.1"));
+}
+
 TEST(Events, TaskStateChangeHasEcsShape) {
   TaskChange change{"app-r2-5", 2,         "app:abc",   40100,
                     "STOPPED",  "STOPPED", "UNHEALTHY", "bake breached"};
