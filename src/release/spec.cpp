@@ -51,6 +51,13 @@ const std::vector<SpecField> kFields = {
      "A new replica not healthy within this counts as a failed task."},
     {"vm.engine", "enum", "auto",
      "Replica engine: auto (podman if installed, else process), podman or process."},
+    {"vm.strategy_minute", "duration", "60s",
+     "How long one minute of deploy/service.json's deploymentConfiguration (bakeTimeInMinutes, "
+     "stepBakeTimeInMinutes, canaryBakeTimeInMinutes) lasts on this machine, e.g. 1s for a local "
+     "trial; the service file stays what ECS is given."},
+    {"vm.lifecycle_hooks", "commands", "{}",
+     "Lifecycle hook Lambda function name -> local command run in its place (/bin/sh -c) at the "
+     "hook's stages, e.g. {smoke-test: ./scripts/smoke.sh}; exit 0 lets the stage pass."},
     {"ecs.cluster", "string", "", "ECS cluster name (ecs target)."},
     {"ecs.region", "string", "us-east-1", "AWS region (ecs target)."},
     {"ecs.endpoint", "string", "",
@@ -60,11 +67,18 @@ const std::vector<SpecField> kFields = {
      "restarted for by `slipway refresh`."},
 };
 
-bool is_names_field(std::string_view key) {
+bool is_field_of_type(std::string_view key, std::string_view type) {
   for (const auto& field : kFields) {
-    if (field.key == key) return field.type == "names";
+    if (field.key == key) return field.type == type;
   }
   return false;
+}
+
+// A Lambda function name as a hookTargetArn carries it: 1-64 letters, digits, - or _.
+bool is_function_name(const std::string& name) {
+  return !name.empty() && name.size() <= 64 && std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
 }
 
 // An environment variable name: what ECS's `secrets[].name` becomes in the container.
@@ -102,7 +116,13 @@ class Reader {
       if (parent) {
         if (!entry.second.IsMap()) fail(key, "expected a mapping");
         check_keys(entry.second, key);
-      } else if (is_names_field(key)) {
+      } else if (is_field_of_type(key, "commands")) {
+        if (!entry.second.IsMap() && !entry.second.IsNull()) {
+          fail(key,
+               "expected a mapping of Lambda function names to commands, e.g. "
+               "{smoke-test: ./scripts/smoke.sh}");
+        }
+      } else if (is_field_of_type(key, "names")) {
         if (!entry.second.IsSequence() && !entry.second.IsNull()) {
           fail(key, "expected a list of names, e.g. [API_KEY]");
         }
@@ -167,6 +187,24 @@ class Reader {
         fail(key, item.as<std::string>() + " is listed twice; keep one");
       }
       out.push_back(item.as<std::string>());
+    }
+  }
+
+  void commands(const YAML::Node& root, const std::string& key,
+                std::map<std::string, std::string>& out) const {
+    const auto map = node_at(root, key);
+    if (!map || map.IsNull()) return;
+    for (const auto& entry : map) {
+      auto name = entry.first.as<std::string>();
+      if (!is_function_name(name)) {
+        fail(key + "." + name,
+             "not a Lambda function name; use 1-64 letters, digits, - or _ as "
+             "in the hook's hookTargetArn");
+      }
+      if (!entry.second.IsScalar() || entry.second.as<std::string>().empty()) {
+        fail(key + "." + name, "expected the command to run, e.g. ./scripts/smoke.sh");
+      }
+      out[name] = entry.second.as<std::string>();
     }
   }
 
@@ -249,6 +287,8 @@ ServiceSpec parse_spec(std::string_view yaml_text, std::string_view file_name) {
   reader.ratio(root, "vm.bake_max_5xx_ratio", vm.bake_max_5xx_ratio);
   reader.duration(root, "vm.ready_timeout", vm.ready_timeout);
   reader.string(root, "vm.engine", vm.engine);
+  reader.duration(root, "vm.strategy_minute", vm.strategy_minute);
+  reader.commands(root, "vm.lifecycle_hooks", vm.lifecycle_hooks);
   reader.string(root, "ecs.cluster", spec.ecs.cluster);
   reader.string(root, "ecs.region", spec.ecs.region);
   reader.string(root, "ecs.endpoint", spec.ecs.endpoint);

@@ -4,6 +4,7 @@
 // error (a typo must not silently fall back to a default).
 
 #include <chrono>
+#include <map>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -31,6 +32,13 @@ struct VmSpec {
   double bake_max_5xx_ratio = 0.01;
   std::chrono::milliseconds ready_timeout{60000};
   std::string engine = "auto";  // auto | podman | process
+  // How long one of deploymentConfiguration's minutes (bakeTimeInMinutes,
+  // stepBakeTimeInMinutes, canaryBakeTimeInMinutes) lasts on this machine: the service file
+  // stays what ECS is given, and a local run or a test shortens the bakes here.
+  std::chrono::milliseconds strategy_minute{60000};
+  // A lifecycle hook's Lambda function name (from its hookTargetArn) -> the local command run
+  // in its place (/bin/sh -c), the vm analogue of ECS invoking the function.
+  std::map<std::string, std::string> lifecycle_hooks;
 };
 
 struct EcsSpec {
@@ -58,7 +66,7 @@ struct ServiceSpec {
 
 struct SpecField {
   std::string_view key;   // dotted path, e.g. "vm.health_check.interval"
-  std::string_view type;  // string, port, duration, count, ratio, enum, names
+  std::string_view type;  // string, port, duration, count, ratio, enum, names, commands
   std::string_view default_value;
   std::string_view description;
 };

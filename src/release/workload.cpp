@@ -176,6 +176,7 @@ Workload read_workload(const json::value& task_definition, std::string_view task
           sv.boolean(cb, "rollback", "deploymentConfiguration.deploymentCircuitBreaker.rollback")
               .value_or(false);
     }
+    w.strategy = read_deployment_strategy(dc, service_file, "deploymentConfiguration");
   }
   if (w.limits.maximum_percent <= w.limits.minimum_healthy_percent && w.desired_count > 0) {
     sv.fail("deploymentConfiguration", "maximumPercent (" +
@@ -205,6 +206,7 @@ Workload load_workload(const ServiceSpec& spec, const std::string& base_dir,
   auto service = read(spec.service_file);
   auto workload =
       read_workload(task_definition, spec.task_definition_file, service, spec.service_file);
+  if (spec.target == TargetKind::vm) check_vm_strategy(spec, workload.strategy);
   workload.task_definition = boost::json::serialize(task_definition);
   return workload;
 }
@@ -227,8 +229,35 @@ Workload load_recorded_workload(const ServiceSpec& spec, const std::string& base
       render_template(text.str(), extra_then_environment(extra), spec.service_file),
       spec.service_file);
   auto workload = read_workload(task_definition, origin, service, spec.service_file);
+  if (spec.target == TargetKind::vm) check_vm_strategy(spec, workload.strategy);
   workload.task_definition = boost::json::serialize(task_definition);
   return workload;
+}
+
+void check_vm_strategy(const ServiceSpec& spec, const DeploymentStrategy& strategy) {
+  const auto& file = spec.service_file;
+  for (std::size_t i = 0; i < strategy.lifecycle_hooks.size(); ++i) {
+    const auto& hook = strategy.lifecycle_hooks[i];
+    auto field = "deploymentConfiguration.lifecycleHooks[" + std::to_string(i) + "]";
+    if (hook.target_type == "PAUSE") {
+      throw SpecError(file + ": " + field +
+                      ".targetType: PAUSE waits for ContinueServiceDeployment, which the vm "
+                      "target has no counterpart of; use an AWS_LAMBDA hook with a local command");
+    }
+    auto name = hook.function_name();
+    if (!spec.vm.lifecycle_hooks.contains(name)) {
+      throw SpecError(file + ": " + field + ".hookTargetArn: Lambda function " + name +
+                      " has no local command on the vm target; add vm.lifecycle_hooks." + name +
+                      ": COMMAND to slipway.yaml");
+    }
+  }
+  // Until the vm target runs them, a strategy it would silently replace by ROLLING is refused.
+  if (strategy.kind != DeploymentStrategyKind::rolling) {
+    throw SpecError(file +
+                    ": deploymentConfiguration.strategy: " + std::string(to_string(strategy.kind)) +
+                    " is not run by the vm target yet; use ROLLING there (the ecs target passes "
+                    "it to ECS)");
+  }
 }
 
 }  // namespace slipway::release

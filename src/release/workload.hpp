@@ -10,6 +10,8 @@
 #include <string_view>
 #include <vector>
 
+#include "release/deployment_strategy.hpp"
+
 namespace slipway::release {
 
 struct SecretRef {
@@ -33,6 +35,7 @@ struct Workload {
   int container_port = 8080;   // portMappings[0].containerPort, given to the app as PORT
   int desired_count = 1;       // service desiredCount = replicas
   DeploymentLimits limits;
+  DeploymentStrategy strategy;  // deploymentConfiguration's strategy, steps, hooks and alarms
   std::map<std::string, std::string> environment;  // plain values, in the clear
   std::vector<SecretRef> secrets;                  // resolved at start, injected as env
   std::chrono::seconds stop_timeout{30};           // ECS default 30 s, max 120 s
@@ -46,7 +49,8 @@ boost::json::value parse_json_document(std::string_view text, std::string_view f
 
 // Reads the workload from rendered taskdef and service documents; throws SpecError naming the
 // file and field for a missing container, a wrong type or an out-of-range value (ECS's rules:
-// minimumHealthyPercent 0-100, maximumPercent 100-200 and above the minimum, stopTimeout 2-120).
+// minimumHealthyPercent 0-100, maximumPercent 100-200 and above the minimum, stopTimeout 2-120,
+// and the strategy members as read_deployment_strategy checks them).
 Workload read_workload(const boost::json::value& task_definition, std::string_view taskdef_file,
                        const boost::json::value& service, std::string_view service_file);
 
@@ -54,7 +58,9 @@ struct ServiceSpec;
 
 // Reads the spec's task definition and service files (relative to `base_dir`), renders their
 // ${VAR} templates with `extra` first and then the environment, and reads the workload; throws
-// SpecError naming the file for an unreadable file, an unset variable or a bad field.
+// SpecError naming the file for an unreadable file, an unset variable or a bad field, and, for
+// the vm target, for a lifecycle hook slipway.yaml gives no local command
+// (check_vm_strategy).
 Workload load_workload(const ServiceSpec& spec, const std::string& base_dir,
                        const std::map<std::string, std::string>& extra);
 
@@ -65,5 +71,11 @@ Workload load_workload(const ServiceSpec& spec, const std::string& base_dir,
 Workload load_recorded_workload(const ServiceSpec& spec, const std::string& base_dir,
                                 const std::map<std::string, std::string>& extra,
                                 std::string_view recorded_task_definition, std::string_view origin);
+
+// Checks what the vm target needs beyond ECS's own rules: every AWS_LAMBDA hook's function has a
+// command in slipway.yaml's vm.lifecycle_hooks, no hook is PAUSE (the vm has no
+// ContinueServiceDeployment), and the strategy is one the vm target runs; throws SpecError
+// naming the service file's field and the fix.
+void check_vm_strategy(const ServiceSpec& spec, const DeploymentStrategy& strategy);
 
 }  // namespace slipway::release

@@ -68,6 +68,21 @@ class VmBadInput(unittest.TestCase):
         self.expect_refused(s.deploy(image), 2, "vm.bake_tme: unknown key")
         write(spec, good_spec)
 
+        # deploymentConfiguration's strategy members with ECS's validation: a canary percentage
+        # ECS refuses, and a lifecycle hook slipway.yaml gives no local command.
+        service = os.path.join(s.dir, "deploy", "service.json")
+        good_service = read(service)
+        write(service, good_service.replace('"deploymentConfiguration": {', '''"deploymentConfiguration": {
+            "strategy": "CANARY", "canaryConfiguration": {"canaryPercent": 0.05},'''))
+        self.expect_refused(s.deploy(image), 2, "deploy/service.json: deploymentConfiguration."
+                            "canaryConfiguration.canaryPercent: 0.05 is not a multiple of 0.1")
+        write(service, good_service.replace('"deploymentConfiguration": {', '''"deploymentConfiguration": {
+            "strategy": "BLUE_GREEN", "bakeTimeInMinutes": 1, "lifecycleHooks": [{
+              "hookTargetArn": "arn:aws:lambda:us-east-1:123456789012:function:smoke-test",
+              "lifecycleStages": ["POST_TEST_TRAFFIC_SHIFT"]}],'''))
+        self.expect_refused(s.deploy(image), 2, "Lambda function smoke-test has no local command")
+        write(service, good_service)
+
         # Port in use: the listener port is taken by someone else.
         with socket.socket() as squatter:
             squatter.bind(("127.0.0.1", s.port))
