@@ -105,6 +105,7 @@ EcsService parse_service(const boost::json::object& service) {
     auto arn = string_or_empty(item.as_object(), "targetGroupArn");
     if (!arn.empty()) out.target_group_arns.push_back(std::move(arn));
   }
+  out.current_service_deployment = string_or_empty(service, "currentServiceDeployment");
   return out;
 }
 
@@ -175,12 +176,17 @@ EcsService EcsClient::create_service(const boost::json::object& input) {
   return parse_service(object_or_empty(response, "service"));
 }
 
-EcsService EcsClient::update_service(const UpdateServiceInput& input) {
+boost::json::object update_service_request(const UpdateServiceInput& input) {
   boost::json::object request{{"cluster", input.cluster}, {"service", input.service}};
   if (input.task_definition) request["taskDefinition"] = *input.task_definition;
   if (input.desired_count) request["desiredCount"] = *input.desired_count;
   if (input.force_new_deployment) request["forceNewDeployment"] = true;
-  auto response = session_.call_json(kEcs, "UpdateService", request).as_object();
+  return request;
+}
+
+EcsService EcsClient::update_service(const UpdateServiceInput& input) {
+  auto response =
+      session_.call_json(kEcs, "UpdateService", update_service_request(input)).as_object();
   return parse_service(object_or_empty(response, "service"));
 }
 

@@ -67,6 +67,9 @@ struct EcsService {
   bool circuit_breaker_enable = false;
   bool circuit_breaker_rollback = false;
   std::vector<std::string> target_group_arns;  // loadBalancers[].targetGroupArn
+  // The service deployment ECS runs now (ServiceDeployment API); empty where ECS (or moto)
+  // does not say.
+  std::string current_service_deployment;
 };
 
 struct EcsTask {
@@ -100,6 +103,8 @@ struct UpdateServiceInput {
 };
 
 EcsService parse_service(const boost::json::object& service);
+// The UpdateService request body for `input`.
+boost::json::object update_service_request(const UpdateServiceInput& input);
 EcsTask parse_task(const boost::json::object& task);
 TaskDefinition parse_task_definition(const boost::json::object& response);
 

@@ -1,0 +1,129 @@
+#include "targets/ecs/service_deployment_driver.hpp"
+
+#include <boost/json.hpp>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "aws/cloudwatch.hpp"
+#include "aws/ecs_service_deployments.hpp"
+#include "aws/errors.hpp"
+#include "aws/retry.hpp"
+#include "core/cancellation.hpp"
+#include "release/deployment_strategy.hpp"
+#include "release/errors.hpp"
+#include "release/template.hpp"
+#include "release/workload.hpp"
+
+namespace slipway::targets::ecs {
+
+std::optional<boost::json::object> progressive_deployment_configuration(
+    const release::ServiceSpec& spec, const std::string& base_dir,
+    const std::map<std::string, std::string>& variables) {
+  const auto& file = spec.service_file;
+  auto path = std::filesystem::path(file).is_absolute() ? std::filesystem::path(file)
+                                                        : std::filesystem::path(base_dir) / file;
+  std::ifstream in(path);
+  if (!in) throw release::SpecError(file + ": cannot read it; create it or fix slipway.yaml");
+  std::stringstream text;
+  text << in.rdbuf();
+  auto document = release::parse_json_document(
+      release::render_template(text.str(), release::extra_then_environment(variables), file), file);
+  const auto* configuration =
+      document.is_object() ? document.as_object().if_contains("deploymentConfiguration") : nullptr;
+  if (configuration == nullptr || !configuration->is_object()) return std::nullopt;
+  auto strategy = release::read_deployment_strategy(configuration->as_object(), file,
+                                                    "deploymentConfiguration");
+  if (strategy.kind == release::DeploymentStrategyKind::rolling) return std::nullopt;
+  return configuration->as_object();
+}
+
+ServiceDeploymentRun follow_service_deployment(
+    aws::Session& session, const std::string& cluster, const std::string& service,
+    const std::string& arn, double updated_at, const std::vector<std::string>& alarm_names,
+    const ServiceDeploymentTimeouts& timeouts, std::chrono::milliseconds poll_interval,
+    const std::function<void(std::string_view, const std::string&)>& report) {
+  using Clock = std::chrono::steady_clock;
+  ServiceDeploymentFollower follower(arn, updated_at, timeouts);
+  aws::EcsServiceDeploymentClient deployments(session);
+  const auto started = Clock::now();
+  ServiceDeploymentStep step;
+  for (;;) {
+    ServiceDeploymentPoll poll;
+    poll.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - started);
+    try {
+      // A second of slack: ECS's clock stamps createdAt, ours took updated_at.
+      poll.listed = deployments.list(cluster, service, updated_at - 1);
+      auto followed = follower.arn();
+      if (followed.empty()) {
+        for (auto it = poll.listed.rbegin(); it != poll.listed.rend(); ++it) {
+          if (it->created_at >= updated_at) {
+            followed = it->arn;
+            break;
+          }
+        }
+      }
+      if (!followed.empty()) {
+        auto described = deployments.describe(followed);
+        if (!described.arn.empty()) poll.ours = std::move(described);
+      }
+      if (!alarm_names.empty()) {
+        poll.alarms = aws::CloudWatchClient(session).describe_alarms(alarm_names);
+      }
+    } catch (const aws::ServiceError& error) {
+      // Throttling and 5xx outlasted the session's retries: this poll says nothing.
+      if (!aws::is_retryable_response(error.status(), error.code())) throw;
+      poll = {.elapsed = poll.elapsed,
+              .ours = {},
+              .listed = {},
+              .alarms = {},
+              .unavailable = error.what()};
+    } catch (const aws::NetworkError& error) {
+      poll = {.elapsed = poll.elapsed,
+              .ours = {},
+              .listed = {},
+              .alarms = {},
+              .unavailable = error.what()};
+    }
+    step = follower.observe(poll);
+    for (const auto& line : step.lines) report("deployment", line);
+    if (step.stop_with_rollback) {
+      deployments.stop_with_rollback(follower.arn());
+      report("progress",
+             "asked ECS to roll back " + follower.arn() + " (StopServiceDeployment ROLLBACK)");
+    }
+    if (step.verdict != ServiceDeploymentVerdict::in_progress) break;
+    if (core::wait_for_cancellation(poll_interval)) {
+      report("info", "stopped following " + follower.arn() +
+                         "; ECS carries on with it: `slipway status` shows where it is");
+      core::throw_if_cancelled("following service deployment " + follower.arn());
+    }
+  }
+  return {.verdict = step.verdict,
+          .cause = step.cause,
+          .reason = step.reason,
+          .arn = follower.arn(),
+          .point_service_back = step.point_service_back};
+}
+
+Verdict to_verdict(const ServiceDeploymentRun& run) {
+  switch (run.verdict) {
+    case ServiceDeploymentVerdict::in_progress:
+      return Verdict::in_progress;
+    case ServiceDeploymentVerdict::succeeded:
+      return Verdict::succeeded;
+    case ServiceDeploymentVerdict::rolled_back:
+      return run.cause == RollbackCause::alarm || run.cause == RollbackCause::slipway_alarm
+                 ? Verdict::rolled_back_by_alarm
+                 : Verdict::rolled_back_by_circuit_breaker;
+    case ServiceDeploymentVerdict::failed:
+      return Verdict::failed;
+    case ServiceDeploymentVerdict::timed_out:
+      return Verdict::timed_out;
+    case ServiceDeploymentVerdict::superseded:
+      return Verdict::superseded;
+  }
+  return Verdict::failed;
+}
+
+}  // namespace slipway::targets::ecs

@@ -1,0 +1,53 @@
+#pragma once
+// Drives the service deployment follower against ECS: reads the service file's strategy for
+// UpdateService, polls ListServiceDeployments / DescribeServiceDeployments / DescribeAlarms,
+// and asks ECS to roll back (StopServiceDeployment ROLLBACK) when the follower says so. The
+// decisions are the follower's (service_deployment_follower.hpp); this file only does the I/O.
+
+#include <boost/json/object.hpp>
+#include <chrono>
+#include <functional>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "aws/session.hpp"
+#include "release/spec.hpp"
+#include "targets/ecs/follower.hpp"
+#include "targets/ecs/service_deployment_follower.hpp"
+
+namespace slipway::targets::ecs {
+
+// The service file's deploymentConfiguration, rendered and checked with ECS's rules
+// (release::read_deployment_strategy), when its strategy is not ROLLING: what UpdateService is
+// given, as the file has it. nullopt under ROLLING (the service keeps what Terraform set).
+// Throws release::SpecError naming the file and member for a bad value.
+std::optional<boost::json::object> progressive_deployment_configuration(
+    const release::ServiceSpec& spec, const std::string& base_dir,
+    const std::map<std::string, std::string>& variables);
+
+struct ServiceDeploymentRun {
+  ServiceDeploymentVerdict verdict = ServiceDeploymentVerdict::in_progress;
+  RollbackCause cause = RollbackCause::none;
+  std::string reason;
+  std::string arn;                  // the service deployment followed
+  bool point_service_back = false;  // the caller points the service at the previous revision
+};
+
+// Follows the service deployment `arn` (empty: the first listed created at or after
+// `updated_at`) every `poll_interval` until a verdict; `alarm_names` are the alarms slipway
+// watches. Each changed line goes to `report("deployment", line)`. Throttling and network
+// errors are inconclusive polls; SIGINT/SIGTERM end the watch (core::Cancelled), ECS carries on.
+ServiceDeploymentRun follow_service_deployment(
+    aws::Session& session, const std::string& cluster, const std::string& service,
+    const std::string& arn, double updated_at, const std::vector<std::string>& alarm_names,
+    const ServiceDeploymentTimeouts& timeouts, std::chrono::milliseconds poll_interval,
+    const std::function<void(std::string_view, const std::string&)>& report);
+
+// The verdict in the vocabulary (and exit codes) the ECS target reports: rolled back by an alarm
+// when an alarm caused it, else by ECS's own judgement (breaker or hook; exit 3 either way).
+Verdict to_verdict(const ServiceDeploymentRun& run);
+
+}  // namespace slipway::targets::ecs
