@@ -5,6 +5,7 @@ environment, and the policy-as-code tests (`terraform test`, mock provider, plan
 Working copies go to a temporary directory; the repository gets no .terraform/ or lock files.
 """
 
+import json
 import os
 import re
 import shutil
@@ -73,6 +74,25 @@ class TerraformStaticTest(unittest.TestCase):
             validated.append(root)
             print(f"validate {root}: ok ({time.monotonic() - started:.1f}s)")
         self.assertGreaterEqual(len(validated), 11, validated)
+
+    def test_the_provider_has_no_strategy_fields_so_slipway_owns_the_strategy(self):
+        """docs/strategies.md: the provider in use predates ECS's deployment strategies (6.4.0
+        added deployment_configuration and advanced_configuration), so Terraform never plans the
+        strategy slipway passes through UpdateService. When the provider is raised and gains
+        them, this fails: add deployment_configuration to the service's ignore_changes then."""
+        module = os.path.join(self.copy, "modules", "ecs_service")
+        init = run([WRAPPER, module, "init", "-backend=false", "-no-color"], self.env)
+        self.assertEqual(init.returncode, 0, init.stdout + init.stderr)
+        schema = run([WRAPPER, module, "providers", "schema", "-json"], self.env)
+        self.assertEqual(schema.returncode, 0, schema.stderr)
+        providers = json.loads(schema.stdout)["provider_schemas"]
+        service = next(p for name, p in providers.items() if name.endswith("hashicorp/aws"))[
+            "resource_schemas"]["aws_ecs_service"]["block"]
+        self.assertIn("deployment_circuit_breaker", service["block_types"])  # the schema is read
+        self.assertNotIn("deployment_configuration", service["block_types"])
+        self.assertNotIn("strategy", service.get("attributes", {}))
+        load_balancer = service["block_types"]["load_balancer"]["block"]
+        self.assertNotIn("advanced_configuration", load_balancer.get("block_types", {}))
 
     def test_each_module_has_the_five_files_and_described_variables(self):
         for module in sorted(os.listdir(os.path.join(self.copy, "modules"))):
