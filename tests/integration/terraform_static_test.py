@@ -57,7 +57,9 @@ class TerraformStaticTest(unittest.TestCase):
         self.assertEqual(result.returncode, 0, f"terraform fmt would change:\n{result.stdout}{result.stderr}")
 
     def test_validate_every_module_and_environment(self):
-        roots = [os.path.join("envs", e) for e in sorted(os.listdir(os.path.join(self.copy, "envs")))]
+        # envs/outputs.tf is not a root: it is linked into every environment as its outputs.tf.
+        envs = os.path.join(self.copy, "envs")
+        roots = [os.path.join("envs", e) for e in sorted(os.listdir(envs)) if os.path.isdir(os.path.join(envs, e))]
         roots += [os.path.join("modules", m) for m in sorted(os.listdir(os.path.join(self.copy, "modules")))]
         validated = []
         for root in roots:
@@ -105,6 +107,14 @@ class TerraformStaticTest(unittest.TestCase):
                 name = block.split('"', 1)[0]
                 self.assertRegex(block, r"\n  description = ", f"modules/{module}: variable {name} has no description")
                 self.assertRegex(block, r"\n  type +=", f"modules/{module}: variable {name} has no type")
+
+    def test_environments_share_one_outputs_file(self):
+        # The source tree, not the copy: copytree turned the links into files.
+        envs = os.path.join(TERRAFORM_DIR, "envs")
+        for env in ("local", "production"):
+            link = os.path.join(envs, env, "outputs.tf")
+            self.assertTrue(os.path.islink(link), f"envs/{env}/outputs.tf must link to ../outputs.tf")
+            self.assertEqual(os.path.realpath(link), os.path.realpath(os.path.join(envs, "outputs.tf")))
 
     def test_policy_tests(self):
         init = run([WRAPPER, self.copy, "init", "-backend=false", "-no-color"], self.env)

@@ -95,7 +95,7 @@ module "platform" {
 # Clients reach the primary region; Route 53 fails over to the DR ALB when the primary's
 # health check fails.
 resource "aws_route53_health_check" "primary" {
-  fqdn              = module.platform.alb_dns_name
+  fqdn              = module.platform.primary.alb_dns_name
   type              = "HTTPS"
   port              = 443
   resource_path     = "/healthz"
@@ -115,8 +115,8 @@ resource "aws_route53_record" "service_primary" {
   }
 
   alias {
-    name                   = module.platform.alb_dns_name
-    zone_id                = module.platform.alb_zone_id
+    name                   = module.platform.primary.alb_dns_name
+    zone_id                = module.platform.primary.alb_zone_id
     evaluate_target_health = true
   }
 }
