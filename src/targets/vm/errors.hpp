@@ -47,4 +47,11 @@ class HaproxyError : public core::SystemError {
   using core::SystemError::SystemError;
 };
 
+// HAProxy's runtime API does not know the server named (already removed, or HAProxy restarted
+// without it).
+class NoSuchServer : public HaproxyError {
+ public:
+  using HaproxyError::HaproxyError;
+};
+
 }  // namespace slipway::targets::vm

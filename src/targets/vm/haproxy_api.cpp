@@ -36,6 +36,14 @@ std::int64_t number(const std::string& text) {
   }
 }
 
+// HAProxy answers in sentences; the one callers act on becomes its own error type here, so no
+// caller matches HAProxy's text.
+[[noreturn]] void throw_refusal(const std::string& line, const std::string& answer) {
+  auto message = "HAProxy refused \"" + line + "\": " + answer.substr(0, answer.find('\n'));
+  if (answer.starts_with("No such server")) throw NoSuchServer(message);
+  throw HaproxyError(message);
+}
+
 }  // namespace
 
 std::vector<ServerStat> parse_show_stat(std::string_view csv) {
@@ -127,7 +135,7 @@ void HaproxyApi::action(const std::string& line) const {
       answer.starts_with("Server deleted")) {
     return;
   }
-  throw HaproxyError("HAProxy refused \"" + line + "\": " + answer.substr(0, answer.find('\n')));
+  throw_refusal(line, answer);
 }
 
 bool HaproxyApi::reachable() const {
@@ -160,13 +168,13 @@ void HaproxyApi::fill_slot(const std::string& backend, const std::string& name,
   for (auto& c : lower) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   if (lower.find("changed") == std::string::npos &&
       lower.find("no need to change") == std::string::npos) {
-    throw HaproxyError("HAProxy refused \"" + line + "\": " + answer.substr(0, answer.find('\n')));
+    throw_refusal(line, answer);
   }
   core::fault_point("haproxy_slot_addr_set");
   action("set server " + backend + "/" + name + " state ready");
 }
 
-void HaproxyApi::empty_slot(const std::string& backend, const std::string& name) const {
+void HaproxyApi::maint_server(const std::string& backend, const std::string& name) const {
   action("set server " + backend + "/" + name + " state maint");
 }
 
@@ -174,8 +182,7 @@ void HaproxyApi::drain_server(const std::string& backend, const std::string& nam
   action("set server " + backend + "/" + name + " state drain");
 }
 
-void HaproxyApi::remove_server(const std::string& backend, const std::string& name) const {
-  action("set server " + backend + "/" + name + " state maint");
+void HaproxyApi::delete_server(const std::string& backend, const std::string& name) const {
   action("del server " + backend + "/" + name);
 }
 

@@ -1,7 +1,8 @@
 #pragma once
 // HAProxy's runtime API over its admin unix socket: fill, drain and empty server slots (add and
-// remove dynamic servers beyond them), and
-// read per-server counters from `show stat`. One command per connection (non-interactive mode).
+// delete dynamic servers beyond them), and read per-server counters from `show stat`. One
+// command per connection (non-interactive mode). Refusals are HaproxyError, "No such server"
+// its own type (NoSuchServer). The choreography of these commands is HaproxyBalancer's.
 
 #include <chrono>
 #include <cstdint>
@@ -52,14 +53,15 @@ class HaproxyApi {
   void fill_slot(const std::string& backend, const std::string& name, const std::string& address,
                  int port) const;
 
-  // set server BE/NAME state maint: the slot takes no traffic and may be filled again.
-  void empty_slot(const std::string& backend, const std::string& name) const;
+  // set server BE/NAME state maint: the server takes no traffic (a slot may be filled again).
+  void maint_server(const std::string& backend, const std::string& name) const;
 
   // set server BE/NAME state drain: no new requests, in-flight ones finish.
   void drain_server(const std::string& backend, const std::string& name) const;
 
-  // set server BE/NAME state maint, then del server. The server must have no sessions left.
-  void remove_server(const std::string& backend, const std::string& name) const;
+  // del server BE/NAME (a dynamic server in maintenance with no connections left); throws
+  // NoSuchServer when there is none, HaproxyError while connections remain.
+  void delete_server(const std::string& backend, const std::string& name) const;
 
   // Returns the `show stat` rows of one backend's servers.
   std::vector<ServerStat> server_stats(const std::string& backend) const;

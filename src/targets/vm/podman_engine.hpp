@@ -1,7 +1,8 @@
 #pragma once
 // The podman engine (see engine.hpp): replicas are containers on the host network with
 // --restart=on-failure, read-only, as the image's non-root user, without capabilities. Works
-// without systemd with the settings docs/platform-notes.md records: runc, cgroupfs, default_ulimits = [].
+// without systemd with the settings docs/platform-notes.md records: runc, cgroupfs, default_ulimits
+// = [].
 
 #include <vector>
 

@@ -1,9 +1,9 @@
 #pragma once
-// The vm target: one machine, HAProxy in front, N replicas of a release behind it. Deploys roll
-// replicas within the ECS deployment limits (start new → healthy → into HAProxy → drain old →
-// zero sessions → SIGTERM), trip a circuit breaker on failing new replicas, bake the release
-// while watching health and the 5xx rate, and restore the previous release on any failure.
-// All state lives in the state directory; every changing command holds the state lock.
+// The vm target: one machine, HAProxy in front, N replicas of a release behind it. It composes an
+// engine (engine.hpp), a balancer (balancer.hpp) and the rollout (rollout.hpp) into the verbs:
+// checks that change nothing first, the ledger entry, the rollout and bake, the outcome recorded,
+// the previous release restored on failure. All state lives in the state directory; every
+// changing command holds the state lock.
 
 #include <chrono>
 #include <functional>
@@ -17,11 +17,12 @@
 #include "release/spec.hpp"
 #include "release/target.hpp"
 #include "release/workload.hpp"
+#include "targets/vm/balancer.hpp"
 #include "targets/vm/engine.hpp"
 #include "targets/vm/events.hpp"
 #include "targets/vm/haproxy_api.hpp"
-#include "targets/vm/haproxy_config.hpp"
 #include "targets/vm/lock.hpp"
+#include "targets/vm/rollout.hpp"
 #include "targets/vm/secret_source.hpp"
 #include "targets/vm/state.hpp"
 
@@ -64,7 +65,11 @@ struct StatusReport {
 
 class VmTarget {
  public:
+  // The target with the engine `config` (or the state) names, HAProxy, and HTTP health probes.
   VmTarget(VmConfig config, EventLog& events);
+  // The target over the given engine, balancer and probe (tests drive it through fakes).
+  VmTarget(VmConfig config, EventLog& events, std::unique_ptr<Engine> engine,
+           std::unique_ptr<Balancer> balancer, ReplicaProbe probe);
   ~VmTarget();
 
   // Rolls `release` (commit and image set) out with `workload`; `previous` renders the workload
@@ -106,36 +111,22 @@ class VmTarget {
   const StatePaths& paths() const { return paths_; }
 
  private:
-  struct RollResult;
-  HaproxySettings balancer_settings() const;
-  HaproxySettings balancer_settings(const VmState& state) const;  // with its slots
-  bool is_slot(const VmState& state, const std::string& server) const;
-  // Puts `replica` into HAProxy as an active or backup server: a free slot, else a dynamic
-  // server; returns the server's name.
-  std::string add_entry(VmState& state, const ReplicaState& replica, bool backup);
-  // Takes a server out of HAProxy: a slot into maintenance, a dynamic server deleted.
-  void remove_entry(const VmState& state, const std::string& server);
-  std::vector<HaproxyServer> balancer_servers(const VmState& state) const;
-  void sync_balancer_config(const VmState& state) const;
+  struct DeployRun;
   void ensure_balancer(VmState& state);
-  // Records `count` new replicas of `ref` in the state, then starts them all at once.
-  std::vector<ReplicaState> launch(VmState& state, const ReleaseRef& ref,
-                                   const release::Workload& workload,
-                                   const ResolvedSecrets& secrets, int count);
-  void put_in_service(VmState& state, ReplicaState& replica);
-  void retire(VmState& state, std::vector<ReplicaState> replicas, const std::string& reason);
-  void demote_to_backup(VmState& state, std::vector<ReplicaState> replicas);
-  void promote(VmState& state, std::vector<ReplicaState> replicas);
-  // `proven`: the image already succeeded as a release, so one passing probe admits a replica.
-  RollResult roll(VmState& state, const ReleaseRef& ref, const release::Workload& workload,
-                  const ResolvedSecrets& secrets, int desired, bool keep_old_warm, bool proven,
-                  std::chrono::steady_clock::time_point deadline);
-  std::optional<std::string> bake(VmState& state, std::int64_t revision,
-                                  std::chrono::steady_clock::time_point deadline);
   ResolvedSecrets resolve(const SecretResolver& secrets, const release::Workload& workload) const;
   DeployReport deploy_locked(release::Release release, const release::Workload& workload,
                              const SecretResolver& secrets, const WorkloadRenderer& previous);
-  std::string server_name(const ReplicaState& replica) const;
+  // The deploy after its release is in the ledger: roll, bake, retire the old fleet or restore.
+  DeployReport roll_out(DeployRun& run, VmState& state, const RolloutRelease& release,
+                        const SecretResolver& secrets, const WorkloadRenderer& previous);
+  // Puts the release the run replaces back in service when it no longer fully is: backups
+  // promoted, the old fleet rolled forward again if it was reduced; the run's replicas retired.
+  // Returns false when that could not be done.
+  bool restore_prior(DeployRun& run, VmState& state, const SecretResolver& secrets,
+                     const WorkloadRenderer& previous, const std::string& why);
+  // Records how the run ended in the ledger and reports it.
+  DeployReport finish(DeployRun& run, DeployStatus status, release::Outcome outcome,
+                      std::string reason);
   // Reports a stale lock taken over and marks the dead run's in_progress releases failed.
   void note_stale_lock(const StateLock& lock);
 
@@ -143,7 +134,8 @@ class VmTarget {
   StatePaths paths_;
   EventLog& events_;
   std::unique_ptr<Engine> engine_;
-  HaproxyApi api_;
+  std::unique_ptr<Balancer> balancer_;
+  Rollout rollout_;
 };
 
 // The vm target behind the release::Target interface: secrets and earlier workloads come from

@@ -1,0 +1,441 @@
+#include "targets/vm/rollout.hpp"
+
+#include <algorithm>
+#include <filesystem>
+#include <future>
+#include <thread>
+
+#include "core/private_files.hpp"
+#include "targets/vm/errors.hpp"
+#include "targets/vm/health_probe.hpp"
+#include "targets/vm/rollout_plan.hpp"
+
+namespace slipway::targets::vm {
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+using std::chrono::milliseconds;
+
+namespace {
+
+constexpr const char* kLoopback = "127.0.0.1";
+// How often a starting replica that does not answer yet is checked with the engine.
+constexpr milliseconds kEngineCheckInterval{500};
+
+std::string short_sha(const std::string& commit) {
+  return commit.substr(0, 12);
+}
+
+// Six hex digits of the state directory's path (FNV-1a): replicas of two stacks on one machine
+// (`make up` and a test, say) never share a container name, which the engine reuses.
+std::string stack_id(const std::string& state_dir) {
+  std::uint32_t hash = 2166136261u;
+  for (unsigned char c : fs::absolute(state_dir).lexically_normal().string()) {
+    hash = (hash ^ c) * 16777619u;
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string id;
+  for (int shift = 20; shift >= 0; shift -= 4) id += kHex[(hash >> shift) & 0xf];
+  return id;
+}
+
+ReplicaHandle handle_of(const ReplicaState& replica) {
+  return {replica.name, replica.supervisor_pid};
+}
+
+ReplicaState* find_replica(VmState& state, const std::string& name) {
+  for (auto& r : state.replicas) {
+    if (r.name == name) return &r;
+  }
+  return nullptr;
+}
+
+}  // namespace
+
+std::string serving_server(const ReplicaState& replica) {
+  return replica.backup ? replica.backup_server : replica.server;
+}
+
+ReplicaProbe http_probe(const release::ServiceSpec& spec) {
+  return [path = spec.vm.health_check.path,
+          timeout = spec.vm.health_check.timeout](const ReplicaState& replica) {
+    return probe_http(kLoopback, replica.port, path, timeout);
+  };
+}
+
+struct Rollout::Pending {
+  ReplicaState replica;
+  HealthTracker tracker;
+  Clock::time_point started;
+  Clock::time_point next_probe;
+  Clock::time_point next_engine_check;
+};
+
+Rollout::Rollout(const release::ServiceSpec& spec, const StatePaths& paths, EventLog& events,
+                 Engine& engine, Balancer& balancer, ReplicaProbe probe)
+    : spec_(spec),
+      paths_(paths),
+      events_(events),
+      engine_(engine),
+      balancer_(balancer),
+      probe_(std::move(probe)) {}
+
+std::vector<ReplicaState> Rollout::launch(VmState& state, const RolloutRelease& release,
+                                          int count) {
+  const auto& ref = release.ref;
+  const auto& workload = release.workload;
+  std::vector<ReplicaState> replicas;
+  std::vector<ReplicaLaunch> specs;
+  for (int i = 0; i < count; ++i) {
+    ReplicaState replica;
+    replica.name = spec_.service + "-" + stack_id(paths_.dir) + "-r" +
+                   std::to_string(ref.revision) + "-" + std::to_string(state.next_replica_number++);
+    replica.revision = ref.revision;
+    replica.image = ref.image;
+    // None of these has bound its port yet: the kernel may offer the same free port twice.
+    do {
+      replica.port = pick_free_port(kLoopback);
+    } while (std::any_of(state.replicas.begin(), state.replicas.end(),
+                         [&](const ReplicaState& r) { return r.port == replica.port; }));
+    replica.stop_timeout_seconds = static_cast<int>(workload.stop_timeout.count());
+
+    ReplicaLaunch spec;
+    spec.name = replica.name;
+    spec.image = ref.image;
+    spec.environment = workload.environment;
+    for (const auto& [name, value] : release.secrets.values) spec.environment[name] = value;
+    // On one machine every replica needs its own port: PORT overrides the containerPort.
+    spec.environment["PORT"] = std::to_string(replica.port);
+    spec.environment["BIND_ADDRESS"] = kLoopback;
+    spec.environment["SLIPWAY_RELEASE"] = ref.commit;
+    spec.environment["SLIPWAY_IMAGE"] = ref.image;
+    spec.environment["SERVICE_NAME"] = spec_.service;
+    spec.stop_timeout = workload.stop_timeout;
+    core::create_private_directories(fs::path(paths_.replica_log(replica.name)).parent_path());
+    spec.log_path = paths_.replica_log(replica.name);
+    // Recorded before it starts: a run killed right after still knows what to clean up.
+    state.replicas.push_back(replica);
+    replicas.push_back(std::move(replica));
+    specs.push_back(std::move(spec));
+  }
+  save_state(paths_, state);
+  // All at once: each start is an engine call of a few hundred milliseconds (podman run).
+  std::vector<std::future<ReplicaHandle>> starts;
+  for (const auto& spec : specs) {
+    starts.push_back(std::async(std::launch::async, [this, &spec] { return engine_.start(spec); }));
+  }
+  std::exception_ptr failure;
+  for (std::size_t i = 0; i < starts.size(); ++i) {
+    try {
+      replicas[i].supervisor_pid = starts[i].get().supervisor_pid;
+    } catch (...) {
+      if (!failure) failure = std::current_exception();
+    }
+    if (auto* recorded = find_replica(state, replicas[i].name)) {
+      recorded->supervisor_pid = replicas[i].supervisor_pid;
+    }
+  }
+  save_state(paths_, state);
+  if (failure) std::rethrow_exception(failure);
+  for (const auto& replica : replicas) {
+    events_.task({replica.name, ref.revision, ref.image, replica.port, "PROVISIONING", "RUNNING",
+                  "UNKNOWN", "deployment of revision " + std::to_string(ref.revision)},
+                 "started replica " + replica.name + " of " + short_sha(ref.commit) + " on port " +
+                     std::to_string(replica.port));
+  }
+  return replicas;
+}
+
+void Rollout::admit(VmState& state, ReplicaState& replica) {
+  auto server = balancer_.add(state, replica, replica.backup);
+  (replica.backup ? replica.backup_server : replica.server) = server;
+  replica.in_haproxy = true;
+  if (auto* recorded = find_replica(state, replica.name)) *recorded = replica;
+  save_state(paths_, state);
+  balancer_.record(state);
+  events_.task({replica.name, replica.revision, replica.image, replica.port, "RUNNING", "RUNNING",
+                "HEALTHY", "healthy, in rotation"},
+               "replica " + replica.name + " healthy, in rotation");
+}
+
+void Rollout::wait_drained(const std::vector<std::string>& servers) {
+  auto deadline = Clock::now() + spec_.vm.drain_delay;
+  while (Clock::now() < deadline) {
+    std::int64_t sessions = 0;
+    for (const auto& stat : balancer_.stats()) {
+      if (std::find(servers.begin(), servers.end(), stat.server) != servers.end()) {
+        sessions += stat.current_sessions;
+      }
+    }
+    if (sessions == 0) return;
+    std::this_thread::sleep_for(milliseconds(50));
+  }
+}
+
+void Rollout::retire(VmState& state, std::vector<ReplicaState> replicas,
+                     const std::string& reason) {
+  if (replicas.empty()) return;
+  // The state's entry is the truth about which servers a replica holds (copies may be older).
+  for (auto& r : replicas) {
+    if (const auto* now = find_replica(state, r.name)) r = *now;
+  }
+  // 1. Drain: the balancer sends no new requests; in-flight ones finish.
+  std::vector<std::string> draining;
+  for (const auto& r : replicas) {
+    if (!r.in_haproxy) continue;
+    try {
+      balancer_.drain(serving_server(r));
+      draining.push_back(serving_server(r));
+    } catch (const HaproxyError&) {
+      // Gone from the balancer (e.g. HAProxy was restarted without it): nothing to drain.
+    }
+    events_.task(
+        {r.name, r.revision, r.image, r.port, "DEACTIVATING", "STOPPED", "HEALTHY", reason},
+        "draining replica " + r.name);
+  }
+  // 2. Zero sessions, at most the drain delay (ECS's deregistration delay).
+  try {
+    wait_drained(draining);
+  } catch (const HaproxyError&) {
+    // Counters unreadable: the drain delay is all the wait a stop can get anyway.
+  }
+  // 3. SIGTERM, SIGKILL after the release's stopTimeout; all replicas at once.
+  std::vector<std::future<void>> stops;
+  for (const auto& r : replicas) {
+    stops.push_back(std::async(std::launch::async, [this, r] {
+      engine_.stop(handle_of(r), std::chrono::seconds(r.stop_timeout_seconds));
+    }));
+  }
+  for (auto& stop : stops) stop.get();
+  // 4. Out of the balancer and the state.
+  for (const auto& r : replicas) {
+    if (r.in_haproxy) {
+      for (const auto& server : {r.server, r.backup_server}) {
+        if (server.empty()) continue;
+        try {
+          balancer_.remove(state, server);
+        } catch (const HaproxyError& e) {
+          events_.progress("warning", "could not remove " + server + " from HAProxy: " + e.what());
+        }
+      }
+    }
+    state.remove_replica(r.name);
+    save_state(paths_, state);
+    events_.task({r.name, r.revision, r.image, r.port, "STOPPED", "STOPPED", "UNKNOWN", reason},
+                 "stopped replica " + r.name + " (" + reason + ")");
+  }
+  balancer_.record(state);
+}
+
+void Rollout::demote_to_backup(VmState& state, std::vector<ReplicaState> replicas) {
+  // Each old replica gets a backup entry first, then its active entry is drained and removed:
+  // it serves only if every new replica goes down during the bake.
+  for (auto& r : replicas) {
+    r.backup_server = balancer_.add(state, r, true);
+    if (auto* recorded = find_replica(state, r.name)) recorded->backup_server = r.backup_server;
+    balancer_.drain(r.server);
+  }
+  std::vector<std::string> draining;
+  for (const auto& r : replicas) draining.push_back(r.server);
+  wait_drained(draining);
+  for (auto& r : replicas) {
+    balancer_.remove(state, r.server);
+    if (auto* recorded = find_replica(state, r.name)) {
+      recorded->backup = true;
+      recorded->server.clear();
+    }
+    events_.progress("backup",
+                     "replica " + r.name + " drained, kept warm as backup during the bake");
+  }
+  save_state(paths_, state);
+  balancer_.record(state);
+}
+
+void Rollout::promote(VmState& state, std::vector<ReplicaState> replicas) {
+  for (auto& r : replicas) {
+    auto server = balancer_.add(state, r, false);
+    bool backup_removed = true;
+    try {
+      balancer_.remove(state, r.backup_server);
+    } catch (const HaproxyError&) {
+      // A dynamic backup entry with live sessions is removed with the replica later.
+      backup_removed = false;
+    }
+    if (auto* recorded = find_replica(state, r.name)) {
+      recorded->backup = false;
+      recorded->server = server;
+      if (backup_removed) recorded->backup_server.clear();
+    }
+    events_.progress("restored", "replica " + r.name + " back in rotation");
+  }
+  save_state(paths_, state);
+  balancer_.record(state);
+}
+
+std::optional<std::string> Rollout::check(VmState& state, Pending& p, bool& admitted) {
+  const auto& hc = spec_.vm.health_check;
+  // Until a replica first answers, it is probed every 50 ms (start-up takes ~100 ms); the
+  // passes of a streak are an interval apart.
+  const auto first_answer_poll = std::min<milliseconds>(hc.interval, milliseconds(50));
+  admitted = false;
+  std::optional<std::string> failure;
+  // The probe first: asking the engine costs a podman call (0.1-0.3 s) that would hold up the
+  // probes. A replica that does not answer is asked about every 500 ms (crashed? exited?); one
+  // that is healthy once more before admission (restarted in between?).
+  auto status = probe_(p.replica);
+  auto verdict = p.tracker.record(status == 200);
+  p.next_probe = Clock::now() + (status == 200 ? hc.interval : first_answer_poll);
+  const bool healthy = verdict == HealthTracker::Verdict::healthy;
+  if (healthy || (status != 200 && Clock::now() >= p.next_engine_check)) {
+    p.next_engine_check = Clock::now() + kEngineCheckInterval;
+    if (int restarts = engine_.restarts(handle_of(p.replica)); restarts > 0) {
+      failure = "crashed on start (restarted " + std::to_string(restarts) + "x)";
+    } else if (status != 200 && !engine_.running(handle_of(p.replica))) {
+      failure = "exited on start";
+    }
+  }
+  if (!failure && healthy) {
+    admit(state, p.replica);
+    admitted = true;
+    return std::nullopt;
+  }
+  if (!failure && Clock::now() - p.started > spec_.vm.ready_timeout) {
+    failure = "not healthy within " + std::to_string(spec_.vm.ready_timeout.count()) + "ms (last " +
+              hc.path + ": " + (status ? std::to_string(*status) : std::string("no answer")) + ")";
+  }
+  return failure;
+}
+
+RollResult Rollout::start_and_admit(VmState& state, const RolloutRelease& release, int count,
+                                    int& failures, int threshold, Clock::time_point deadline) {
+  const auto& hc = spec_.vm.health_check;
+  // A release that already succeeded proved its health: its replicas join at their first
+  // passing probe. A new one needs healthy_threshold passes in a row, interval apart.
+  const int threshold_passes = release.proven ? 1 : hc.healthy_threshold;
+  int to_start = count;
+  while (to_start > 0) {
+    std::vector<Pending> pending;
+    for (auto& replica : launch(state, release, to_start)) {
+      pending.push_back({std::move(replica),
+                         HealthTracker(threshold_passes, hc.unhealthy_threshold), Clock::now(),
+                         Clock::now(), Clock::now() + kEngineCheckInterval});
+    }
+    to_start = 0;
+    while (!pending.empty()) {
+      for (auto it = pending.begin(); it != pending.end();) {
+        if (Clock::now() < it->next_probe) {
+          ++it;
+          continue;
+        }
+        bool admitted = false;
+        auto failure = check(state, *it, admitted);
+        if (admitted) {
+          it = pending.erase(it);
+          continue;
+        }
+        if (!failure) {
+          ++it;
+          continue;
+        }
+        ++failures;
+        events_.progress("task_failed", "replica " + it->replica.name + " " + *failure + " (" +
+                                            std::to_string(failures) + "/" +
+                                            std::to_string(threshold) + " failures)");
+        retire(state, {it->replica}, "failed: " + *failure);
+        it = pending.erase(it);
+        if (release.workload.limits.circuit_breaker_enable && failures >= threshold) {
+          for (auto& left : pending) retire(state, {left.replica}, "circuit breaker");
+          return {false, false,
+                  "circuit breaker: " + std::to_string(failures) +
+                      " replicas of the new release failed; last: " + *failure};
+        }
+        ++to_start;  // replace it, as ECS replaces a failed task
+      }
+      if (Clock::now() > deadline) {
+        for (auto& left : pending) retire(state, {left.replica}, "deploy timed out");
+        return {false, true, "timed out waiting for replicas to become healthy"};
+      }
+      if (!pending.empty()) {
+        auto next = pending.front().next_probe;
+        for (const auto& p : pending) next = std::min(next, p.next_probe);
+        std::this_thread::sleep_until(std::max(next, Clock::now() + milliseconds(5)));
+      }
+    }
+  }
+  return {};
+}
+
+RollResult Rollout::roll(VmState& state, const RolloutRelease& release, int desired,
+                         bool keep_old_warm, Clock::time_point deadline) {
+  const auto revision = release.ref.revision;
+  auto limits = fleet_limits(desired, release.workload.limits.minimum_healthy_percent,
+                             release.workload.limits.maximum_percent);
+  const int threshold = circuit_breaker_threshold(desired);
+  int failures = 0;
+  auto others = [&state, revision] {
+    std::vector<ReplicaState> out;
+    for (const auto& r : state.replicas) {
+      if (r.revision != revision && !r.backup) out.push_back(r);
+    }
+    return out;
+  };
+  auto in_service = [&state, revision] {
+    int count = 0;
+    for (const auto& r : state.replicas) count += r.revision == revision && r.in_haproxy ? 1 : 0;
+    return count;
+  };
+  keep_old_warm = keep_old_warm && can_keep_old_warm(static_cast<int>(others().size()), limits);
+  while (true) {
+    FleetState fleet{static_cast<int>(others().size()), in_service()};
+    RolloutStep step = keep_old_warm ? RolloutStep{0, std::max(0, desired - fleet.new_in_service)}
+                                     : next_rollout_step(fleet, limits);
+    if (step.done()) break;
+    if (step.stop_old > 0) {
+      auto old = others();
+      old.resize(static_cast<std::size_t>(step.stop_old));
+      retire(state, old, "replaced by revision " + std::to_string(revision));
+    }
+    auto result = start_and_admit(state, release, step.start_new, failures, threshold, deadline);
+    if (!result.ok) return result;
+  }
+  if (keep_old_warm) {
+    std::vector<ReplicaState> old;
+    for (const auto& r : others()) {
+      if (r.in_haproxy) old.push_back(r);
+    }
+    demote_to_backup(state, old);
+  }
+  return {};
+}
+
+std::optional<std::string> Rollout::bake(const VmState& state, std::int64_t revision,
+                                         Clock::time_point deadline) {
+  const auto bake_time = spec_.vm.bake_time;
+  auto sample = [&state, revision, this] {
+    BakeSample s;
+    for (const auto& stat : balancer_.stats()) {
+      for (const auto& r : state.replicas) {
+        if (r.revision != revision || stat.server != serving_server(r)) continue;
+        s.responses += stat.responses;
+        s.responses_5xx += stat.responses_5xx;
+        if (stat.status.starts_with("DOWN")) ++s.servers_down;
+      }
+    }
+    for (const auto& r : state.replicas) {
+      if (r.revision == revision) s.restarts += engine_.restarts(handle_of(r));
+    }
+    return s;
+  };
+  events_.progress("bake_started", "baking for " + std::to_string(bake_time.count() / 1000) +
+                                       "s: watching health and the 5xx rate");
+  auto start = sample();
+  auto end = Clock::now() + bake_time;
+  while (Clock::now() < end && Clock::now() < deadline) {
+    std::this_thread::sleep_for(
+        std::min<milliseconds>(spec_.vm.health_check.interval, milliseconds(500)));
+    auto breach = bake_breach(start, sample(), spec_.vm.bake_max_5xx_ratio);
+    if (breach) return breach;
+  }
+  return std::nullopt;
+}
+
+}  // namespace slipway::targets::vm

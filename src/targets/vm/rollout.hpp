@@ -1,0 +1,99 @@
+#pragma once
+// One rollout on the vm target: start a release's replicas, admit each into the balancer once it
+// is healthy (a crashed or unready one is replaced and counts toward the circuit breaker), take
+// the old fleet out within the deployment limits (or keep it warm as backups), bake, and retire
+// or restore. It changes replicas and the balancer and saves the state after every change; the
+// ledger and the lock are the target's (vm_target.hpp).
+
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "release/spec.hpp"
+#include "release/workload.hpp"
+#include "targets/vm/balancer.hpp"
+#include "targets/vm/engine.hpp"
+#include "targets/vm/events.hpp"
+#include "targets/vm/secret_source.hpp"
+#include "targets/vm/state.hpp"
+
+namespace slipway::targets::vm {
+
+// Probes a replica's health path once: its status code, or nullopt without an answer.
+using ReplicaProbe = std::function<std::optional<int>(const ReplicaState& replica)>;
+
+// Returns the probe of `spec`'s health check over HTTP on loopback.
+ReplicaProbe http_probe(const release::ServiceSpec& spec);
+
+// How a rollout ended.
+struct RollResult {
+  bool ok = true;
+  bool timed_out = false;
+  std::string reason;  // why it did not succeed
+};
+
+// What the rollout starts: a release, its workload and resolved secrets.
+struct RolloutRelease {
+  const ReleaseRef& ref;
+  const release::Workload& workload;
+  const ResolvedSecrets& secrets;
+  // The image already succeeded as a release: one passing probe admits a replica.
+  bool proven = false;
+};
+
+class Rollout {
+ public:
+  Rollout(const release::ServiceSpec& spec, const StatePaths& paths, EventLog& events,
+          Engine& engine, Balancer& balancer, ReplicaProbe probe);
+
+  // Brings `release` to `desired` replicas in rotation: all at once when old and new fit under
+  // maximumPercent together, else in steps that never go below minimumHealthyPercent. With
+  // `keep_old_warm` (and room for it) the old replicas become backups instead of stopping.
+  // Returns !ok on the circuit breaker or at `deadline` (timed_out); replicas of the release that
+  // failed or were still starting are stopped.
+  RollResult roll(VmState& state, const RolloutRelease& release, int desired, bool keep_old_warm,
+                  std::chrono::steady_clock::time_point deadline);
+
+  // Watches the replicas of `revision` for spec.vm.bake_time (at most until `deadline`);
+  // returns the breach (a server down, a restart, too many 5xx) or nullopt when it held.
+  std::optional<std::string> bake(const VmState& state, std::int64_t revision,
+                                  std::chrono::steady_clock::time_point deadline);
+
+  // Drains `replicas` (zero sessions or drain_delay), stops them, takes them out of the
+  // balancer and the state.
+  void retire(VmState& state, std::vector<ReplicaState> replicas, const std::string& reason);
+
+  // Puts backup replicas back in rotation as active servers.
+  void promote(VmState& state, std::vector<ReplicaState> replicas);
+
+ private:
+  struct Pending;
+  // Records `count` new replicas of `ref` in the state, then starts them all at once.
+  std::vector<ReplicaState> launch(VmState& state, const RolloutRelease& release, int count);
+  // Starts `count` replicas and admits each once healthy, replacing failed ones; returns !ok on
+  // the circuit breaker or the deadline. `failures` counts across calls of one roll.
+  RollResult start_and_admit(VmState& state, const RolloutRelease& release, int count,
+                             int& failures, int threshold,
+                             std::chrono::steady_clock::time_point deadline);
+  // Probes a pending replica once; returns why it failed, if it did, and admits it when healthy.
+  std::optional<std::string> check(VmState& state, Pending& pending, bool& admitted);
+  void admit(VmState& state, ReplicaState& replica);
+  void demote_to_backup(VmState& state, std::vector<ReplicaState> replicas);
+  // Waits until none of `servers` has a session, at most drain_delay.
+  void wait_drained(const std::vector<std::string>& servers);
+
+  const release::ServiceSpec& spec_;
+  const StatePaths& paths_;
+  EventLog& events_;
+  Engine& engine_;
+  Balancer& balancer_;
+  ReplicaProbe probe_;
+};
+
+// The balancer server a replica serves from now: its backup entry while it is a backup.
+std::string serving_server(const ReplicaState& replica);
+
+}  // namespace slipway::targets::vm

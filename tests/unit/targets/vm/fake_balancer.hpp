@@ -1,0 +1,106 @@
+#pragma once
+// Test double of the balancer: servers are records with HAProxy's states (UP, DRAIN, and DOWN
+// for the images a test marks down), and a test can make any operation fail.
+
+#include <functional>
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "targets/vm/balancer.hpp"
+#include "targets/vm/errors.hpp"
+
+namespace slipway::targets::vm::testing {
+
+class FakeBalancer final : public Balancer {
+ public:
+  struct Server {
+    std::string replica;
+    std::string image;
+    int port = 0;
+    bool backup = false;
+    std::string state = "UP";  // UP or DRAIN
+  };
+
+  // Called first by every operation with its name ("add", "drain", "remove", "stats") and the
+  // server (empty for stats); a test throws from it to make that operation fail.
+  std::function<void(const std::string& operation, const std::string& server)> before;
+
+  // The servers of `image` report DOWN from now on.
+  void report_down(const std::string& image) { down_images_.insert(image); }
+
+  const std::map<std::string, Server>& servers() const { return servers_; }
+  int starts() const { return starts_; }
+
+  // The images serving traffic now: active servers not draining.
+  std::multiset<std::string> active_images() const {
+    std::multiset<std::string> out;
+    for (const auto& [name, server] : servers_) {
+      if (!server.backup && server.state == "UP") out.insert(server.image);
+    }
+    return out;
+  }
+
+  bool running() override { return running_; }
+  void start(VmState& state) override {
+    running_ = true;
+    ++starts_;
+    servers_.clear();
+    for (auto& r : state.replicas) {
+      r.server.clear();
+      r.backup_server.clear();
+      if (!r.in_haproxy) continue;
+      auto name = server_name(r, r.backup);
+      servers_[name] = {r.name, r.image, r.port, r.backup, "UP"};
+      (r.backup ? r.backup_server : r.server) = name;
+    }
+  }
+  void stop() override {
+    running_ = false;
+    servers_.clear();
+  }
+  std::string add(const VmState&, const ReplicaState& replica, bool backup) override {
+    auto name = server_name(replica, backup);
+    if (before) before("add", name);
+    if (servers_.contains(name)) throw HaproxyError("server " + name + " already in use");
+    servers_[name] = {replica.name, replica.image, replica.port, backup, "UP"};
+    return name;
+  }
+  void drain(const std::string& server) override {
+    if (before) before("drain", server);
+    auto it = servers_.find(server);
+    if (it == servers_.end()) throw NoSuchServer("no server " + server);
+    it->second.state = "DRAIN";
+  }
+  void remove(const VmState&, const std::string& server) override {
+    if (before) before("remove", server);
+    servers_.erase(server);
+  }
+  std::vector<ServerStat> stats() override {
+    if (before) before("stats", "");
+    std::vector<ServerStat> out;
+    for (const auto& [name, server] : servers_) {
+      ServerStat stat;
+      stat.backend = "app";
+      stat.server = name;
+      stat.status = down_images_.contains(server.image) ? "DOWN" : server.state;
+      stat.backup = server.backup;
+      out.push_back(stat);
+    }
+    return out;
+  }
+  void record(const VmState&) override {}
+
+ private:
+  static std::string server_name(const ReplicaState& replica, bool backup) {
+    return (backup ? "b-" : "s-") + replica.name;
+  }
+
+  bool running_ = false;
+  int starts_ = 0;
+  std::map<std::string, Server> servers_;
+  std::set<std::string> down_images_;
+};
+
+}  // namespace slipway::targets::vm::testing

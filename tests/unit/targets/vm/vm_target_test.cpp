@@ -1,0 +1,220 @@
+// The vm target composed over a fake engine and a fake balancer: how a deploy ends, what the
+// ledger and the state record, which replicas serve afterwards.
+#include "targets/vm/vm_target.hpp"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+
+#include "fake_balancer.hpp"
+#include "fake_engine.hpp"
+#include "release/ledger.hpp"
+#include "targets/vm/errors.hpp"
+
+namespace {
+
+using namespace slipway::targets::vm;
+using namespace slipway::targets::vm::testing;
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+namespace release = slipway::release;
+
+const std::string kV1 = "app:1111111111111111111111111111111111111111";
+const std::string kV2 = "app:2222222222222222222222222222222222222222";
+
+class VmTargetTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = fs::temp_directory_path() / ("slipway_vm_target_" + std::to_string(::getpid()) + "_" +
+                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(dir_);
+    fs::create_directories(dir_);
+    config_.spec.service = "app";
+    config_.spec.image_repository = "app";
+    auto& vm = config_.spec.vm;
+    // Fast probes and short waits: the fakes answer at once.
+    vm.health_check.interval = 20ms;
+    vm.health_check.timeout = 20ms;
+    vm.ready_timeout = 300ms;
+    vm.drain_delay = 200ms;
+    vm.bake_time = 0ms;
+    config_.state_dir = dir_.string();
+    config_.timeout = 60s;
+    config_.who = "test@host";
+    workload_.desired_count = 2;
+    workload_.limits.circuit_breaker_enable = true;
+    workload_.limits.circuit_breaker_rollback = true;
+    workload_.stop_timeout = 1s;
+  }
+  void TearDown() override { fs::remove_all(dir_); }
+
+  // Builds the target over fresh fakes (the state directory persists between targets).
+  VmTarget& target() {
+    auto engine = std::make_unique<FakeEngine>();
+    auto balancer = std::make_unique<FakeBalancer>();
+    engine_ = engine.get();
+    balancer_ = balancer.get();
+    for (const auto& [image, behaviour] : images_) engine_->add_image(image, behaviour);
+    auto* probe_engine = engine_;
+    target_ = std::make_unique<VmTarget>(
+        config_, events_, std::move(engine), std::move(balancer),
+        [probe_engine](const ReplicaState& r) { return probe_engine->probe(r.port); });
+    return *target_;
+  }
+
+  DeployReport deploy(const std::string& image) {
+    release::Release next;
+    next.image = image;
+    next.commit = image.substr(image.find(':') + 1);
+    return target_->deploy(next, workload_, {}, [this](const release::Release&) {
+      return workload_;
+    });
+  }
+
+  release::Ledger ledger() const { return release::Ledger::load(dir_ / "releases.json"); }
+  VmState state() const { return load_state(StatePaths(dir_.string())); }
+
+  fs::path dir_;
+  VmConfig config_;
+  release::Workload workload_;
+  EventLog events_{"app", EventFormat::text, ""};
+  std::map<std::string, FakeEngine::Behaviour> images_{
+      {kV1, FakeEngine::Behaviour::healthy}, {kV2, FakeEngine::Behaviour::healthy}};
+  std::unique_ptr<VmTarget> target_;
+  FakeEngine* engine_ = nullptr;
+  FakeBalancer* balancer_ = nullptr;
+};
+
+TEST_F(VmTargetTest, FirstDeployStartsTheReplicasAndPutsThemInRotation) {
+  target();
+  auto report = deploy(kV1);
+  EXPECT_EQ(report.status, release::RolloutStatus::succeeded) << report.reason;
+  EXPECT_EQ(report.revision, 1);
+  EXPECT_EQ(balancer_->starts(), 1);
+  EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
+  EXPECT_EQ(engine_->running_images().size(), 2u);
+  auto s = state();
+  ASSERT_TRUE(s.current);
+  EXPECT_EQ(s.current->revision, 1);
+  EXPECT_EQ(s.replicas.size(), 2u);
+  EXPECT_EQ(ledger().by_revision(1)->outcome, release::Outcome::succeeded);
+}
+
+TEST_F(VmTargetTest, SecondDeployReplacesTheOldFleet) {
+  target();
+  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
+  auto report = deploy(kV2);
+  EXPECT_EQ(report.status, release::RolloutStatus::succeeded) << report.reason;
+  EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV2, kV2}));
+  EXPECT_EQ(balancer_->servers().size(), 2u);  // no backup left behind
+  for (const auto& [name, image] : engine_->running_images()) EXPECT_EQ(image, kV2) << name;
+  EXPECT_EQ(engine_->stopped().size(), 2u);
+  auto s = state();
+  EXPECT_EQ(s.current->revision, 2);
+  ASSERT_TRUE(s.previous);
+  EXPECT_EQ(s.previous->revision, 1);
+  EXPECT_EQ(ledger().by_revision(2)->outcome, release::Outcome::succeeded);
+}
+
+TEST_F(VmTargetTest, ReplicasThatNeverBecomeHealthyTripTheBreakerAndRestoreThePrevious) {
+  images_[kV2] = FakeEngine::Behaviour::never_ready;
+  target();
+  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
+  auto report = deploy(kV2);
+  EXPECT_EQ(report.status, release::RolloutStatus::rolled_back);
+  EXPECT_NE(report.reason.find("circuit breaker"), std::string::npos) << report.reason;
+  EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
+  for (const auto& [name, image] : engine_->running_images()) EXPECT_EQ(image, kV1) << name;
+  EXPECT_EQ(state().current->revision, 1);
+  EXPECT_EQ(ledger().by_revision(2)->outcome, release::Outcome::rolled_back);
+}
+
+TEST_F(VmTargetTest, ACrashingReplicaIsReplacedUntilTheBreakerTrips) {
+  images_[kV2] = FakeEngine::Behaviour::crashes;
+  // The engine is asked about a silent replica every 500 ms: the crash is seen before this.
+  config_.spec.vm.ready_timeout = 5s;
+  target();
+  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
+  auto report = deploy(kV2);
+  EXPECT_EQ(report.status, release::RolloutStatus::rolled_back);
+  EXPECT_NE(report.reason.find("crashed on start"), std::string::npos) << report.reason;
+  // Two started, each failure replaced, the third failure trips the breaker (threshold 3).
+  EXPECT_GE(engine_->started().size(), 2u + 3u);
+  EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
+}
+
+TEST_F(VmTargetTest, ABreachDuringTheBakePromotesTheWarmBackupsBack) {
+  config_.spec.vm.bake_time = 300ms;
+  target();
+  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
+  balancer_->report_down(kV2);
+  auto report = deploy(kV2);
+  EXPECT_EQ(report.status, release::RolloutStatus::rolled_back);
+  EXPECT_NE(report.reason.find("bake"), std::string::npos) << report.reason;
+  EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
+  // The old replicas were never stopped: they served again from their warm backup entries.
+  EXPECT_EQ(engine_->running_images(), (std::map<std::string, std::string>{
+                                           {state().replicas.at(0).name, kV1},
+                                           {state().replicas.at(1).name, kV1}}));
+  auto s = state();
+  EXPECT_EQ(s.current->revision, 1);
+  for (const auto& r : s.replicas) EXPECT_FALSE(r.backup) << r.name;
+  EXPECT_EQ(ledger().by_revision(2)->outcome, release::Outcome::rolled_back);
+}
+
+TEST_F(VmTargetTest, WithoutCircuitBreakerRollbackAFailedDeployLeavesThePreviousServing) {
+  workload_.limits.circuit_breaker_rollback = false;
+  images_[kV2] = FakeEngine::Behaviour::crashes;
+  target();
+  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
+  auto report = deploy(kV2);
+  EXPECT_EQ(report.status, release::RolloutStatus::failed);
+  EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
+  EXPECT_EQ(ledger().by_revision(2)->outcome, release::Outcome::failed);
+}
+
+TEST_F(VmTargetTest, RollbackRedeploysTheLastGoodRelease) {
+  target();
+  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
+  ASSERT_EQ(deploy(kV2).status, release::RolloutStatus::succeeded);
+  auto report = target_->rollback(std::nullopt, {}, [this](const release::Release&) {
+    return workload_;
+  });
+  EXPECT_EQ(report.status, release::RolloutStatus::succeeded) << report.reason;
+  EXPECT_EQ(report.image, kV1);
+  EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
+  EXPECT_EQ(ledger().by_revision(3)->rollback_of, 1);
+}
+
+TEST_F(VmTargetTest, ScaleAddsAndRetiresReplicasOfTheCurrentRelease) {
+  target();
+  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
+  auto render = [this](const release::Release&) { return workload_; };
+  EXPECT_EQ(target_->scale(3, {}, render).status, release::RolloutStatus::succeeded);
+  EXPECT_EQ(balancer_->active_images().size(), 3u);
+  EXPECT_EQ(target_->scale(1, {}, render).status, release::RolloutStatus::succeeded);
+  EXPECT_EQ(balancer_->active_images().size(), 1u);
+  EXPECT_EQ(state().replicas.size(), 1u);
+  EXPECT_EQ(state().desired_count, 1);
+}
+
+TEST_F(VmTargetTest, AnUnknownImageChangesNothing) {
+  target();
+  EXPECT_THROW(deploy("app:3333333333333333333333333333333333333333"), UnknownImage);
+  EXPECT_TRUE(ledger().releases().empty());
+  EXPECT_TRUE(engine_->started().empty());
+  EXPECT_EQ(balancer_->starts(), 0);
+}
+
+TEST_F(VmTargetTest, DownStopsEveryReplicaAndTheBalancer) {
+  target();
+  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
+  target_->down();
+  EXPECT_TRUE(engine_->running_images().empty());
+  EXPECT_FALSE(balancer_->running());
+  EXPECT_TRUE(state().replicas.empty());
+  EXPECT_EQ(state().current->revision, 1);
+}
+
+}  // namespace
