@@ -50,8 +50,17 @@ VmState load_state(const StatePaths& paths) {
   if (!in) return state;
   std::stringstream text;
   text << in.rdbuf();
+  // A state file is only ever replaced whole (write, fsync, rename), so a damaged one was changed
+  // by something else; the copy before the last change is the repair.
+  const auto repair = "; " + paths.state_file() + ".bak is the state before the last change: " +
+                      "copy it over, then run `slipway status`";
+  boost::system::error_code parse_error;
+  auto doc = json::parse(text.str(), parse_error);
+  if (parse_error) {
+    throw core::SystemError(paths.state_file() + " is not valid JSON (" + parse_error.message() +
+                            ")" + repair);
+  }
   try {
-    auto doc = json::parse(text.str());
     const auto& o = doc.as_object();
     state.service = json::value_to<std::string>(o.at("service"));
     state.engine = json::value_to<std::string>(o.at("engine"));
@@ -88,8 +97,10 @@ VmState load_state(const StatePaths& paths) {
       state.replicas.push_back(std::move(replica));
     }
   } catch (const std::exception& e) {
-    throw core::SystemError(paths.state_file() + " is not a slipway state file (" + e.what() +
-                            "); move it away and run `slipway up`");
+    // Boost.JSON appends its source location ("[boost.json:… at …]"): not the user's business.
+    std::string what = e.what();
+    throw core::SystemError(paths.state_file() + " is not a slipway state file (" +
+                            what.substr(0, what.find(" [")) + ")" + repair);
   }
   return state;
 }
@@ -119,6 +130,15 @@ void save_state(const StatePaths& paths, const VmState& state) {
   doc["desired_count"] =
       state.desired_count ? json::value(*state.desired_count) : json::value(nullptr);
   core::create_private_directories(paths.dir);
+  // The state before this change stays as state.json.bak (a hard link, renamed into place):
+  // the repair of a state.json something else damaged.
+  const auto backup = paths.state_file() + ".bak";
+  const auto backup_link = backup + ".tmp." + std::to_string(::getpid());
+  ::unlink(backup_link.c_str());
+  if (::link(paths.state_file().c_str(), backup_link.c_str()) == 0 &&
+      ::rename(backup_link.c_str(), backup.c_str()) != 0) {
+    ::unlink(backup_link.c_str());
+  }
   core::write_private_file(paths.state_file(), json::serialize(doc) + '\n');
   write_prometheus_targets(paths, state);
 }

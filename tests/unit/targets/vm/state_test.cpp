@@ -7,6 +7,7 @@
 #include <filesystem>
 #include <fstream>
 
+#include "core/errors.hpp"
 #include "targets/vm/errors.hpp"
 #include "targets/vm/events.hpp"
 #include "targets/vm/lock.hpp"
@@ -84,6 +85,38 @@ TEST_F(StateDir, CorruptStateIsAnErrorNamingTheFile) {
     FAIL();
   } catch (const slipway::core::SystemError& e) {
     EXPECT_NE(std::string(e.what()).find("state.json"), std::string::npos);
+  }
+}
+
+TEST_F(StateDir, ADamagedStateFileIsOneLineNamingItAndTheCopyBeforeTheLastChange) {
+  StatePaths paths(dir_.string());
+  VmState state;
+  state.service = "app";
+  state.engine = "process";
+  state.current = ReleaseRef{1, "c1", "app:c1"};
+  save_state(paths, state);
+  state.current = ReleaseRef{2, "c2", "app:c2"};
+  save_state(paths, state);
+  // The copy is the state before the last change.
+  EXPECT_EQ(load_state(StatePaths(dir_.string())).current->revision, 2);
+  std::filesystem::copy_file(paths.state_file() + ".bak", dir_ / "before.json");
+  std::filesystem::create_directories(dir_ / "b");
+  std::filesystem::copy_file(dir_ / "before.json", dir_ / "b" / "state.json");
+  EXPECT_EQ(load_state(StatePaths((dir_ / "b").string())).current->revision, 1);
+
+  for (const char* damage : {"{\"service\": \"ap", "", "{\"service\": \"app\"}"}) {
+    std::ofstream(paths.state_file(), std::ios::trunc) << damage;
+    try {
+      load_state(paths);
+      FAIL() << damage;
+    } catch (const slipway::core::SystemError& e) {
+      std::string what = e.what();
+      EXPECT_EQ(what.find('\n'), std::string::npos) << what;
+      EXPECT_NE(what.find(paths.state_file() + " is "), std::string::npos) << what;
+      EXPECT_NE(what.find("state.json.bak is the state before the last change"), std::string::npos)
+          << what;
+      EXPECT_EQ(what.find("boost"), std::string::npos) << what;
+    }
   }
 }
 
