@@ -1,6 +1,10 @@
 #include "aws/http_client.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
+
 #include <algorithm>
+#include <atomic>
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/connect.hpp>
@@ -13,7 +17,11 @@
 #include <boost/beast/ssl.hpp>
 #include <cctype>
 #include <charconv>
+#include <deque>
+#include <map>
 #include <mutex>
+#include <optional>
+#include <vector>
 
 #include "aws/errors.hpp"
 
@@ -43,7 +51,6 @@ http::request<http::string_body> to_beast(const HttpRequest& request) {
     if (iequals(name, "host")) has_host = true;
   }
   if (!has_host) out.set(http::field::host, request.url.host_header());
-  out.set(http::field::connection, "close");
   out.body() = request.body;
   out.prepare_payload();
   return out;
@@ -129,9 +136,64 @@ std::string HttpResponse::header(std::string_view name) const {
   return "";
 }
 
+namespace {
+
+// One kept-alive connection with its own io_context, so whoever holds it runs its operations on
+// its own thread without sharing a loop with other callers.
+struct Connection {
+  std::string key;  // scheme://host:port
+  asio::io_context context{1};
+  std::optional<beast::tcp_stream> plain;
+  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+  std::chrono::steady_clock::time_point idle_since;
+
+  ~Connection() {
+    // Closed without a close_notify (nothing would wait for the peer's), which OpenSSL takes
+    // for a broken connection and marks its session not resumable, for every connection
+    // sharing it. Recording the shutdown as done keeps the session usable.
+    if (tls) SSL_set_shutdown(tls->native_handle(), SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+  }
+  Connection() = default;
+  Connection(const Connection&) = delete;
+  Connection& operator=(const Connection&) = delete;
+
+  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+
+  // False when the peer closed (or reset) the connection, or sent something unasked while it was
+  // idle: either way it cannot carry the next exchange. A zero-timeout poll, no read.
+  bool looks_open() {
+    auto& socket = lowest().socket();
+    if (!socket.is_open()) return false;
+    pollfd check{.fd = socket.native_handle(), .events = POLLIN, .revents = 0};
+    return ::poll(&check, 1, 0) == 0;
+  }
+};
+
+std::string endpoint_key(const Url& url) {
+  return url.scheme + "://" + url.host + ":" + std::to_string(url.port);
+}
+
+bool idempotent(std::string_view method) {
+  return method == "GET" || method == "HEAD" || method == "PUT" || method == "DELETE" ||
+         method == "OPTIONS";
+}
+
+struct SessionFree {
+  void operator()(SSL_SESSION* session) const noexcept { SSL_SESSION_free(session); }
+};
+using TlsSession = std::unique_ptr<SSL_SESSION, SessionFree>;
+
+}  // namespace
+
 struct HttpClient::Impl {
+  HttpClientOptions options;
   std::once_flag tls_once;
-  std::unique_ptr<asio::ssl::context> tls;
+  std::unique_ptr<asio::ssl::context> tls;  // before the pool: connections refer to it
+  std::mutex mutex;
+  std::map<std::string, std::deque<std::unique_ptr<Connection>>> idle;  // newest at the back
+  std::map<std::string, TlsSession> sessions;                           // last one per endpoint
+  std::atomic<std::uint64_t> opened{0};
+  std::atomic<std::uint64_t> resumed{0};
 
   asio::ssl::context& tls_context() {
     // Loading the CA bundle costs milliseconds: do it once, on the first https request.
@@ -142,51 +204,115 @@ struct HttpClient::Impl {
     });
     return *tls;
   }
+
+  // The newest idle connection to `key` that is still usable; closes the ones that are not.
+  std::unique_ptr<Connection> take_idle(const std::string& key) {
+    std::vector<std::unique_ptr<Connection>> stale;  // closed outside the lock
+    std::unique_ptr<Connection> found;
+    {
+      std::lock_guard lock(mutex);
+      auto it = idle.find(key);
+      if (it == idle.end()) return nullptr;
+      auto& queue = it->second;
+      const auto now = std::chrono::steady_clock::now();
+      while (!queue.empty() && !found) {
+        auto candidate = std::move(queue.back());
+        queue.pop_back();
+        if (now - candidate->idle_since < options.idle_timeout && candidate->looks_open()) {
+          found = std::move(candidate);
+        } else {
+          stale.push_back(std::move(candidate));
+        }
+      }
+    }
+    return found;
+  }
+
+  void give_back(std::unique_ptr<Connection> connection) {
+    std::unique_ptr<Connection> evicted;
+    connection->idle_since = std::chrono::steady_clock::now();
+    std::lock_guard lock(mutex);
+    auto& queue = idle[connection->key];
+    queue.push_back(std::move(connection));
+    if (queue.size() > options.max_idle_per_endpoint) {
+      evicted = std::move(queue.front());  // the oldest: the likeliest to be closed by the peer
+      queue.pop_front();
+    }
+  }
+
+  // A reference of its own: another thread may replace the endpoint's session meanwhile.
+  TlsSession session_for(const std::string& key) {
+    std::lock_guard lock(mutex);
+    auto it = sessions.find(key);
+    if (it == sessions.end()) return nullptr;
+    SSL_SESSION_up_ref(it->second.get());
+    return TlsSession(it->second.get());
+  }
+
+  void remember_session(const std::string& key, SSL* ssl) {
+    TlsSession session(SSL_get1_session(ssl));
+    if (!session || !SSL_SESSION_is_resumable(session.get())) return;
+    std::lock_guard lock(mutex);
+    sessions[key] = std::move(session);
+  }
 };
 
-HttpClient::HttpClient() : impl_(std::make_unique<Impl>()) {}
+HttpClient::HttpClient(HttpClientOptions options) : impl_(std::make_unique<Impl>()) {
+  impl_->options = options;
+}
 HttpClient::~HttpClient() = default;
+
+std::uint64_t HttpClient::connections_opened() const noexcept {
+  return impl_->opened.load();
+}
+std::uint64_t HttpClient::tls_sessions_resumed() const noexcept {
+  return impl_->resumed.load();
+}
 
 namespace {
 
-template <typename Stream>
-asio::awaitable<void> exchange(Stream& stream, beast::tcp_stream& lowest,
-                               const HttpRequest& request, const HttpTimeouts& timeouts,
-                               HttpResponse& out) {
-  auto beast_request = to_beast(request);
-  lowest.expires_after(timeouts.request);
-  auto [write_ec, written] =
-      co_await http::async_write(stream, beast_request, asio::as_tuple(asio::use_awaitable));
-  if (write_ec) fail(request.url, "write", write_ec);
-  beast::flat_buffer buffer;  // must persist between reads
-  http::response_parser<http::string_body> parser;
-  parser.body_limit(64 * 1024 * 1024);
-  auto [read_ec, read] =
-      co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
-  if (read_ec) fail(request.url, "read", read_ec);
-  out = from_beast(parser.release());
+// Runs `operation` (an awaitable) to completion on the connection's own loop.
+template <typename Awaitable>
+void run_on(Connection& connection, Awaitable operation) {
+  std::exception_ptr error;
+  connection.context.restart();
+  asio::co_spawn(connection.context, std::move(operation),
+                 [&](std::exception_ptr e) { error = e; });
+  connection.context.run();
+  if (error) std::rethrow_exception(error);
 }
 
-asio::awaitable<void> run_request(asio::ssl::context* tls, const HttpRequest& request,
-                                  const HttpTimeouts& timeouts, HttpResponse& out) {
+asio::awaitable<void> open_connection(Connection& connection, const Url& url,
+                                      const HttpTimeouts& timeouts, asio::ssl::context* tls,
+                                      SSL_SESSION* session, bool& resumed) {
   auto executor = co_await asio::this_coro::executor;
-  tcp::resolver resolver(executor);
-  beast::tcp_stream tcp_stream(executor);
-  const auto& url = request.url;
-  tcp_stream.expires_after(timeouts.connect);
-  auto [resolve_ec, endpoints] = co_await resolver.async_resolve(
-      url.host, std::to_string(url.port), asio::as_tuple(asio::use_awaitable));
-  if (resolve_ec) fail(url, "resolve", resolve_ec);
-  auto [connect_ec, endpoint] =
-      co_await tcp_stream.async_connect(endpoints, asio::as_tuple(asio::use_awaitable));
-  if (connect_ec) fail(url, "connect", connect_ec);
-  if (!url.tls()) {
-    co_await exchange(tcp_stream, tcp_stream, request, timeouts, out);
-    beast::error_code ignored;
-    tcp_stream.socket().shutdown(tcp::socket::shutdown_both, ignored);
+  beast::tcp_stream stream(executor);
+  stream.expires_after(timeouts.connect);
+  boost::system::error_code ec;
+  const auto address = asio::ip::make_address(url.host, ec);
+  if (!ec) {
+    // An address needs no resolver (whose first use starts a thread).
+    auto [connect_ec] = co_await stream.async_connect(tcp::endpoint(address, url.port),
+                                                      asio::as_tuple(asio::use_awaitable));
+    if (connect_ec) fail(url, "connect", connect_ec);
+  } else {
+    tcp::resolver resolver(executor);
+    auto [resolve_ec, endpoints] = co_await resolver.async_resolve(
+        url.host, std::to_string(url.port), asio::as_tuple(asio::use_awaitable));
+    if (resolve_ec) fail(url, "resolve", resolve_ec);
+    auto [connect_ec, endpoint] =
+        co_await stream.async_connect(endpoints, asio::as_tuple(asio::use_awaitable));
+    if (connect_ec) fail(url, "connect", connect_ec);
+  }
+  // Kept open between calls: not for the programs this process starts. Requests are small and
+  // go out in more than one write under TLS; Nagle's delay would hold the last one back.
+  ::fcntl(stream.socket().native_handle(), F_SETFD, FD_CLOEXEC);
+  stream.socket().set_option(tcp::no_delay(true), ec);
+  if (!tls) {
+    connection.plain.emplace(std::move(stream));
     co_return;
   }
-  beast::ssl_stream<beast::tcp_stream> tls_stream(std::move(tcp_stream), *tls);
+  auto& tls_stream = connection.tls.emplace(std::move(stream), *tls);
   // SNI, and the name the certificate must carry.
   // SSL_set_tlsext_host_name is a macro with a C cast; this is its expansion.
   if (SSL_ctrl(tls_stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
@@ -194,30 +320,99 @@ asio::awaitable<void> run_request(asio::ssl::context* tls, const HttpRequest& re
     throw NetworkError("cannot set TLS server name for " + url.host);
   }
   tls_stream.set_verify_callback(asio::ssl::host_name_verification(url.host));
-  auto& lowest = beast::get_lowest_layer(tls_stream);
-  lowest.expires_after(timeouts.connect);
+  // Resuming the endpoint's last session skips the certificate exchange and its verification.
+  if (session != nullptr) SSL_set_session(tls_stream.native_handle(), session);
+  beast::get_lowest_layer(tls_stream).expires_after(timeouts.connect);
   auto [handshake_ec] = co_await tls_stream.async_handshake(asio::ssl::stream_base::client,
                                                             asio::as_tuple(asio::use_awaitable));
   if (handshake_ec) fail(url, "TLS handshake", handshake_ec);
-  co_await exchange(tls_stream, lowest, request, timeouts, out);
-  // No TLS close_notify exchange: the response is complete and framed by Content-Length, and a
-  // peer that never answers the shutdown would only cost us a timeout.
-  beast::error_code ignored;
-  lowest.socket().close(ignored);
+  resumed = SSL_session_reused(tls_stream.native_handle()) == 1;
+}
+
+// What one request/response exchange on a connection came to.
+struct Exchange {
+  boost::system::error_code error;
+  std::string_view step;          // "write" or "read" when `error`
+  bool response_started = false;  // some of a response arrived
+  bool reusable = false;          // the connection may carry another exchange
+  HttpResponse response;
+};
+
+template <typename Stream>
+asio::awaitable<void> exchange(Stream& stream, beast::tcp_stream& lowest,
+                               const HttpRequest& request, const HttpTimeouts& timeouts,
+                               Exchange& out) {
+  auto beast_request = to_beast(request);
+  lowest.expires_after(timeouts.request);
+  auto [write_ec, written] =
+      co_await http::async_write(stream, beast_request, asio::as_tuple(asio::use_awaitable));
+  if (write_ec) {
+    out.error = write_ec;
+    out.step = "write";
+    co_return;
+  }
+  beast::flat_buffer buffer;
+  http::response_parser<http::string_body> parser;
+  parser.body_limit(64 * 1024 * 1024);
+  auto [read_ec, read] =
+      co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
+  lowest.expires_never();
+  if (read_ec) {
+    out.error = read_ec;
+    out.step = "read";
+    out.response_started = parser.got_some() || buffer.size() > 0;
+    co_return;
+  }
+  // Bytes beyond the response would be read as the next one's start.
+  out.reusable = parser.keep_alive() && buffer.size() == 0;
+  out.response = from_beast(parser.release());
 }
 
 }  // namespace
 
 HttpResponse HttpClient::send(const HttpRequest& request, const HttpTimeouts& timeouts) {
-  asio::io_context context;
-  HttpResponse response;
-  std::exception_ptr error;
+  const auto key = endpoint_key(request.url);
   asio::ssl::context* tls = request.url.tls() ? &impl_->tls_context() : nullptr;
-  asio::co_spawn(context, run_request(tls, request, timeouts, response),
-                 [&](std::exception_ptr e) { error = e; });
-  context.run();
-  if (error) std::rethrow_exception(error);
-  return response;
+  for (bool may_reuse = true;;) {
+    auto connection = may_reuse ? impl_->take_idle(key) : nullptr;
+    const bool reused = connection != nullptr;
+    if (!connection) {
+      connection = std::make_unique<Connection>();
+      connection->key = key;
+      bool resumed = false;
+      const auto session = tls ? impl_->session_for(key) : nullptr;
+      run_on(*connection,
+             open_connection(*connection, request.url, timeouts, tls, session.get(), resumed));
+      ++impl_->opened;
+      if (resumed) ++impl_->resumed;
+    }
+    Exchange result;
+    if (connection->tls) {
+      run_on(*connection,
+             exchange(*connection->tls, connection->lowest(), request, timeouts, result));
+    } else {
+      run_on(*connection,
+             exchange(*connection->plain, *connection->plain, request, timeouts, result));
+    }
+    if (result.error) {
+      // The server closed a kept-alive connection as we used it: nothing was answered, so the
+      // request is sent again on a new connection when that cannot do it twice. A timeout is
+      // a slow server, not a stale connection: no second wait.
+      const bool stale = reused && !result.response_started &&
+                         result.error != beast::error::timeout &&
+                         (result.step == "write" || idempotent(request.method));
+      if (stale) {
+        may_reuse = false;
+        continue;
+      }
+      fail(request.url, result.step, result.error);  // the connection is dropped with it
+    }
+    if (connection->tls && !reused) {
+      impl_->remember_session(key, connection->tls->native_handle());
+    }
+    if (result.reusable) impl_->give_back(std::move(connection));
+    return std::move(result.response);
+  }
 }
 
 }  // namespace slipway::aws

@@ -1,7 +1,10 @@
 #pragma once
 // The outbound HTTP(S) transport: Boost.Beast over Asio, OpenSSL for TLS (docs/architecture.md
-// says why the outbound client is Beast too). Synchronous for callers; every step has a deadline. TLS verifies the
-// peer against the system CA bundle and the host name. No Asio or OpenSSL type in this header.
+// says why the outbound client is Beast too). Synchronous for callers; every step has a deadline.
+// TLS verifies the peer against the system CA bundle and the host name. Connections are kept
+// alive and reused (a bounded idle pool per endpoint), and TLS sessions are resumed, because a
+// caller like the X-Ray segment sender calls the same endpoint many times a second. No Asio or
+// OpenSSL type in this header.
 
 #include <chrono>
 #include <cstdint>
@@ -52,17 +55,35 @@ struct HttpTimeouts {
   std::chrono::milliseconds request{15000};  // write request + read response
 };
 
+struct HttpClientOptions {
+  // Idle connections kept per endpoint (scheme, host, port); more are closed when returned.
+  std::size_t max_idle_per_endpoint = 4;
+  // An idle connection older than this is closed instead of reused: servers close idle
+  // connections themselves (AWS after about a minute), and a request on one that is being
+  // closed fails. Shorter than any server's, so that race is rare.
+  std::chrono::milliseconds idle_timeout{20000};
+};
+
 class HttpClient {
  public:
-  HttpClient();
+  explicit HttpClient(HttpClientOptions options = {});
   ~HttpClient();
   HttpClient(const HttpClient&) = delete;
   HttpClient& operator=(const HttpClient&) = delete;
 
-  // Sends one request on a new connection and reads the whole response. Throws NetworkError
-  // (naming the host and the step) on DNS, connect, TLS, timeout or framing failures; any HTTP
-  // status is a response, not an error. Thread-safe.
+  // Sends one request and reads the whole response, on an idle kept-alive connection to the
+  // endpoint when there is one, else on a new one. A reused connection the server closed
+  // meanwhile is noticed before sending when it can be; when it is noticed only after (nothing
+  // of a response arrived), the request is sent again on a new connection if it was not written
+  // or its method is idempotent. A connection that failed or timed out is never reused.
+  // Throws NetworkError (naming the host and the step) on DNS, connect, TLS, timeout or framing
+  // failures; any HTTP status is a response, not an error. Thread-safe: concurrent callers use
+  // different connections.
   HttpResponse send(const HttpRequest& request, const HttpTimeouts& timeouts = {});
+
+  // Connections opened and TLS handshakes that resumed a session, so far (tests, benchmarks).
+  std::uint64_t connections_opened() const noexcept;
+  std::uint64_t tls_sessions_resumed() const noexcept;
 
  private:
   struct Impl;
