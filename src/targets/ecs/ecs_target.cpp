@@ -330,7 +330,8 @@ DeployResult EcsTarget::deploy(const DeployInput& input) {
   const auto service = describe_service(input.where);
   std::string digest;
   if (input.check_image) digest = image_digest(input.image);
-  auto document = render_task_definition(input.spec, input.base_dir, input.image, input.variables);
+  auto document = render_task_definition(input.spec, input.base_dir, input.image, input.variables,
+                                         session_.region());
   if (input.pin_secret_versions) {
     aws::SecretsManagerClient secrets(session_);
     rewrite_value_froms(document, [&](const std::string& value_from) -> std::optional<std::string> {
@@ -501,8 +502,8 @@ std::vector<DiffLine> EcsTarget::diff(const DeployInput& input) {
   const auto service = describe_service(input.where);
   const auto current =
       aws::EcsClient(session_).describe_task_definition(service.task_definition, false);
-  const auto next =
-      render_task_definition(input.spec, input.base_dir, input.image, input.variables);
+  const auto next = render_task_definition(input.spec, input.base_dir, input.image, input.variables,
+                                           session_.region());
   return diff_task_definitions(current.document, next);
 }
 
@@ -522,8 +523,8 @@ std::vector<VerifyCheck> EcsTarget::verify(const DeployInput& input,
   } catch (const EcsInputError& error) {
     checks.push_back({"image", false, error.what()});
   }
-  const auto document =
-      render_task_definition(input.spec, input.base_dir, input.image, input.variables);
+  const auto document = render_task_definition(input.spec, input.base_dir, input.image,
+                                               input.variables, session_.region());
   std::string execution_role;
   if (const auto* role = document.if_contains("executionRoleArn"); role && role->is_string()) {
     execution_role = std::string(role->as_string());

@@ -86,7 +86,8 @@ std::map<std::string, std::string> terraform_outputs(const std::string& dir) {
 
 boost::json::object render_task_definition(const release::ServiceSpec& spec,
                                            const std::string& base_dir, const std::string& image,
-                                           std::map<std::string, std::string> extra) {
+                                           std::map<std::string, std::string> extra,
+                                           const std::string& region) {
   const auto path =
       (base_dir.empty() ? std::string(".") : base_dir) + "/" + spec.task_definition_file;
   std::ifstream file(path);
@@ -100,6 +101,11 @@ boost::json::object render_task_definition(const release::ServiceSpec& spec,
   extra["IMAGE"] = image;
   // The spec's service name is the default for ${SERVICE}; the environment may override it.
   if (!extra.contains("SERVICE") && !core::env_string("SERVICE")) extra["SERVICE"] = spec.service;
+  extra["AWS_REGION"] = region;
+  // Tracing is on for every ECS release (the task role may send to X-Ray); off stays possible.
+  if (!extra.contains("XRAY_TRACING") && !core::env_string("XRAY_TRACING")) {
+    extra["XRAY_TRACING"] = "on";
+  }
   const auto rendered = release::render_template(
       text.str(), release::extra_then_environment(std::move(extra)), spec.task_definition_file);
   auto document = release::parse_json_document(rendered, spec.task_definition_file);

@@ -36,11 +36,15 @@ std::map<std::string, std::string> terraform_outputs(const std::string& dir);
 std::map<std::string, std::string> parse_terraform_outputs(std::string_view json_text);
 
 // Renders the spec's task definition file (relative to base_dir) with IMAGE=`image` and `extra`
-// before the environment; returns the RegisterTaskDefinition input. Throws release::SpecError
-// naming the file and line for an unset ${VAR} or malformed JSON.
+// before the environment; returns the RegisterTaskDefinition input. What an ECS task gets that
+// a vm replica does not: AWS_REGION=`region` (the deploy's region, where the task runs and sends
+// its traces) and XRAY_TRACING=on unless `extra` or the environment says otherwise; the file's
+// own defaults are the vm target's, which reaches no AWS unless configured to. Throws
+// release::SpecError naming the file and line for an unset ${VAR} or malformed JSON.
 boost::json::object render_task_definition(const release::ServiceSpec& spec,
                                            const std::string& base_dir, const std::string& image,
-                                           std::map<std::string, std::string> extra);
+                                           std::map<std::string, std::string> extra,
+                                           const std::string& region);
 
 // A Secrets Manager valueFrom split into its parts ("" = not set).
 struct SecretsManagerReference {
