@@ -4,6 +4,7 @@
 // default writer batches them to stdout from a background thread, so a request never waits on
 // the log pipe. Every line passes through core::redact() when secrets are registered.
 
+#include <atomic>
 #include <cstdint>
 #include <initializer_list>
 #include <memory>
@@ -91,8 +92,10 @@ class Logger {
   Logger(std::unique_ptr<LineWriter> writer, Level min_level);
   ~Logger();
 
-  bool enabled(Level level) const { return level >= min_level_; }
-  void set_level(Level level) { min_level_ = level; }
+  // Both are called from any thread. Relaxed: the level guards no other data, and a line
+  // logged while the level changes may go either way.
+  bool enabled(Level level) const { return level >= min_level_.load(std::memory_order_relaxed); }
+  void set_level(Level level) { min_level_.store(level, std::memory_order_relaxed); }
 
   // Writes one line if `level` is enabled.
   void log(Level level, std::string_view msg, std::initializer_list<Field> fields = {});
@@ -113,7 +116,7 @@ class Logger {
 
  private:
   std::unique_ptr<LineWriter> writer_;
-  Level min_level_;
+  std::atomic<Level> min_level_;  // read by every logging thread, set by any
 };
 
 // The process-wide logger (stdout, async, level info) unless replaced with set_logger().
