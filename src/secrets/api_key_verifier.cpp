@@ -34,8 +34,9 @@ std::string_view to_string(KeyMatch match) noexcept {
 }
 
 struct ApiKeyVerifier::Impl {
-  explicit Impl(VersionsFetcher fetch, CacheOptions cache, CacheEventSink events)
-      : secret(std::move(fetch), cache, std::move(events)) {}
+  Impl(VersionsFetcher fetch, CacheOptions cache, CacheEventSink events,
+       std::shared_ptr<CacheClock> clock)
+      : secret(std::move(fetch), cache, std::move(events), std::move(clock)) {}
 
   RefreshingSecret secret;
   mutable std::mutex mutex;
@@ -56,8 +57,9 @@ struct ApiKeyVerifier::Impl {
   }
 };
 
-ApiKeyVerifier::ApiKeyVerifier(VersionsFetcher fetch, CacheOptions cache, CacheEventSink events)
-    : impl_(std::make_unique<Impl>(std::move(fetch), cache, std::move(events))) {}
+ApiKeyVerifier::ApiKeyVerifier(VersionsFetcher fetch, CacheOptions cache, CacheEventSink events,
+                               std::shared_ptr<CacheClock> clock)
+    : impl_(std::make_unique<Impl>(std::move(fetch), cache, std::move(events), std::move(clock))) {}
 
 ApiKeyVerifier::~ApiKeyVerifier() = default;
 

@@ -50,8 +50,10 @@ struct VerifierSettings {
 
 class ApiKeyVerifier {
  public:
-  // Verifies against whatever `fetch` returns, refreshed in the background by `cache` rules.
-  ApiKeyVerifier(VersionsFetcher fetch, CacheOptions cache, CacheEventSink events = {});
+  // Verifies against whatever `fetch` returns, refreshed in the background by `cache` rules,
+  // on `clock`'s time (null: steady_cache_clock()).
+  ApiKeyVerifier(VersionsFetcher fetch, CacheOptions cache, CacheEventSink events = {},
+                 std::shared_ptr<CacheClock> clock = nullptr);
   ~ApiKeyVerifier();
 
   // Reads API_KEY_SECRET_ID, API_KEY_REFRESH_INTERVAL (default 60s), API_KEY_MAX_STALE

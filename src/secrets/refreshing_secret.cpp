@@ -8,18 +8,38 @@
 #include "core/redaction.hpp"
 
 namespace slipway::secrets {
+namespace {
 
-using Clock = std::chrono::steady_clock;
+class SteadyCacheClock final : public CacheClock {
+ public:
+  time_point now() const override { return std::chrono::steady_clock::now(); }
+
+  bool sleep_until(time_point deadline, std::stop_token stop) override {
+    std::mutex mutex;
+    std::condition_variable_any wake;
+    std::unique_lock lock(mutex);
+    // Returns early only when stop is requested (the stop callback notifies `wake`).
+    wake.wait_until(lock, stop, deadline, [] { return false; });
+    return !stop.stop_requested();
+  }
+};
+
+}  // namespace
+
+std::shared_ptr<CacheClock> steady_cache_clock() {
+  static const auto clock = std::make_shared<SteadyCacheClock>();
+  return clock;
+}
 
 struct RefreshingSecret::Impl {
   VersionsFetcher fetch;
   CacheOptions options;
   CacheEventSink events;
+  std::shared_ptr<CacheClock> clock;
 
   mutable std::mutex mutex;
-  std::condition_variable_any wake;
   std::shared_ptr<const SecretVersions> value;  // guarded by mutex
-  Clock::time_point fetched_at{};
+  CacheClock::time_point fetched_at{};
   std::uint64_t successes = 0;
   bool failing = false;
   std::mutex fetch_mutex;  // one fetch at a time
@@ -54,7 +74,7 @@ struct RefreshingSecret::Impl {
       recovered = failing;
       failing = false;
       value = std::make_shared<const SecretVersions>(std::move(fetched));
-      fetched_at = Clock::now();
+      fetched_at = clock->now();
       ++successes;
     }
     if (recovered) emit("recovered", "refresh succeeded again");
@@ -76,19 +96,18 @@ struct RefreshingSecret::Impl {
       const bool ok = refresh();
       const auto wait = ok ? refresh_period() : retry;
       retry = ok ? options.retry_after_failure : std::min(retry * 2, refresh_period());
-      std::unique_lock lock(mutex);
-      // Returns early only when stop is requested.
-      wake.wait_for(lock, stop, wait, [] { return false; });
+      if (!clock->sleep_until(clock->now() + wait, stop)) return;
     }
   }
 };
 
 RefreshingSecret::RefreshingSecret(VersionsFetcher fetch, CacheOptions options,
-                                   CacheEventSink events)
+                                   CacheEventSink events, std::shared_ptr<CacheClock> clock)
     : impl_(std::make_unique<Impl>()) {
   impl_->fetch = std::move(fetch);
   impl_->options = options;
   impl_->events = std::move(events);
+  impl_->clock = clock ? std::move(clock) : steady_cache_clock();
   impl_->refresher = std::jthread([impl = impl_.get()](std::stop_token stop) { impl->run(stop); });
 }
 
@@ -100,7 +119,7 @@ RefreshingSecret::~RefreshingSecret() {
 std::shared_ptr<const SecretVersions> RefreshingSecret::get() const {
   std::lock_guard lock(impl_->mutex);
   if (!impl_->value) return nullptr;
-  if (Clock::now() - impl_->fetched_at > impl_->options.ttl + impl_->options.max_stale) {
+  if (impl_->clock->now() - impl_->fetched_at > impl_->options.ttl + impl_->options.max_stale) {
     return nullptr;
   }
   return impl_->value;

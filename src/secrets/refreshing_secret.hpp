@@ -11,6 +11,7 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <string_view>
 
@@ -40,11 +41,29 @@ struct CacheOptions {
   std::chrono::milliseconds max_stale{std::chrono::minutes(15)};
 };
 
+// The time the cache runs on: when a value was fetched, whether it is still fresh, when the
+// next refresh is due. The default is steady_clock with real waits; a test passes a clock it
+// moves by hand, so every TTL, refresh and staleness decision is exact whatever the machine's
+// load.
+class CacheClock {
+ public:
+  using time_point = std::chrono::steady_clock::time_point;
+  virtual ~CacheClock() = default;
+  virtual time_point now() const = 0;
+  // Blocks the calling thread until now() >= deadline; returns false, early, once `stop` is
+  // requested.
+  virtual bool sleep_until(time_point deadline, std::stop_token stop) = 0;
+};
+
+// steady_clock and real waits: what a running service uses.
+std::shared_ptr<CacheClock> steady_cache_clock();
+
 class RefreshingSecret {
  public:
   // Starts the background refresher; the first fetch happens on it at once (the constructor
-  // does not wait for AWS).
-  RefreshingSecret(VersionsFetcher fetch, CacheOptions options, CacheEventSink events = {});
+  // does not wait for AWS). A null `clock` is steady_cache_clock().
+  RefreshingSecret(VersionsFetcher fetch, CacheOptions options, CacheEventSink events = {},
+                   std::shared_ptr<CacheClock> clock = nullptr);
   ~RefreshingSecret();  // stops and joins the refresher
   RefreshingSecret(const RefreshingSecret&) = delete;
   RefreshingSecret& operator=(const RefreshingSecret&) = delete;
