@@ -8,6 +8,9 @@
 #   4. STATE/stack.env (0600): what every later slipway command of this stack needs and no shell
 #      has to export: the secrets' references (NAME_FROM=ARN for deploy/taskdef.json), moto's
 #      endpoint and test credentials, the ports. slipway's vm verbs load it (the environment wins).
+#   5. STATE/replica.env (0600): what the host gives every replica besides its task definition:
+#      moto's endpoint and test credentials, so that the replicas' X-Ray segments (tracing is on
+#      for the local stack, every request sampled) reach the local X-Ray.
 # Run it again at any time: what runs is reused. `build/release/src/cli/slipway down` stops the
 # replicas and HAProxy; moto keeps running (kill "$(cat .state/moto.pid)").
 # A second stack beside this one: SLIPWAY_STATE_DIR=DIR SLIPWAY_PORT=N SLIPWAY_STATS_PORT=N
@@ -79,8 +82,20 @@ umask 077
   echo "AWS_REGION=$AWS_REGION"
   echo "AWS_ACCESS_KEY_ID=testing"  # moto's; never copy a shell's real credentials here
   echo "AWS_SECRET_ACCESS_KEY=testing"
+  # deploy/taskdef.json's defaults leave tracing off on the vm target; the local one has an X-Ray.
+  echo "XRAY_TRACING=${XRAY_TRACING:-on}"
+  echo "XRAY_SAMPLING_RATE=${XRAY_SAMPLING_RATE:-100%}"
   printf '%s\n' "$refs"
 } >"$stack_env.tmp"
 mv "$stack_env.tmp" "$stack_env"
+# Fixed values, never the shell's: a replica must not get a developer's real AWS credentials.
+{
+  echo "# Written by make up (scripts/up.sh): what every replica of this stack gets besides its"
+  echo "# task definition's environment, as an ECS task gets its credentials from the agent."
+  echo "AWS_ENDPOINT_URL=$endpoint"
+  echo "AWS_ACCESS_KEY_ID=testing"  # moto's
+  echo "AWS_SECRET_ACCESS_KEY=testing"
+} >"$state/replica.env.tmp"
+mv "$state/replica.env.tmp" "$state/replica.env"
 
 exec "$slipway" up --allow-dirty --no-compile --state-dir "$state"

@@ -51,13 +51,25 @@ release::Workload VmContext::workload_for(const release::Release& release) const
   extra["IMAGE"] = release.image;
   extra["COMMIT"] = release.commit;
   extra["SERVICE"] = spec.service;
-  if (!release.task_definition.empty()) {
-    // A recorded release runs as it was: its own task definition, no variables needed.
-    return release::load_recorded_workload(
-        spec, base_dir, extra, release.task_definition,
-        "task definition of revision " + std::to_string(release.revision) + " in the ledger");
+  // A recorded release runs as it was: its own task definition, no variables needed.
+  auto workload = release.task_definition.empty()
+                      ? release::load_workload(spec, base_dir, extra)
+                      : release::load_recorded_workload(
+                            spec, base_dir, extra, release.task_definition,
+                            "task definition of revision " + std::to_string(release.revision) +
+                                " in the ledger");
+  // The host's part, as an ECS task gets its region and role credentials from the agent rather
+  // than from its task definition: STATE/replica.env (make up writes the local moto's endpoint
+  // and test credentials there). From that file, not from this process's environment, where a
+  // shell's own AWS credentials may be. Not recorded in the ledger; the task definition's own
+  // entries win.
+  const auto host_file = targets::vm::StatePaths(state_dir).replica_env_file();
+  if (fs::exists(host_file)) {
+    for (auto& [name, value] : core::load_dotenv_file(host_file)) {
+      workload.environment.try_emplace(name, std::move(value));
+    }
   }
-  return release::load_workload(spec, base_dir, extra);
+  return workload;
 }
 
 void load_stack_environment(const std::string& state_dir) {

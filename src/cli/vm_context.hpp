@@ -41,7 +41,8 @@ struct VmContext {
 
   // The workload of `release`: a recorded release's own task definition from the ledger (with
   // service.json rendered now), else the spec's task definition rendered (IMAGE, COMMIT, SERVICE
-  // set, then --var, the environment and STATE/stack.env).
+  // set, then --var, the environment and STATE/stack.env); plus STATE/replica.env's variables
+  // where the task definition does not set them.
   release::Workload workload_for(const release::Release& release) const;
 };
 

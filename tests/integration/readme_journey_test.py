@@ -8,6 +8,8 @@ The only additions are the documented ones that keep this stack apart from a dev
 (README, "Several stacks on one machine"): SLIPWAY_STATE_DIR for every line, and the stack's
 ports (plus a short bake time) for `make up`, which records them in STATE/stack.env. The default
 listener address in the README's lines (127.0.0.1:8080) is rewritten to this stack's port.
+After the first `make up` the replicas' X-Ray segments are read back from the stack's moto with
+the AWS CLI (tracing is on for the local stack).
 
 Needs what `make test` builds (build/release), moto, HAProxy, and a clean work tree: the
 README's `slipway build` refuses a dirty one (the test says so and is skipped then)."""
@@ -129,6 +131,60 @@ class ReadmeJourney(unittest.TestCase):
         self.assertEqual(status, 200, body)
         return json.loads(body)
 
+    def aws(self, *args):
+        """The AWS CLI against this stack's moto, with moto's test credentials only."""
+        env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": os.environ.get("HOME", "/root"),
+               "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing", "AWS_REGION": "us-east-1",
+               "AWS_DEFAULT_REGION": "us-east-1",
+               "AWS_ENDPOINT_URL": f"http://127.0.0.1:{self.ports['SLIPWAY_MOTO_PORT']}",
+               "AWS_EC2_METADATA_DISABLED": "true", "AWS_CONFIG_FILE": "/nonexistent",
+               "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent"}
+        result = subprocess.run(["aws", "--output", "json", *args], env=env, capture_output=True, text=True,
+                                timeout=60)
+        self.assertEqual(result.returncode, 0, result.stderr)
+        return json.loads(result.stdout)
+
+    def check_traces_reach_local_xray(self):
+        """make up's replicas send their segments to the stack's moto (X-Ray): one request that
+        continues a caller's trace, one that starts its own; read back with the AWS CLI."""
+        port, caller_span = self.ports["SLIPWAY_PORT"], "53995c3f42cd8ad8"
+        root = f"1-{int(time.time()):08x}-{os.urandom(12).hex()}"
+        status, headers, _ = lib.http_get(port, "/", headers={
+            "X-Amzn-Trace-Id": f"Root={root};Parent={caller_span};Sampled=1"})
+        self.assertEqual(status, 200)
+        our_span = dict(p.split("=", 1) for p in headers["x-amzn-trace-id"].split(";"))["Parent"]
+        status, headers, _ = lib.http_get(port, "/no-such-route")
+        self.assertEqual(status, 404)
+        _, new_trace, new_span, _ = headers["traceparent"].split("-")
+        new_root = f"1-{new_trace[:8]}-{new_trace[8:]}"
+
+        def summaries():
+            now = int(time.time())
+            out = self.aws("xray", "get-trace-summaries", "--start-time", str(now - 600), "--end-time",
+                           str(now + 600))
+            return {s["Id"] for s in out["TraceSummaries"]}
+        lib.wait_until(lambda: {root, new_root} <= summaries(), timeout=30, interval=0.5,
+                       what="the replicas' traces in moto's GetTraceSummaries")
+        traces = self.aws("xray", "batch-get-traces", "--trace-ids", root, new_root)["Traces"]
+        segments = {t["Id"]: [json.loads(s["Document"]) for s in t["Segments"]] for t in traces}
+        (continued,), (started,) = segments[root], segments[new_root]
+        self.assertEqual((continued["id"], continued["parent_id"]), (our_span, caller_span))
+        self.assertEqual(continued["http"]["response"]["status"], 200)
+        self.assertEqual(started["id"], new_span)
+        self.assertNotIn("parent_id", started)
+        self.assertEqual(started["http"]["response"]["status"], 404)
+
+        # The same ids, and the same duration, in the replica's access log line.
+        logs = subprocess.run(["env", "-i", *[f"{k}={v}" for k, v in self.fresh_env().items()], SLIPWAY, "logs",
+                               "--tail", "0"], cwd=SOURCE, capture_output=True, text=True, timeout=60)
+        lines = [json.loads(l.split(" | ", 1)[1]) for l in logs.stdout.splitlines() if " | {" in l]
+        by_trace = {l.get("trace_id"): l for l in lines if l.get("msg") == "request"}
+        line = by_trace[root[2:10] + root[11:]]
+        self.assertEqual(line["span_id"], our_span)
+        self.assertAlmostEqual(line["duration_ms"] / 1000, continued["end_time"] - continued["start_time"],
+                               delta=0.002)
+        self.assertEqual(by_trace[new_trace]["span_id"], new_span)
+
     def test_quick_start_as_written(self):
         lines = journey_lines()
         # What this test checks between the lines relies on these being in the block.
@@ -147,6 +203,8 @@ class ReadmeJourney(unittest.TestCase):
                 self.assertEqual(os.stat(os.path.join(self.state, "stack.env")).st_mode & 0o777, 0o600)
                 self.assertIn("DATABASE_PASSWORD_FROM=arn:aws:secretsmanager:", stack_env)
                 self.assertNotIn("change-me", stack_env)  # references, never the .env values
+                if ups == 1:
+                    self.check_traces_reach_local_xray()
             elif line.startswith("curl"):
                 self.assertEqual(json.loads(result.stdout)["commit"], self.head)
             elif " deploy " in line:

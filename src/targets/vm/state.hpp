@@ -60,6 +60,9 @@ struct StatePaths {
   // The local stack's variables (KEY=VALUE, 0600), read by every vm verb: see
   // load_stack_environment.
   std::string stack_env_file() const { return dir + "/stack.env"; }
+  // What this host gives every replica besides its task definition's environment (KEY=VALUE,
+  // 0600): the local stack's AWS endpoint and moto's test credentials. See workload_for.
+  std::string replica_env_file() const { return dir + "/replica.env"; }
   std::string haproxy_config() const { return dir + "/haproxy.cfg"; }
   std::string haproxy_socket() const { return dir + "/haproxy.sock"; }
   std::string haproxy_pid_file() const { return dir + "/haproxy.pid"; }
