@@ -1,7 +1,12 @@
 # labels: aws moto ecs
 """`slipway ecs` against moto with IAM authentication on. The cluster, service (awsvpc), ECR
-repository, secrets, execution role, log group and target group are created with the AWS CLI,
-as Terraform would; every slipway result is checked again with the AWS CLI.
+repository, secrets, execution role, log group and target group are created with boto3, as
+Terraform would; every slipway result is checked again with boto3 (botocore, the AWS CLI's own
+library; the CLI's process start costs seconds per call on a loaded machine).
+
+Each test starts from a fresh moto: one server per class, reset (`/moto-api/reset`, IAM auth
+re-armed) and set up again before every test, which then builds the releases it needs itself.
+No test depends on another's leftovers or on the order they run in.
 
 moto records deployments but never completes them (docs/platform-notes.md), so deploys here either do
 not wait (--no-wait) or wait with a short start timeout and must time out (exit 4) and roll the
@@ -12,10 +17,14 @@ EcsMoto and run_slipway are shared with ecs_bad_input_test.py."""
 
 import json
 import os
+import shutil
 import subprocess
 import tempfile
 import textwrap
 import unittest
+import urllib.request
+
+import boto3
 
 from slipway_testlib import Process, binary, free_port, port_open, wait_until
 
@@ -72,22 +81,45 @@ class EcsMoto:
             raise RuntimeError(f"moto_server could not start on port {self.port}:\n"
                                f"{self.proc.output()[1][-2000:]}")
         wait_until(lambda: port_open(self.port), timeout=30, what="moto to listen")
+        self._create_users()
+        return self
+
+    def reset(self):
+        """Back to the state of a fresh start, in milliseconds instead of seconds: every
+        resource and user forgotten, IAM auth off again for the SETUP_CALLS that create the
+        admin, then the three users again."""
+        for path, body in (("/moto-api/reset", b""), ("/moto-api/reset-auth", str(SETUP_CALLS).encode())):
+            # A JSON content type: with urllib's default (a form) moto's request.data is empty.
+            request = urllib.request.Request(self.url + path, data=body, method="POST",
+                                             headers={"Content-Type": "application/json"})
+            with urllib.request.urlopen(request, timeout=30) as response:
+                assert response.status == 200, f"{path}: {response.status}"
+        self._create_users()
+        return self
+
+    def _create_users(self):
         self.users = {}
         self._user("admin", ADMIN_POLICY, unauthenticated=True)
         self._user("deployer", DEPLOYER_POLICY)
         self._user("readonly", READONLY_POLICY)
-        return self
 
     def _user(self, name, policy, unauthenticated=False):
-        user = None if unauthenticated else "admin"
-        cli = (lambda *a: self._raw_cli(a, ("setup", "setup"))) if unauthenticated else \
-            (lambda *a: self.aws(*a, user=user))
-        cli("iam", "create-user", "--user-name", name)
-        key = cli("iam", "create-access-key", "--user-name", name)["AccessKey"]
-        arn = cli("iam", "create-policy", "--policy-name", f"{name}-policy",
-                  "--policy-document", json.dumps(policy))["Policy"]["Arn"]
-        cli("iam", "attach-user-policy", "--user-name", name, "--policy-arn", arn)
+        iam = self.client("iam", user=None if unauthenticated else "admin")
+        iam.create_user(UserName=name)
+        key = iam.create_access_key(UserName=name)["AccessKey"]
+        arn = iam.create_policy(PolicyName=f"{name}-policy", PolicyDocument=json.dumps(policy))["Policy"]["Arn"]
+        iam.attach_user_policy(UserName=name, PolicyArn=arn)
         self.users[name] = (key["AccessKeyId"], key["SecretAccessKey"])
+
+    def client(self, service, user="admin"):
+        """A boto3 client as `user` (None: the unauthenticated setup calls), made once per
+        service and key (a reset makes new keys)."""
+        key, secret = self.users[user] if user else ("setup", "setup")
+        cache = self.__dict__.setdefault("_clients", {})
+        if (service, key) not in cache:
+            cache[(service, key)] = boto3.client(service, endpoint_url=self.url, region_name=REGION,
+                                                 aws_access_key_id=key, aws_secret_access_key=secret)
+        return cache[(service, key)]
 
     def env(self, user="deployer", **extra):
         env = base_env()
@@ -107,7 +139,8 @@ class EcsMoto:
         return json.loads(result.stdout) if result.stdout.strip() else None
 
     def aws(self, *args, user="admin"):
-        """The AWS CLI (a client nobody here wrote) against moto; parsed JSON output."""
+        """The AWS CLI (a client nobody here wrote) against moto; parsed JSON output. Each call
+        starts a process: prefer client() where many calls are made."""
         return self._raw_cli(args, self.users[user])
 
     def stop(self):
@@ -161,59 +194,51 @@ def make_service_dir():
 
 
 def create_infrastructure(moto, readable_secret="db"):
-    """What Terraform's local env would create, with the AWS CLI: returns a dict of outputs."""
+    """What Terraform's local env would create, with boto3 as the admin: returns a dict of
+    outputs."""
     out = {}
-    vpc = moto.aws("ec2", "create-vpc", "--cidr-block", "10.0.0.0/16")["Vpc"]["VpcId"]
-    subnet = moto.aws("ec2", "create-subnet", "--vpc-id", vpc, "--cidr-block",
-                      "10.0.1.0/24")["Subnet"]["SubnetId"]
-    group = moto.aws("ec2", "create-security-group", "--group-name", "app", "--description", "app",
-                     "--vpc-id", vpc)["GroupId"]
-    out["TARGET_GROUP_ARN"] = moto.aws(
-        "elbv2", "create-target-group", "--name", "app", "--protocol", "HTTP", "--port", "8080",
-        "--vpc-id", vpc, "--target-type", "ip")["TargetGroups"][0]["TargetGroupArn"]
+    ec2, elbv2, secrets, iam, logs, ecr, ecs = (moto.client(s) for s in (
+        "ec2", "elbv2", "secretsmanager", "iam", "logs", "ecr", "ecs"))
+    vpc = ec2.create_vpc(CidrBlock="10.0.0.0/16")["Vpc"]["VpcId"]
+    subnet = ec2.create_subnet(VpcId=vpc, CidrBlock="10.0.1.0/24")["Subnet"]["SubnetId"]
+    group = ec2.create_security_group(GroupName="app", Description="app", VpcId=vpc)["GroupId"]
+    out["TARGET_GROUP_ARN"] = elbv2.create_target_group(
+        Name="app", Protocol="HTTP", Port=8080, VpcId=vpc, TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
     for name in ("db", "api"):
-        out[name] = moto.aws("secretsmanager", "create-secret", "--name", f"app/{name}",
-                             "--secret-string", f"{name}-value-1")["ARN"]
+        out[name] = secrets.create_secret(Name=f"app/{name}", SecretString=f"{name}-value-1")["ARN"]
     out["DATABASE_PASSWORD_FROM"] = out["db"]
     out["API_KEY_FROM"] = out["api"]
     trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
         "Service": "ecs-tasks.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
-    role = moto.aws("iam", "create-role", "--role-name", "app-execution",
-                    "--assume-role-policy-document", json.dumps(trust))["Role"]["Arn"]
-    out["EXECUTION_ROLE_ARN"] = role
+    out["EXECUTION_ROLE_ARN"] = iam.create_role(RoleName="app-execution",
+                                                AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
     readable = [out[readable_secret]] if readable_secret else [out["db"], out["api"]]
-    moto.aws("iam", "put-role-policy", "--role-name", "app-execution", "--policy-name", "secrets",
-             "--policy-document", json.dumps({"Version": "2012-10-17", "Statement": [
-                 {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-                  "Resource": readable},
-                 {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
-                  "Resource": "arn:aws:logs:us-east-1:*:log-group:/slipway/app:log-stream:*"}]}))
-    moto.aws("logs", "create-log-group", "--log-group-name", "/slipway/app")
-    moto.aws("ecr", "create-repository", "--repository-name", "app")
+    iam.put_role_policy(RoleName="app-execution", PolicyName="secrets", PolicyDocument=json.dumps({
+        "Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": "secretsmanager:GetSecretValue", "Resource": readable},
+            {"Effect": "Allow", "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+             "Resource": "arn:aws:logs:us-east-1:*:log-group:/slipway/app:log-stream:*"}]}))
+    logs.create_log_group(logGroupName="/slipway/app")
+    ecr.create_repository(repositoryName="app")
     for sha in (SHA1, SHA2):
         manifest = json.dumps({"schemaVersion": 2, "mediaType":
                                "application/vnd.docker.distribution.manifest.v2+json",
                                "config": {"digest": "sha256:" + sha[:2] * 32, "size": 1,
                                           "mediaType": "application/vnd.docker.container.image.v1+json"},
                                "layers": []})
-        moto.aws("ecr", "put-image", "--repository-name", "app", "--image-tag", sha,
-                 "--image-manifest", manifest)
-    moto.aws("ecs", "create-cluster", "--cluster-name", "slipway-test")
-    initial = moto.aws("ecs", "register-task-definition", "--family", "app", "--network-mode",
-                       "awsvpc", "--requires-compatibilities", "EC2", "--cpu", "256", "--memory",
-                       "256", "--container-definitions", json.dumps([{
-                           "name": "app", "image": f"{REGISTRY}/app:bootstrap", "essential": True,
-                           "portMappings": [{"containerPort": 8080}]}]))
+        ecr.put_image(repositoryName="app", imageTag=sha, imageManifest=manifest)
+    ecs.create_cluster(clusterName="slipway-test")
+    initial = ecs.register_task_definition(
+        family="app", networkMode="awsvpc", requiresCompatibilities=["EC2"], cpu="256", memory="256",
+        containerDefinitions=[{"name": "app", "image": f"{REGISTRY}/app:bootstrap", "essential": True,
+                               "portMappings": [{"containerPort": 8080}]}])
     out["INITIAL_TASK_DEFINITION"] = initial["taskDefinition"]["taskDefinitionArn"]
-    moto.aws("ecs", "create-service", "--cluster", "slipway-test", "--service-name", "app",
-             "--task-definition", "app:1", "--desired-count", "2", "--launch-type", "EC2",
-             "--network-configuration",
-             json.dumps({"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}}),
-             "--load-balancers", json.dumps([{"targetGroupArn": out["TARGET_GROUP_ARN"],
-                                              "containerName": "app", "containerPort": 8080}]),
-             "--deployment-configuration", json.dumps({
-                 "deploymentCircuitBreaker": {"enable": True, "rollback": True},
-                 "maximumPercent": 200, "minimumHealthyPercent": 100}))
+    ecs.create_service(
+        cluster="slipway-test", serviceName="app", taskDefinition="app:1", desiredCount=2, launchType="EC2",
+        networkConfiguration={"awsvpcConfiguration": {"subnets": [subnet], "securityGroups": [group]}},
+        loadBalancers=[{"targetGroupArn": out["TARGET_GROUP_ARN"], "containerName": "app", "containerPort": 8080}],
+        deploymentConfiguration={"deploymentCircuitBreaker": {"enable": True, "rollback": True},
+                                 "maximumPercent": 200, "minimumHealthyPercent": 100})
     return out
 
 
@@ -223,37 +248,60 @@ def var_flags(outputs):
 
 
 def service_task_definition(moto):
-    return moto.aws("ecs", "describe-services", "--cluster", "slipway-test", "--services",
-                    "app")["services"][0]["taskDefinition"]
+    return moto.client("ecs").describe_services(cluster="slipway-test", services=["app"])[
+        "services"][0]["taskDefinition"]
 
 
 def revisions(moto):
-    return moto.aws("ecs", "list-task-definitions", "--family-prefix", "app")["taskDefinitionArns"]
+    return moto.client("ecs").list_task_definitions(familyPrefix="app")["taskDefinitionArns"]
 
 
 def tags_of(moto, arn):
-    tags = moto.aws("ecs", "list-tags-for-resource", "--resource-arn", arn)["tags"]
+    tags = moto.client("ecs").list_tags_for_resource(resourceArn=arn)["tags"]
     return {t["key"]: t["value"] for t in tags}
 
 
 class EcsDeployRollback(unittest.TestCase):
-    """One service's life: deploy, a deploy that never completes, rollback, history, cleanup."""
+    """One service's life: deploy, a deploy that never completes, rollback, history, cleanup.
+    Each test builds the releases it needs (deploy_good, deploy_timed_out) on a fresh moto."""
 
     @classmethod
     def setUpClass(cls):
         cls.moto = EcsMoto().start()
-        cls.outputs = create_infrastructure(cls.moto)
         cls.dir = make_service_dir()
         cls.spec = os.path.join(cls.dir, "slipway.yaml")
 
     @classmethod
     def tearDownClass(cls):
         cls.moto.stop()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def setUp(self):
+        self.moto.reset()
+        self.outputs = create_infrastructure(self.moto)
 
     def slipway(self, *args, user="deployer"):
         return run_slipway(["ecs", *args, "--spec", self.spec], self.moto.env(user))
 
-    def test_1_deploy_registers_a_tagged_revision_and_points_the_service_at_it(self):
+    def deploy_good(self, sha=SHA1):
+        """A release ECS completed: deployed without waiting, then tagged succeeded as slipway
+        does after a COMPLETED deployment and its bake (moto never completes one)."""
+        result = self.slipway("deploy", "--image", f"{REGISTRY}/app:{sha}", "--no-wait",
+                              *var_flags(self.outputs), "-o", "json")
+        self.assertEqual(result.returncode, 0, result.stderr)
+        arn = json.loads(result.stdout.splitlines()[-1])["result"]["task_definition"]
+        self.moto.client("ecs").tag_resource(resourceArn=arn, tags=[{"key": "slipway:outcome", "value": "succeeded"}])
+        return arn
+
+    def deploy_timed_out(self, sha=SHA2):
+        """A release that never completes: slipway times out and rolls the service back."""
+        before = revisions(self.moto)
+        result = self.slipway("deploy", "--image", f"{REGISTRY}/app:{sha}", "--start-timeout",
+                              "1s", "--poll-interval", "200ms", *var_flags(self.outputs))
+        self.assertEqual(result.returncode, 4, result.stdout + result.stderr)
+        return sorted(set(revisions(self.moto)) - set(before))[0]
+
+    def test_deploy_registers_a_tagged_revision_and_points_the_service_at_it(self):
         before = revisions(self.moto)
         result = self.slipway("deploy", "--image", f"{REGISTRY}/app:{SHA1}", "--no-wait",
                               "--pin-secret-versions", *var_flags(self.outputs), "-o", "json")
@@ -268,26 +316,20 @@ class EcsDeployRollback(unittest.TestCase):
         tags = tags_of(self.moto, new_arn)
         self.assertEqual(tags["slipway:commit"], SHA1)
         self.assertEqual(tags["slipway:deployed-by"], "ecs-test")
-        digest = self.moto.aws("ecr", "describe-images", "--repository-name", "app", "--image-ids",
-                               f"imageTag={SHA1}")["imageDetails"][0]["imageDigest"]
+        digest = self.moto.client("ecr").describe_images(repositoryName="app", imageIds=[{"imageTag": SHA1}])[
+            "imageDetails"][0]["imageDigest"]
         self.assertEqual(tags["slipway:image-digest"], digest)
         self.assertEqual(tags["slipway:outcome"], "in_progress")
         # Pinned: each secret reference carries the version id AWSCURRENT had at deploy time.
-        definition = self.moto.aws("ecs", "describe-task-definition", "--task-definition",
-                                   new_arn)["taskDefinition"]
+        definition = self.moto.client("ecs").describe_task_definition(taskDefinition=new_arn)["taskDefinition"]
         value_froms = {s["name"]: s["valueFrom"] for s in
                        definition["containerDefinitions"][0]["secrets"]}
-        versions = self.moto.aws("secretsmanager", "describe-secret", "--secret-id",
-                                 self.outputs["db"])["VersionIdsToStages"]
+        versions = self.moto.client("secretsmanager").describe_secret(SecretId=self.outputs["db"])["VersionIdsToStages"]
         current = next(v for v, stages in versions.items() if "AWSCURRENT" in stages)
         self.assertEqual(value_froms["DATABASE_PASSWORD"], f"{self.outputs['db']}:::{current}")
-        # What ECS did is slipway's verdict; moto never completes, so record the outcome ECS
-        # would have led to (slipway writes this tag after a COMPLETED deployment and bake).
-        self.moto.aws("ecs", "tag-resource", "--resource-arn", new_arn, "--tags",
-                      "key=slipway:outcome,value=succeeded")
-        type(self).good_arn = new_arn
 
-    def test_2_a_deploy_that_never_completes_times_out_and_is_rolled_back_by_slipway(self):
+    def test_a_deploy_that_never_completes_times_out_and_is_rolled_back_by_slipway(self):
+        good_arn = self.deploy_good()
         before = revisions(self.moto)
         result = self.slipway("deploy", "--image", f"{REGISTRY}/app:{SHA2}", "--start-timeout",
                               "1s", "--poll-interval", "200ms", *var_flags(self.outputs))
@@ -298,45 +340,48 @@ class EcsDeployRollback(unittest.TestCase):
         self.assertEqual(len(after), len(before) + 1)
         bad_arn = sorted(set(after) - set(before))[0]
         self.assertEqual(tags_of(self.moto, bad_arn)["slipway:outcome"], "timed_out")
-        self.assertEqual(service_task_definition(self.moto), self.good_arn)
-        type(self).bad_arn = bad_arn
+        self.assertEqual(service_task_definition(self.moto), good_arn)
 
-    def test_3_rollback_to_a_commit_registers_nothing_and_rollback_defaults_to_last_good(self):
+    def test_rollback_to_a_commit_registers_nothing_and_rollback_defaults_to_last_good(self):
+        good_arn, bad_arn = self.deploy_good(), self.deploy_timed_out()
         before = revisions(self.moto)
         # Point the service at the bad revision, as a deploy without slipway's rollback would.
         result = self.slipway("rollback", "--to", SHA2[:7], "--no-wait")
         self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertEqual(service_task_definition(self.moto), self.bad_arn)
+        self.assertEqual(service_task_definition(self.moto), bad_arn)
         result = self.slipway("rollback", "--no-wait", "-o", "json")
         self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertEqual(service_task_definition(self.moto), self.good_arn)
+        self.assertEqual(service_task_definition(self.moto), good_arn)
         self.assertEqual(revisions(self.moto), before)  # nothing registered
-        self.assertEqual(tags_of(self.moto, self.bad_arn)["slipway:outcome"], "rolled_back")
+        self.assertEqual(tags_of(self.moto, bad_arn)["slipway:outcome"], "rolled_back")
         # By revision number too (a move forward judges nothing; back again marks it bad).
-        result = self.slipway("rollback", "--to", self.bad_arn.rsplit(":", 1)[1], "--no-wait")
+        result = self.slipway("rollback", "--to", bad_arn.rsplit(":", 1)[1], "--no-wait")
         self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertEqual(service_task_definition(self.moto), self.bad_arn)
-        self.assertEqual(tags_of(self.moto, self.good_arn)["slipway:outcome"], "succeeded")
-        result = self.slipway("rollback", "--to", self.good_arn.rsplit(":", 1)[1], "--no-wait")
+        self.assertEqual(service_task_definition(self.moto), bad_arn)
+        self.assertEqual(tags_of(self.moto, good_arn)["slipway:outcome"], "succeeded")
+        result = self.slipway("rollback", "--to", good_arn.rsplit(":", 1)[1], "--no-wait")
         self.assertEqual(result.returncode, 0, result.stderr)
-        self.assertEqual(service_task_definition(self.moto), self.good_arn)
+        self.assertEqual(service_task_definition(self.moto), good_arn)
         self.assertEqual(revisions(self.moto), before)
 
-    def test_4_history_lists_both_releases_with_their_commits(self):
+    def test_history_lists_both_releases_with_their_commits_and_outcomes(self):
+        good_arn, bad_arn = self.deploy_good(), self.deploy_timed_out()
         result = self.slipway("history", "-o", "json")
         self.assertEqual(result.returncode, 0, result.stderr)
         history = json.loads(result.stdout)
         by_arn = {r["arn"]: r for r in history}
-        self.assertEqual(by_arn[self.good_arn]["commit"], SHA1)
-        self.assertEqual(by_arn[self.good_arn]["outcome"], "succeeded")
-        self.assertTrue(by_arn[self.good_arn]["current"])
-        self.assertEqual(by_arn[self.bad_arn]["commit"], SHA2)
-        self.assertEqual(by_arn[self.bad_arn]["outcome"], "rolled_back")
+        self.assertEqual(by_arn[good_arn]["commit"], SHA1)
+        self.assertEqual(by_arn[good_arn]["outcome"], "succeeded")
+        self.assertTrue(by_arn[good_arn]["current"])
+        self.assertEqual(by_arn[bad_arn]["commit"], SHA2)
+        self.assertEqual(by_arn[bad_arn]["outcome"], "timed_out")
+        self.assertFalse(by_arn[bad_arn]["current"])
         self.assertEqual([r["revision"] for r in history], sorted((r["revision"] for r in history), reverse=True))
         text = self.slipway("history")
         self.assertIn(SHA1[:12], text.stdout)
 
-    def test_5_cleanup_keeps_protected_revisions(self):
+    def test_cleanup_keeps_protected_revisions(self):
+        good_arn, bad_arn = self.deploy_good(), self.deploy_timed_out()
         # Two more releases: one good (newer), one failed.
         arns = []
         for sha, outcome in ((SHA2, "failed"), (SHA1, "succeeded")):
@@ -344,8 +389,7 @@ class EcsDeployRollback(unittest.TestCase):
                                   *var_flags(self.outputs), "-o", "json")
             self.assertEqual(result.returncode, 0, result.stderr)
             arn = json.loads(result.stdout.splitlines()[-1])["result"]["task_definition"]
-            self.moto.aws("ecs", "tag-resource", "--resource-arn", arn, "--tags",
-                          f"key=slipway:outcome,value={outcome}")
+            self.moto.client("ecs").tag_resource(resourceArn=arn, tags=[{"key": "slipway:outcome", "value": outcome}])
             arns.append(arn)
         current = service_task_definition(self.moto)
         dry = self.slipway("cleanup", "--keep", "1", "--dry-run", "-o", "json")
@@ -360,17 +404,17 @@ class EcsDeployRollback(unittest.TestCase):
         self.assertIn(current, remaining)                                  # in use and newest good
         self.assertIn(self.outputs["INITIAL_TASK_DEFINITION"], remaining)  # not slipway's
         self.assertNotIn(arns[0], remaining)                               # failed
-        self.assertNotIn(self.bad_arn, remaining)                          # rolled back
+        self.assertNotIn(bad_arn, remaining)                               # timed out
         # Good and of the same commit as the newest good release: kept with it.
-        self.assertIn(self.good_arn, remaining)
+        self.assertIn(good_arn, remaining)
         self.assertEqual(len(remaining), 3)
         result = self.slipway("cleanup", "--keep", "0")
         self.assertEqual(result.returncode, 2)
 
-
-    def test_6_diff_names_what_a_deploy_would_change(self):
+    def test_diff_names_what_a_deploy_would_change(self):
+        self.deploy_good()
         current = service_task_definition(self.moto)
-        image = self.moto.aws("ecs", "describe-task-definition", "--task-definition", current)[
+        image = self.moto.client("ecs").describe_task_definition(taskDefinition=current)[
             "taskDefinition"]["containerDefinitions"][0]["image"]
         other = f"{REGISTRY}/app:{SHA2 if image.endswith(SHA1) else SHA1}"
         result = self.slipway("diff", "--image", other, *var_flags(self.outputs), "-o", "json")
@@ -382,15 +426,15 @@ class EcsDeployRollback(unittest.TestCase):
         same = self.slipway("diff", "--image", image, *var_flags(self.outputs), "-o", "json")
         self.assertNotIn("containerDefinitions[0].image", same.stdout)
 
-    def test_7_logs_and_status(self):
+    def test_logs_and_status(self):
+        self.deploy_good()  # a revision that logs to /slipway/app
         stream = "app/app/0123456789abcdef"
-        self.moto.aws("logs", "create-log-stream", "--log-group-name", "/slipway/app",
-                      "--log-stream-name", stream)
+        logs = self.moto.client("logs")
+        logs.create_log_stream(logGroupName="/slipway/app", logStreamName=stream)
         now = int(__import__("time").time() * 1000)
-        self.moto.aws("logs", "put-log-events", "--log-group-name", "/slipway/app",
-                      "--log-stream-name", stream, "--log-events",
-                      json.dumps([{"timestamp": now - 1000, "message": '{"msg":"first"}'},
-                                  {"timestamp": now, "message": '{"msg":"second"}'}]))
+        logs.put_log_events(logGroupName="/slipway/app", logStreamName=stream,
+                            logEvents=[{"timestamp": now - 1000, "message": '{"msg":"first"}'},
+                                       {"timestamp": now, "message": '{"msg":"second"}'}])
         result = self.slipway("logs", "--lines", "10", "--since", "5m")
         self.assertEqual(result.returncode, 0, result.stderr)
         self.assertEqual(result.stdout.splitlines(), ['{"msg":"first"}', '{"msg":"second"}'])
@@ -400,8 +444,8 @@ class EcsDeployRollback(unittest.TestCase):
         self.assertEqual(status["task_definition"], service_task_definition(self.moto))
         self.assertEqual(status["desired"], 2)
 
-    def test_8_a_deploy_another_deploy_overtakes_is_superseded(self):
-        before = service_task_definition(self.moto)
+    def test_a_deploy_another_deploy_overtakes_is_superseded(self):
+        before = self.deploy_good()
         follower = subprocess.Popen(
             [SLIPWAY, "ecs", "deploy", "--spec", self.spec, "--image", f"{REGISTRY}/app:{SHA2}",
              "--start-timeout", "120s", "--poll-interval", "200ms", *var_flags(self.outputs)],
@@ -413,8 +457,7 @@ class EcsDeployRollback(unittest.TestCase):
             # A second slipway would be refused (exit 5, the service's lock); another tool is not.
             result = self.slipway("rollback", "--to", before.rsplit(":", 1)[1], "--no-wait")
             self.assertEqual(result.returncode, 5, result.stderr)
-            self.moto.aws("ecs", "update-service", "--cluster", "slipway-test", "--service", "app",
-                          "--task-definition", before)
+            self.moto.client("ecs").update_service(cluster="slipway-test", service="app", taskDefinition=before)
             out, err = follower.communicate(timeout=60)
         finally:
             if follower.poll() is None:
@@ -424,12 +467,12 @@ class EcsDeployRollback(unittest.TestCase):
         self.assertIn("superseded", out)
         self.assertEqual(tags_of(self.moto, ours)["slipway:outcome"], "superseded")
         self.assertEqual(service_task_definition(self.moto), before)  # not rolled back over it
-        service_arn = self.moto.aws("ecs", "describe-services", "--cluster", "slipway-test",
-                                    "--services", "app")["services"][0]["serviceArn"]
+        service_arn = self.moto.client("ecs").describe_services(cluster="slipway-test", services=["app"])[
+            "services"][0]["serviceArn"]
         self.assertNotIn("slipway:lock", tags_of(self.moto, service_arn))  # released
 
-
-    def test_9_top_level_verbs_drive_ecs_when_the_spec_says_so(self):
+    def test_top_level_verbs_drive_ecs_when_the_spec_says_so(self):
+        self.deploy_good()
         env = self.moto.env("deployer")
         top = lambda *args: run_slipway([*args, "--spec", self.spec], env)
         for verb in ("history", "status"):
@@ -455,13 +498,17 @@ class EcsVerify(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.moto = EcsMoto().start()
-        cls.outputs = create_infrastructure(cls.moto, readable_secret="db")
         cls.dir = make_service_dir()
         cls.spec = os.path.join(cls.dir, "slipway.yaml")
 
     @classmethod
     def tearDownClass(cls):
         cls.moto.stop()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def setUp(self):
+        self.moto.reset()
+        self.outputs = create_infrastructure(self.moto, readable_secret="db")
 
     def verify(self, image, *flags):
         result = run_slipway(["ecs", "verify", "--spec", self.spec, "--image", image,
@@ -488,7 +535,7 @@ class EcsVerify(unittest.TestCase):
         self.assertTrue(checks["service"]["ok"])
 
     def test_a_root_container_and_an_unwritable_log_group_fail(self):
-        self.moto.aws("logs", "create-log-group", "--log-group-name", "/elsewhere")
+        self.moto.client("logs").create_log_group(logGroupName="/elsewhere")
         result, checks = self.verify(f"{REGISTRY}/app:{SHA1}", "--var", "CONTAINER_USER=0:0",
                                      "--var", "LOG_GROUP=/elsewhere")
         self.assertEqual(result.returncode, 1, result.stdout + result.stderr)
@@ -500,18 +547,14 @@ class EcsVerify(unittest.TestCase):
         self.assertIn("may not logs:CreateLogStream", checks["log-group-write"]["detail"])
 
     def test_all_pass_once_the_role_may_read_both_secrets(self):
-        self.moto.aws("iam", "put-role-policy", "--role-name", "app-execution", "--policy-name",
-                      "secrets-api", "--policy-document", json.dumps({
-                          "Version": "2012-10-17", "Statement": [{
-                              "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
-                              "Resource": self.outputs["api"]}]}))
-        try:
-            result, checks = self.verify(f"{REGISTRY}/app:{SHA1}")
-            self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
-            self.assertTrue(all(c["ok"] for c in checks.values()), checks)
-        finally:
-            self.moto.aws("iam", "delete-role-policy", "--role-name", "app-execution",
-                          "--policy-name", "secrets-api")
+        self.moto.client("iam").put_role_policy(
+            RoleName="app-execution", PolicyName="secrets-api", PolicyDocument=json.dumps({
+                "Version": "2012-10-17", "Statement": [{
+                    "Effect": "Allow", "Action": "secretsmanager:GetSecretValue",
+                    "Resource": self.outputs["api"]}]}))
+        result, checks = self.verify(f"{REGISTRY}/app:{SHA1}")
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertTrue(all(c["ok"] for c in checks.values()), checks)
 
 
 if __name__ == "__main__":
