@@ -2,8 +2,15 @@
 """Rotation without restarts: the service checks GET /v1/whoami against an API key in (moto's)
 Secrets Manager, with IAM auth on. Under a steady request load the key is rotated with the AWS
 CLI (put-secret-value moves AWSCURRENT; the old version becomes AWSPREVIOUS): no request with
-the new key is refused after one refresh interval, none with the old key during the overlap,
-and the process is never restarted. A second rotation then retires the oldest key."""
+the old key is refused during the overlap, none with the new key once the service has picked
+the rotation up, and the process is never restarted. A second rotation then retires the oldest
+key.
+
+No check depends on timing. "Once picked up" is causal: every new-key request that *started*
+after the first new-key request *succeeded* must succeed. That the pick-up comes within one
+refresh interval is a property of the refresh schedule, proven exactly with a hand-moved clock in
+tests/unit/secrets/api_key_verifier_test.cpp; here the waits are for observable state, and their
+deadlines only turn a hang into a failure. Each test has its own secret and its own service."""
 
 import http.client
 import json
@@ -24,7 +31,8 @@ KEY_3 = "rotation-key-three-a3f2"
 
 class LoadLoop:
     """Threads sending GET /v1/whoami on keep-alive loopback connections, each request recorded
-    as (start time, key, status). Bounded by `max_requests` and by stop(); paced."""
+    as (start, end, key, status), start and end from the monotonic clock. Bounded by
+    `max_requests` and by stop(); paced."""
 
     def __init__(self, port, keys, threads=4, max_requests=100000, pause=0.002):
         # Paced (`pause` between requests per thread) so the loop spans the whole rotation
@@ -58,8 +66,17 @@ class LoadLoop:
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
                 status = None
             with self.lock:
-                self.results.append((started, key, status))
+                self.results.append((started, time.monotonic(), key, status))
             time.sleep(self.pause)
+
+    def snapshot(self):
+        with self.lock:
+            return list(self.results)
+
+    def first_success(self, key):
+        """(start, end, key, status) of the earliest-ending 200 with `key`, or None."""
+        done = [r for r in self.snapshot() if r[2] == key and r[3] == 200]
+        return min(done, key=lambda r: r[1]) if done else None
 
     def start(self):
         for t in self.threads:
@@ -77,68 +94,74 @@ class RotationUnderLoad(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
         cls.moto = MotoIam().start()
-        aws_cli(cls.moto, "secretsmanager", "create-secret", "--name", "svc/api-key",
-                "--secret-string", KEY_1)
-        cls.port = free_port()
-        cls.app = Process([APP], env=cls.moto.env(
-            PORT=str(cls.port), BIND_ADDRESS="127.0.0.1", SHUTDOWN_DELAY="0s", ACCESS_LOG="false",
-            API_KEY_SECRET_ID="svc/api-key", API_KEY_REFRESH_INTERVAL=f"{REFRESH_SECONDS}s"))
-        wait_until(lambda: port_open(cls.port) or not cls.app.running(), timeout=15,
-                   what="app to listen")
-        cls.pid = cls.app.pid
 
     @classmethod
     def tearDownClass(cls):
-        cls.app.stop()
         cls.moto.stop()
+
+    def setUp(self):
+        """A secret of this test's own, and a service reading it."""
+        self.secret_id = f"svc/{self._testMethodName}"
+        aws_cli(self.moto, "secretsmanager", "create-secret", "--name", self.secret_id,
+                "--secret-string", KEY_1)
+        self.port = free_port()
+        self.app = Process([APP], env=self.moto.env(
+            PORT=str(self.port), BIND_ADDRESS="127.0.0.1", SHUTDOWN_DELAY="0s", ACCESS_LOG="false",
+            API_KEY_SECRET_ID=self.secret_id, API_KEY_REFRESH_INTERVAL=f"{REFRESH_SECONDS}s"))
+        self.addCleanup(self.app.stop)
+        wait_until(lambda: port_open(self.port) or not self.app.running(), timeout=15,
+                   what="app to listen")
+        self.assertTrue(self.app.running(), self.app.output())
+        wait_until(lambda: self.whoami(KEY_1)[0] == 200, timeout=15, what="first key to load")
 
     def whoami(self, key):
         status, _, body = http_get(self.port, "/v1/whoami", {"Authorization": f"Bearer {key}"})
         return status, (json.loads(body) if status == 200 else None)
 
+    def rotate_to(self, key):
+        aws_cli(self.moto, "secretsmanager", "put-secret-value", "--secret-id", self.secret_id,
+                "--secret-string", key)
+
     def test_rotation_refuses_no_valid_key_and_needs_no_restart(self):
-        self.assertTrue(self.app.running(), self.app.output())
-        wait_until(lambda: self.whoami(KEY_1)[0] == 200, timeout=15, what="first key to load")
+        pid = self.app.pid
         self.assertEqual(self.whoami(KEY_2)[0], 401)
 
         load = LoadLoop(self.port, [KEY_1]).start()
-        time.sleep(0.5)  # some load before the rotation
-        load.set_keys([KEY_1, KEY_2])
-        aws_cli(self.moto, "secretsmanager", "put-secret-value", "--secret-id", "svc/api-key",
-                "--secret-string", KEY_2)
-        rotated_at = time.monotonic()
-        wait_until(lambda: self.whoami(KEY_2)[0] == 200, timeout=3 * REFRESH_SECONDS,
-                   what="the new key to be accepted")
-        time.sleep(REFRESH_SECONDS + 0.5)  # keep loading past one full refresh interval
-        results = load.stop()
+        try:
+            wait_until(lambda: len(load.snapshot()) >= 50, timeout=30, what="load before the rotation")
+            load.set_keys([KEY_1, KEY_2])
+            self.rotate_to(KEY_2)
+            wait_until(lambda: load.first_success(KEY_2) is not None, timeout=30,
+                       what="the new key to be accepted under load")
+            picked_up = load.first_success(KEY_2)[1]
+            wait_until(lambda: sum(r[2] == KEY_2 and r[0] > picked_up for r in load.snapshot()) >= 50,
+                       timeout=30, what="new-key requests after the pick-up")
+        finally:
+            results = load.stop()
 
-        self.assertGreater(len(results), 100, "the load loop barely ran")
-        print(f"load: {len(results)} requests, {sum(r[1] == KEY_1 for r in results)} with the old "
-              f"key, {sum(r[1] == KEY_2 for r in results)} with the new, "
-              f"{sum(r[1] == KEY_2 and r[2] != 200 for r in results)} new-key requests refused "
-              f"before the refresh", file=sys.stderr)
-        self.assertTrue(all(status is not None for _, _, status in results), "connection errors")
-        old_refused = [r for r in results if r[1] == KEY_1 and r[2] != 200]
+        new_after = [r for r in results if r[2] == KEY_2 and r[0] > picked_up]
+        print(f"load: {len(results)} requests, {sum(r[2] == KEY_1 for r in results)} with the old "
+              f"key, {sum(r[2] == KEY_2 for r in results)} with the new, "
+              f"{sum(r[2] == KEY_2 and r[3] != 200 for r in results)} new-key requests refused "
+              f"before the pick-up", file=sys.stderr)
+        self.assertTrue(all(r[3] is not None for r in results), "connection errors")
+        old_refused = [r for r in results if r[2] == KEY_1 and r[3] != 200]
         self.assertEqual(old_refused, [], "the old key was refused during the overlap")
-        new_late_refused = [r for r in results if r[1] == KEY_2 and r[2] != 200
-                            and r[0] > rotated_at + REFRESH_SECONDS]
-        self.assertEqual(new_late_refused, [], "the new key was refused after one refresh interval")
-        new_after = [r for r in results if r[1] == KEY_2 and r[0] > rotated_at + REFRESH_SECONDS]
-        self.assertGreater(len(new_after), 10, "too few new-key requests after the interval")
+        self.assertEqual([r for r in new_after if r[3] != 200], [],
+                         "the new key was refused after the service had accepted it")
+        self.assertGreaterEqual(len(new_after), 50)
         self.assertEqual(self.whoami(KEY_1)[1]["key"], "previous")
         self.assertEqual(self.whoami(KEY_2)[1]["key"], "current")
 
         # A second rotation retires the oldest key: the overlap lasts one rotation only.
-        aws_cli(self.moto, "secretsmanager", "put-secret-value", "--secret-id", "svc/api-key",
-                "--secret-string", KEY_3)
-        wait_until(lambda: self.whoami(KEY_3)[0] == 200, timeout=3 * REFRESH_SECONDS,
-                   what="the third key")
+        self.rotate_to(KEY_3)
+        wait_until(lambda: self.whoami(KEY_3)[0] == 200, timeout=30, what="the third key")
         self.assertEqual(self.whoami(KEY_1)[0], 401)
         self.assertEqual(self.whoami(KEY_2)[1]["key"], "previous")
 
         # Same process all along, and it said what happened without saying any key.
         self.assertTrue(self.app.running())
-        self.assertEqual(self.app.pid, self.pid)
+        self.assertEqual(self.app.pid, pid)
         # The logger writes asynchronously: wait for the second line rather than race it.
         wait_until(lambda: self.app.output()[0].count('"api key rotated"') == 2, timeout=10,
                    what="two rotation log lines")
@@ -147,7 +170,6 @@ class RotationUnderLoad(unittest.TestCase):
             self.assertNotIn(key, out + err)
 
     def test_requests_without_or_with_a_wrong_key_are_401(self):
-        wait_until(lambda: self.whoami(KEY_1)[0] in (200, 401), timeout=15, what="key loaded")
         status, headers, body = http_get(self.port, "/v1/whoami")
         self.assertEqual(status, 401)
         self.assertEqual(json.loads(body)["error"], "missing_api_key")
