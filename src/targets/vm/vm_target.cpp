@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <sstream>
 
 #include "core/private_files.hpp"
@@ -16,6 +17,7 @@
 #include "targets/vm/rollout_plan.hpp"
 
 namespace slipway::targets::vm {
+namespace fs = std::filesystem;
 namespace json = boost::json;
 using Clock = std::chrono::steady_clock;
 
@@ -138,8 +140,10 @@ ResolvedSecrets VmTarget::resolve(const SecretResolver& secrets,
 void VmTarget::note_stale_lock(const StateLock& lock) {
   if (!lock.took_over_stale()) return;
   const auto& stale = *lock.took_over_stale();
-  events_.progress("stale_lock", "took over a stale lock of pid " + std::to_string(stale.pid) +
-                                     " (" + stale.command + ")");
+  std::string repaired;
+  for (const auto& file : lock.half_written()) {
+    repaired += "; removed its half-written " + fs::path(file).filename().string();
+  }
   // The dead run's release never got an outcome: record that it was interrupted.
   auto ledger = release::Ledger::load(paths_.ledger_file());
   bool changed = false;
@@ -148,10 +152,40 @@ void VmTarget::note_stale_lock(const StateLock& lock) {
       ledger.set_outcome(
           r.revision, release::Outcome::failed,
           "interrupted: `" + stale.command + "` (pid " + std::to_string(stale.pid) + ") died");
+      repaired += "; revision " + std::to_string(r.revision) +
+                  " had no outcome: recorded as failed (interrupted)";
       changed = true;
     }
   }
   if (changed) ledger.save();
+  events_.progress("stale_lock", "took over a stale lock of pid " + std::to_string(stale.pid) +
+                                     " (" + stale.command + ")" + repaired);
+}
+
+void VmTarget::clear_leftovers(VmState& state) {
+  std::vector<ReplicaState> leftovers;
+  for (const auto& r : state.replicas) {
+    // Never in rotation (started, or only recorded, by a run that died before admitting it), or
+    // the warm previous release of a bake that never ended. Counting them as the old fleet
+    // would stop the replicas that do serve first.
+    if (r.backup || !r.in_haproxy) leftovers.push_back(r);
+  }
+  rollout_.retire(state, leftovers, "left over from an interrupted run");
+  // A server the dead run filled (a backup slot while demoting, say) before it saved the state.
+  std::vector<std::string> owned;
+  for (const auto& r : state.replicas) {
+    if (!r.server.empty()) owned.push_back(r.server);
+    if (!r.backup_server.empty()) owned.push_back(r.backup_server);
+  }
+  for (const auto& stat : balancer_->stats()) {
+    if (stat.server == "BACKEND" || stat.status.starts_with("MAINT") ||
+        std::find(owned.begin(), owned.end(), stat.server) != owned.end()) {
+      continue;
+    }
+    balancer_->remove(state, stat.server);
+    events_.progress("stray_server", "removed HAProxy server " + stat.server + " (" + stat.status +
+                                         "): no replica owns it, left by an interrupted run");
+  }
 }
 
 DeployReport VmTarget::deploy(release::Release release, const release::Workload& workload,
@@ -196,6 +230,7 @@ DeployReport VmTarget::deploy_locked(release::Release release, const release::Wo
   }
   if (state.engine.empty() || state.replicas.empty()) state.engine = engine_->name();
   ensure_balancer(state);
+  clear_leftovers(state);
   save_state(paths_, state);
   run.phase("prepare");
 
@@ -226,13 +261,6 @@ DeployReport VmTarget::deploy_locked(release::Release release, const release::Wo
 
 DeployReport VmTarget::roll_out(DeployRun& run, VmState& state, const RolloutRelease& release,
                                 const SecretResolver& secrets, const WorkloadRenderer& previous) {
-  // Backups left by a run killed during its bake are old news: retire them first.
-  std::vector<ReplicaState> stale_backups;
-  for (const auto& r : state.replicas) {
-    if (r.backup) stale_backups.push_back(r);
-  }
-  rollout_.retire(state, stale_backups, "left over from an interrupted deploy");
-
   auto result = rollout_.roll(state, release, run.desired, true, run.deadline);
   run.phase("rollout");
   if (!result.ok) {
@@ -388,6 +416,7 @@ DeployReport VmTarget::scale(int count, const SecretResolver& secrets,
   auto workload = render(*current);
   auto resolved = resolve(secrets, workload);
   ensure_balancer(state);
+  clear_leftovers(state);
   state.desired_count = count;
   save_state(paths_, state);
   DeployReport report;

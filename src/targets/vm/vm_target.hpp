@@ -129,6 +129,10 @@ class VmTarget {
                       std::string reason);
   // Reports a stale lock taken over and marks the dead run's in_progress releases failed.
   void note_stale_lock(const StateLock& lock);
+  // What an interrupted run left (this command holds the lock, so no run is live): replicas it
+  // started but never put in rotation, backups of its bake, balancer servers no replica of the
+  // state owns. Retires and removes them, saying so, before the command changes anything else.
+  void clear_leftovers(VmState& state);
 
   VmConfig config_;
   StatePaths paths_;

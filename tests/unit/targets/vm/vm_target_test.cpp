@@ -26,8 +26,9 @@ const std::string kV2 = "app:2222222222222222222222222222222222222222";
 class VmTargetTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    dir_ = fs::temp_directory_path() / ("slipway_vm_target_" + std::to_string(::getpid()) + "_" +
-                                        ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    dir_ = fs::temp_directory_path() /
+           ("slipway_vm_target_" + std::to_string(::getpid()) + "_" +
+            ::testing::UnitTest::GetInstance()->current_test_info()->name());
     fs::remove_all(dir_);
     fs::create_directories(dir_);
     config_.spec.service = "app";
@@ -67,9 +68,8 @@ class VmTargetTest : public ::testing::Test {
     release::Release next;
     next.image = image;
     next.commit = image.substr(image.find(':') + 1);
-    return target_->deploy(next, workload_, {}, [this](const release::Release&) {
-      return workload_;
-    });
+    return target_->deploy(next, workload_, {},
+                           [this](const release::Release&) { return workload_; });
   }
 
   release::Ledger ledger() const { return release::Ledger::load(dir_ / "releases.json"); }
@@ -79,8 +79,8 @@ class VmTargetTest : public ::testing::Test {
   VmConfig config_;
   release::Workload workload_;
   EventLog events_{"app", EventFormat::text, ""};
-  std::map<std::string, FakeEngine::Behaviour> images_{
-      {kV1, FakeEngine::Behaviour::healthy}, {kV2, FakeEngine::Behaviour::healthy}};
+  std::map<std::string, FakeEngine::Behaviour> images_{{kV1, FakeEngine::Behaviour::healthy},
+                                                       {kV2, FakeEngine::Behaviour::healthy}};
   std::unique_ptr<VmTarget> target_;
   FakeEngine* engine_ = nullptr;
   FakeBalancer* balancer_ = nullptr;
@@ -154,9 +154,9 @@ TEST_F(VmTargetTest, ABreachDuringTheBakePromotesTheWarmBackupsBack) {
   EXPECT_NE(report.reason.find("bake"), std::string::npos) << report.reason;
   EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
   // The old replicas were never stopped: they served again from their warm backup entries.
-  EXPECT_EQ(engine_->running_images(), (std::map<std::string, std::string>{
-                                           {state().replicas.at(0).name, kV1},
-                                           {state().replicas.at(1).name, kV1}}));
+  EXPECT_EQ(engine_->running_images(),
+            (std::map<std::string, std::string>{{state().replicas.at(0).name, kV1},
+                                                {state().replicas.at(1).name, kV1}}));
   auto s = state();
   EXPECT_EQ(s.current->revision, 1);
   for (const auto& r : s.replicas) EXPECT_FALSE(r.backup) << r.name;
@@ -178,9 +178,8 @@ TEST_F(VmTargetTest, RollbackRedeploysTheLastGoodRelease) {
   target();
   ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
   ASSERT_EQ(deploy(kV2).status, release::RolloutStatus::succeeded);
-  auto report = target_->rollback(std::nullopt, {}, [this](const release::Release&) {
-    return workload_;
-  });
+  auto report =
+      target_->rollback(std::nullopt, {}, [this](const release::Release&) { return workload_; });
   EXPECT_EQ(report.status, release::RolloutStatus::succeeded) << report.reason;
   EXPECT_EQ(report.image, kV1);
   EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
@@ -197,6 +196,41 @@ TEST_F(VmTargetTest, ScaleAddsAndRetiresReplicasOfTheCurrentRelease) {
   EXPECT_EQ(balancer_->active_images().size(), 1u);
   EXPECT_EQ(state().replicas.size(), 1u);
   EXPECT_EQ(state().desired_count, 1);
+}
+
+// What a run killed mid-rollout leaves (tests/integration/vm_faults_test.py kills one at each
+// step): a replica it started but never admitted, and a server it filled before saving the state.
+TEST_F(VmTargetTest, LeftoversOfAnInterruptedRunGoFirstAndStrayServersAreRemoved) {
+  target();
+  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
+  ReplicaLaunch launch;
+  launch.name = "app-leftover-r9-9";
+  launch.image = kV2;
+  launch.environment["PORT"] = "9";
+  auto leftover_handle = engine_->start(launch);
+  auto s = state();
+  ReplicaState leftover;
+  leftover.name = launch.name;
+  leftover.revision = 9;
+  leftover.image = kV2;
+  leftover.port = 9;
+  leftover.supervisor_pid = leftover_handle.supervisor_pid;
+  s.replicas.push_back(leftover);
+  save_state(StatePaths(dir_.string()), s);
+  ReplicaState ghost;
+  ghost.name = "ghost";
+  ghost.port = 7;
+  balancer_->add(s, ghost, true);
+
+  auto report = deploy(kV2);
+  EXPECT_EQ(report.status, release::RolloutStatus::succeeded) << report.reason;
+  ASSERT_FALSE(engine_->stopped().empty());
+  // Stopped before any replica that served: counted as the old fleet, it would have made the
+  // rollout stop a serving replica first.
+  EXPECT_EQ(engine_->stopped().front(), launch.name);
+  EXPECT_FALSE(balancer_->servers().contains("b-ghost"));
+  EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV2, kV2}));
+  EXPECT_EQ(state().replicas.size(), 2u);
 }
 
 TEST_F(VmTargetTest, AnUnknownImageChangesNothing) {
