@@ -5,6 +5,7 @@
 #include <future>
 #include <thread>
 
+#include "core/cancellation.hpp"
 #include "core/private_files.hpp"
 #include "targets/vm/errors.hpp"
 #include "targets/vm/health_probe.hpp"
@@ -155,6 +156,16 @@ void Rollout::admit(VmState& state, ReplicaState& replica) {
   events_.task({replica.name, replica.revision, replica.image, replica.port, "RUNNING", "RUNNING",
                 "HEALTHY", "healthy, in rotation"},
                "replica " + replica.name + " healthy, in rotation");
+}
+
+void Rollout::pause_until(Clock::time_point until, const std::string& doing) const {
+  auto wait = std::chrono::ceil<milliseconds>(until - Clock::now());
+  if (wait < milliseconds(0)) wait = milliseconds(0);
+  if (observe_cancellation_) {
+    core::sleep_or_cancel(wait, doing);
+  } else {
+    std::this_thread::sleep_for(wait);
+  }
 }
 
 void Rollout::wait_drained(const std::vector<std::string>& servers) {
@@ -357,7 +368,8 @@ RollResult Rollout::start_and_admit(VmState& state, const RolloutRelease& releas
       if (!pending.empty()) {
         auto next = pending.front().next_probe;
         for (const auto& p : pending) next = std::min(next, p.next_probe);
-        std::this_thread::sleep_until(std::max(next, Clock::now() + milliseconds(5)));
+        pause_until(std::max(next, Clock::now() + milliseconds(5)),
+                    "starting replicas of " + release.ref.image);
       }
     }
   }
@@ -430,8 +442,9 @@ std::optional<std::string> Rollout::bake(const VmState& state, std::int64_t revi
   auto start = sample();
   auto end = Clock::now() + bake_time;
   while (Clock::now() < end && Clock::now() < deadline) {
-    std::this_thread::sleep_for(
-        std::min<milliseconds>(spec_.vm.health_check.interval, milliseconds(500)));
+    pause_until(
+        Clock::now() + std::min<milliseconds>(spec_.vm.health_check.interval, milliseconds(500)),
+        "baking revision " + std::to_string(revision));
     auto breach = bake_breach(start, sample(), spec_.vm.bake_max_5xx_ratio);
     if (breach) return breach;
   }

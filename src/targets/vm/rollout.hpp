@@ -69,6 +69,10 @@ class Rollout {
   // Puts backup replicas back in rotation as active servers.
   void promote(VmState& state, std::vector<ReplicaState> replicas);
 
+  // Whether roll() and bake() wake up and throw core::Cancelled when cancellation is requested
+  // (SIGINT, SIGTERM; core/cancellation.hpp). On by default; off while restoring a release.
+  void observe_cancellation(bool on) { observe_cancellation_ = on; }
+
  private:
   struct Pending;
   // Records `count` new replicas of `ref` in the state, then starts them all at once.
@@ -82,6 +86,9 @@ class Rollout {
   std::optional<std::string> check(VmState& state, Pending& pending, bool& admitted);
   void admit(VmState& state, ReplicaState& replica);
   void demote_to_backup(VmState& state, std::vector<ReplicaState> replicas);
+  // Sleeps until `until`; throws core::Cancelled (saying it was `doing`) when cancellation is
+  // requested and observed.
+  void pause_until(std::chrono::steady_clock::time_point until, const std::string& doing) const;
   // Waits until none of `servers` has a session, at most drain_delay.
   void wait_drained(const std::vector<std::string>& servers);
 
@@ -91,6 +98,7 @@ class Rollout {
   Engine& engine_;
   Balancer& balancer_;
   ReplicaProbe probe_;
+  bool observe_cancellation_ = true;
 };
 
 // The balancer server a replica serves from now: its backup entry while it is a backup.

@@ -256,7 +256,54 @@ DeployReport VmTarget::deploy_locked(release::Release release, const release::Wo
                        std::to_string(limits.min_healthy) + ", max " +
                        std::to_string(limits.max_running),
                    json::object{{"revision", run.ref.revision}, {"image", release.image}});
-  return roll_out(run, state, {run.ref, workload, resolved, proven}, secrets, previous);
+  try {
+    return roll_out(run, state, {run.ref, workload, resolved, proven}, secrets, previous);
+  } catch (const std::exception& e) {
+    // HAProxy or the engine failed, or the run was cancelled: whatever it was, the release gets
+    // an outcome and the previous one is put back as far as possible; then the error goes on.
+    abandon(run, state, secrets, previous, core::redact(e.what()));
+    throw;
+  }
+}
+
+void VmTarget::abandon(DeployRun& run, VmState& state, const SecretResolver& secrets,
+                       const WorkloadRenderer& previous, const std::string& error) {
+  // Recorded before restoring: a second signal or a kill during the restore leaves it so.
+  record_outcome(run.ref.revision, release::Outcome::failed, error);
+  events_.progress("rollback_started", "restoring the previous release: " + error);
+  auto outcome = release::Outcome::failed;
+  auto reason = error;
+  // The restore itself is not cancelled: stopping halfway would leave nothing serving.
+  rollout_.observe_cancellation(false);
+  try {
+    state.current = run.prior;
+    state.previous = run.prior_previous;
+    if (!restore_prior(run, state, secrets, previous, "abandoned: " + error)) {
+      reason += "; restoring the previous release failed too";
+    } else if (run.prior) {
+      outcome = release::Outcome::rolled_back;
+      reason += "; the previous release was restored";
+    }
+  } catch (const std::exception& e) {
+    reason += "; restoring the previous release failed too: " + core::redact(e.what());
+  }
+  rollout_.observe_cancellation(true);
+  try {
+    record_outcome(run.ref.revision, outcome, reason);
+  } catch (const std::exception&) {
+    // The first record stands (failed).
+  }
+  events_.progress(
+      "deploy_" + std::string(release::to_string(outcome)),
+      "revision " + std::to_string(run.ref.revision) + " " +
+          std::string(release::to_string(outcome)) + ": " + reason,
+      json::object{{"revision", run.ref.revision}, {"status", release::to_string(outcome)}});
+}
+
+void VmTarget::record_outcome(std::int64_t revision, release::Outcome outcome, std::string reason) {
+  auto ledger = release::Ledger::load(paths_.ledger_file());
+  ledger.set_outcome(revision, outcome, std::move(reason));
+  ledger.save();
 }
 
 DeployReport VmTarget::roll_out(DeployRun& run, VmState& state, const RolloutRelease& release,
@@ -346,9 +393,7 @@ DeployReport VmTarget::finish(DeployRun& run, DeployStatus status, release::Outc
                               std::string reason) {
   run.report.status = status;
   run.report.reason = reason;
-  auto ledger = release::Ledger::load(paths_.ledger_file());
-  ledger.set_outcome(run.ref.revision, outcome, std::move(reason));
-  ledger.save();
+  record_outcome(run.ref.revision, outcome, std::move(reason));
   run.phase("finish");
   events_.progress(
       "deploy_" + std::string(release::to_string(status)),
@@ -440,6 +485,37 @@ DeployReport VmTarget::scale(int count, const SecretResolver& secrets,
   }
   events_.progress("scaled", "revision " + std::to_string(current->revision) + " runs " +
                                  std::to_string(count) + " replica(s)");
+  return report;
+}
+
+PruneReport VmTarget::prune(std::size_t keep, bool dry_run) {
+  StateLock lock(paths_.lock_file(), std::string("slipway prune") + (dry_run ? " --dry-run" : ""),
+                 config_.lock_timeout);
+  note_stale_lock(lock);
+  auto ledger = release::Ledger::load(paths_.ledger_file());
+  auto state = load_state(paths_);
+  PruneReport report;
+  report.kept = ledger.protected_images(keep);
+  for (const auto& r : state.replicas) report.kept.push_back(r.image);
+  if (state.current) report.kept.push_back(state.current->image);
+  if (state.previous) report.kept.push_back(state.previous->image);
+  // Only images this stack knows: released (in its ledger) or built here (an SBOM in its
+  // state). podman's store is shared by every stack of the machine, and another stack's images
+  // are not this one's to remove.
+  std::vector<std::string> ours;
+  for (const auto& image : engine_->list_images(config_.spec.image_repository)) {
+    const auto tag = image.substr(image.rfind(':') + 1);
+    bool released = false;
+    for (const auto& r : ledger.releases()) released = released || r.image == image;
+    if (released ||
+        std::filesystem::exists(std::filesystem::path(paths_.dir) / "sbom" / (tag + ".cdx.json"))) {
+      ours.push_back(image);
+    }
+  }
+  report.removed = release::images_to_prune(ours, report.kept);
+  if (!dry_run) {
+    for (const auto& image : report.removed) engine_->remove_image(image);
+  }
   return report;
 }
 

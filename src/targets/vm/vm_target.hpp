@@ -63,6 +63,12 @@ struct StatusReport {
   std::vector<ReplicaStatus> replicas;
 };
 
+// What `prune` removed (or would remove, on a dry run) and what it kept.
+struct PruneReport {
+  std::vector<std::string> removed;
+  std::vector<std::string> kept;
+};
+
 class VmTarget {
  public:
   // The target with the engine `config` (or the state) names, HAProxy, and HTTP health probes.
@@ -89,6 +95,12 @@ class VmTarget {
 
   // Starts HAProxy when it is not running (with the replicas the state records).
   void ensure_balancer();
+
+  // Removes this stack's release images from the engine's store except the images of the last
+  // `keep` good releases and whatever runs or is current or previous; with `dry_run` only says
+  // which. Holds the state lock: a deploy cannot start an image while it is being removed.
+  // Only the stack's own images are candidates: those its ledger or its SBOMs name.
+  PruneReport prune(std::size_t keep, bool dry_run);
 
   // Stops every replica (drained first) and HAProxy; the current release stays recorded.
   void down();
@@ -124,6 +136,11 @@ class VmTarget {
   // Returns false when that could not be done.
   bool restore_prior(DeployRun& run, VmState& state, const SecretResolver& secrets,
                      const WorkloadRenderer& previous, const std::string& why);
+  // Ends a run that threw after its ledger entry: records it failed, restores the previous
+  // release (not cancellable), then records rolled_back when that worked.
+  void abandon(DeployRun& run, VmState& state, const SecretResolver& secrets,
+               const WorkloadRenderer& previous, const std::string& error);
+  void record_outcome(std::int64_t revision, release::Outcome outcome, std::string reason);
   // Records how the run ended in the ledger and reports it.
   DeployReport finish(DeployRun& run, DeployStatus status, release::Outcome outcome,
                       std::string reason);

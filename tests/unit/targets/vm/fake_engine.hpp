@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,6 +25,12 @@ class FakeEngine final : public Engine {
   void add_image(const std::string& image, Behaviour behaviour = Behaviour::healthy) {
     std::lock_guard guard(mutex_);
     images_[image] = behaviour;
+  }
+
+  // start() of `image` throws EngineError from now on.
+  void fail_starts_of(const std::string& image) {
+    std::lock_guard guard(mutex_);
+    failing_starts_.insert(image);
   }
 
   // What a health probe of the replica on `port` gets now.
@@ -86,6 +93,7 @@ class FakeEngine final : public Engine {
   ReplicaHandle start(const ReplicaLaunch& launch) override {
     std::lock_guard guard(mutex_);
     if (!images_.contains(launch.image)) throw UnknownImage("no image " + launch.image);
+    if (failing_starts_.contains(launch.image)) throw EngineError("cannot start " + launch.name);
     Replica replica;
     replica.image = launch.image;
     replica.port = std::stoi(launch.environment.at("PORT"));
@@ -129,6 +137,7 @@ class FakeEngine final : public Engine {
   };
   std::mutex mutex_;
   std::map<std::string, Behaviour> images_;
+  std::set<std::string> failing_starts_;
   std::map<std::string, Replica> replicas_;
   std::vector<std::string> started_;
   std::vector<std::string> stopped_;

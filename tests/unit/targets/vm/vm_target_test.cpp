@@ -7,10 +7,12 @@
 
 #include <filesystem>
 
+#include "core/cancellation.hpp"
 #include "fake_balancer.hpp"
 #include "fake_engine.hpp"
 #include "release/ledger.hpp"
 #include "targets/vm/errors.hpp"
+#include "targets/vm/lock.hpp"
 
 namespace {
 
@@ -249,6 +251,103 @@ TEST_F(VmTargetTest, DownStopsEveryReplicaAndTheBalancer) {
   EXPECT_FALSE(balancer_->running());
   EXPECT_TRUE(state().replicas.empty());
   EXPECT_EQ(state().current->revision, 1);
+}
+
+TEST_F(VmTargetTest, ABalancerErrorAfterTheLedgerEntryStillEndsTheRunAndRestores) {
+  target();
+  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
+  // Demoting the old fleet to backups drains its active servers: the first drain fails.
+  bool failed_once = false;
+  balancer_->before = [&](const std::string& operation, const std::string& server) {
+    if (operation == "drain" && server.find("-r1-") != std::string::npos && !failed_once) {
+      failed_once = true;
+      throw HaproxyError("HAProxy refused \"set server app/s1 state drain\": injected");
+    }
+  };
+  EXPECT_THROW(deploy(kV2), HaproxyError);
+  ASSERT_TRUE(failed_once);
+  auto entry = ledger().by_revision(2);
+  ASSERT_TRUE(entry);
+  EXPECT_NE(entry->outcome, release::Outcome::in_progress);
+  EXPECT_EQ(entry->outcome, release::Outcome::rolled_back) << entry->reason;
+  EXPECT_NE(entry->reason.find("injected"), std::string::npos) << entry->reason;
+  EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
+  for (const auto& [name, image] : engine_->running_images()) EXPECT_EQ(image, kV1) << name;
+  EXPECT_EQ(state().current->revision, 1);
+}
+
+TEST_F(VmTargetTest, AnEngineThatCannotStartAReplicaEndsTheRunFailed) {
+  target();
+  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
+  engine_->fail_starts_of(kV2);  // the image exists, start() refuses: after the ledger entry
+  EXPECT_THROW(deploy(kV2), EngineError);
+  EXPECT_EQ(ledger().by_revision(2)->outcome, release::Outcome::rolled_back);
+  EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
+}
+
+TEST_F(VmTargetTest, CancellationDuringTheBakeRestoresThePreviousAndRecordsTheOutcome) {
+  config_.spec.vm.bake_time = 30s;
+  target();
+  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
+  // The bake samples the balancer's counters while the old fleet waits as backups (none
+  // draining any more): the first such sample asks to cancel, as SIGINT's handler would.
+  bool requested = false;
+  balancer_->before = [&](const std::string& operation, const std::string&) {
+    if (operation != "stats" || requested) return;
+    bool backups = false;
+    bool draining = false;
+    for (const auto& [name, server] : balancer_->servers()) {
+      backups = backups || server.backup;
+      draining = draining || server.state == "DRAIN";
+    }
+    if (backups && !draining) {
+      requested = true;
+      slipway::core::request_cancellation();
+    }
+  };
+  EXPECT_THROW(deploy(kV2), slipway::core::Cancelled);
+  slipway::core::reset_cancellation();
+  ASSERT_TRUE(requested);
+  auto entry = ledger().by_revision(2);
+  EXPECT_EQ(entry->outcome, release::Outcome::rolled_back) << entry->reason;
+  EXPECT_NE(entry->reason.find("interrupted"), std::string::npos) << entry->reason;
+  EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
+  for (const auto& [name, image] : engine_->running_images()) EXPECT_EQ(image, kV1) << name;
+  EXPECT_EQ(state().current->revision, 1);
+  // The lock went with the run: the next command takes it.
+  EXPECT_FALSE(fs::exists(dir_ / "lock"));
+  EXPECT_NO_THROW(StateLock((dir_ / "lock").string(), "slipway status", 3600s));
+}
+
+TEST_F(VmTargetTest, PruneKeepsTheLastGoodReleasesAndWhatRunsAndRemovesTheRest) {
+  const std::string v3 = "app:3333333333333333333333333333333333333333";
+  images_[v3] = FakeEngine::Behaviour::healthy;
+  target();
+  for (const auto& image : {kV1, kV2, v3})
+    ASSERT_EQ(deploy(image).status, release::RolloutStatus::succeeded);
+  engine_->add_image("other:1111111111111111111111111111111111111111");  // not this stack's
+  auto dry = target_->prune(1, true);
+  EXPECT_EQ(dry.removed, std::vector<std::string>{kV1});
+  EXPECT_TRUE(engine_->image_exists(kV1));
+  auto report = target_->prune(1, false);
+  EXPECT_EQ(report.removed, std::vector<std::string>{kV1});
+  EXPECT_FALSE(engine_->image_exists(kV1));
+  EXPECT_TRUE(engine_->image_exists(kV2));  // previous
+  EXPECT_TRUE(engine_->image_exists(v3));   // current
+  EXPECT_TRUE(engine_->image_exists("other:1111111111111111111111111111111111111111"));
+}
+
+TEST_F(VmTargetTest, PruneWaitsForTheStateLockInsteadOfRacingADeploy) {
+  const std::string v3 = "app:3333333333333333333333333333333333333333";
+  images_[v3] = FakeEngine::Behaviour::healthy;
+  target();
+  for (const auto& image : {kV1, kV2, v3})
+    ASSERT_EQ(deploy(image).status, release::RolloutStatus::succeeded);
+  // A rollback to kV1 holds the lock (this process stands for it: alive, on this host); prune
+  // would otherwise remove the image it is about to start.
+  StateLock rolling_back((dir_ / "lock").string(), "slipway rollback --to 1", 3600s);
+  EXPECT_THROW(target_->prune(1, false), LockedError);
+  EXPECT_TRUE(engine_->image_exists(kV1));
 }
 
 }  // namespace
