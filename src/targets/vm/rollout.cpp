@@ -92,6 +92,7 @@ std::vector<ReplicaState> Rollout::launch(VmState& state, const RolloutRelease& 
                    std::to_string(ref.revision) + "-" + std::to_string(state.next_replica_number++);
     replica.revision = ref.revision;
     replica.image = ref.image;
+    replica.backup = launch_as_backup_;
     // None of these has bound its port yet: the kernel may offer the same free port twice.
     do {
       replica.port = pick_free_port(kLoopback);
@@ -421,7 +422,39 @@ RollResult Rollout::roll(VmState& state, const RolloutRelease& release, int desi
 
 std::optional<std::string> Rollout::bake(const VmState& state, std::int64_t revision,
                                          Clock::time_point deadline) {
-  const auto bake_time = spec_.vm.bake_time;
+  return bake(state, revision, deadline, spec_.vm.bake_time);
+}
+
+RollResult Rollout::stand_up_beside(VmState& state, const RolloutRelease& release, int desired,
+                                    Clock::time_point deadline) {
+  launch_as_backup_ = true;
+  int failures = 0;
+  RollResult result;
+  try {
+    result = start_and_admit(state, release, desired, failures, circuit_breaker_threshold(desired),
+                             deadline);
+  } catch (...) {
+    launch_as_backup_ = false;
+    throw;
+  }
+  launch_as_backup_ = false;
+  return result;
+}
+
+void Rollout::switch_to(VmState& state, std::int64_t revision) {
+  std::vector<ReplicaState> green;
+  std::vector<ReplicaState> blue;
+  for (const auto& r : state.replicas) {
+    if (r.revision == revision && r.backup) green.push_back(r);
+    if (r.revision != revision && r.in_haproxy && !r.backup) blue.push_back(r);
+  }
+  promote(state, green);
+  demote_to_backup(state, blue);
+}
+
+std::optional<std::string> Rollout::bake(const VmState& state, std::int64_t revision,
+                                         Clock::time_point deadline, milliseconds duration) {
+  const auto bake_time = duration;
   auto sample = [&state, revision, this] {
     BakeSample s;
     for (const auto& stat : balancer_.stats()) {

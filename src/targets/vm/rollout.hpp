@@ -61,6 +61,20 @@ class Rollout {
   // returns the breach (a server down, a restart, too many 5xx) or nullopt when it held.
   std::optional<std::string> bake(const VmState& state, std::int64_t revision,
                                   std::chrono::steady_clock::time_point deadline);
+  // The same watch for `duration` (BLUE_GREEN's bakeTimeInMinutes in local time).
+  std::optional<std::string> bake(const VmState& state, std::int64_t revision,
+                                  std::chrono::steady_clock::time_point deadline,
+                                  std::chrono::milliseconds duration);
+
+  // BLUE_GREEN: starts `desired` replicas of `release` beside the fleet that serves and admits
+  // each as a backup server, so none takes production traffic while that fleet is up; the
+  // serving fleet is untouched. Returns !ok like roll() (failed replicas are stopped).
+  RollResult stand_up_beside(VmState& state, const RolloutRelease& release, int desired,
+                             std::chrono::steady_clock::time_point deadline);
+
+  // BLUE_GREEN's production shift: the backups of `revision` become active servers, then every
+  // other replica in rotation is drained into a warm backup (switched back by promote()).
+  void switch_to(VmState& state, std::int64_t revision);
 
   // Drains `replicas` (zero sessions or drain_delay), stops them, takes them out of the
   // balancer and the state.
@@ -99,6 +113,7 @@ class Rollout {
   Balancer& balancer_;
   ReplicaProbe probe_;
   bool observe_cancellation_ = true;
+  bool launch_as_backup_ = false;  // stand_up_beside: new replicas join as backups
 };
 
 // The balancer server a replica serves from now: its backup entry while it is a backup.

@@ -13,6 +13,7 @@
 #include "release/identity.hpp"
 #include "targets/vm/errors.hpp"
 #include "targets/vm/haproxy_balancer.hpp"
+#include "targets/vm/lifecycle_hooks.hpp"
 #include "targets/vm/lock.hpp"
 #include "targets/vm/rollout_plan.hpp"
 
@@ -308,6 +309,11 @@ void VmTarget::record_outcome(std::int64_t revision, release::Outcome outcome, s
 
 DeployReport VmTarget::roll_out(DeployRun& run, VmState& state, const RolloutRelease& release,
                                 const SecretResolver& secrets, const WorkloadRenderer& previous) {
+  // A first deploy has no blue fleet: it starts like any other.
+  if (release.workload.strategy.kind == release::DeploymentStrategyKind::blue_green && run.prior) {
+    return blue_green(run, state, release, secrets, previous);
+  }
+
   auto result = rollout_.roll(state, release, run.desired, true, run.deadline);
   run.phase("rollout");
   if (!result.ok) {
@@ -356,6 +362,95 @@ DeployReport VmTarget::roll_out(DeployRun& run, VmState& state, const RolloutRel
     if (r.backup || r.revision != run.ref.revision) old.push_back(r);
   }
   rollout_.retire(state, old, "replaced by revision " + std::to_string(run.ref.revision));
+  run.phase("retire_old");
+  return finish(run, DeployStatus::succeeded, release::Outcome::succeeded, "");
+}
+
+DeployReport VmTarget::blue_green(DeployRun& run, VmState& state, const RolloutRelease& release,
+                                  const SecretResolver& secrets, const WorkloadRenderer& previous) {
+  using release::LifecycleStage;
+  const auto& strategy = release.workload.strategy;
+  const std::map<std::string, std::string> context{{"SERVICE_NAME", config_.spec.service},
+                                                   {"SLIPWAY_RELEASE", run.ref.commit},
+                                                   {"SLIPWAY_IMAGE", run.ref.image},
+                                                   {"SLIPWAY_PREVIOUS_RELEASE", run.prior->commit}};
+  // Runs the stage's hooks; returns why the stage failed, if it did.
+  auto stage = [&](LifecycleStage at) -> std::optional<std::string> {
+    events_.progress("stage", std::string(release::to_string(at)) + " (BLUE_GREEN)",
+                     json::object{{"stage", release::to_string(at)}, {"strategy", "BLUE_GREEN"}});
+    auto outcome = run_lifecycle_hooks(config_.spec, strategy, at, context);
+    for (const auto& line : outcome.lines) events_.progress("hook", line);
+    if (outcome.passed) return std::nullopt;
+    return outcome.failure;
+  };
+  // Before the switch blue never stopped serving: dropping green is the whole rollback.
+  auto drop_green = [&](const std::string& why, DeployStatus status, release::Outcome outcome) {
+    std::vector<ReplicaState> green;
+    for (const auto& r : state.replicas) {
+      if (r.revision == run.ref.revision) green.push_back(r);
+    }
+    events_.progress("rollback_started", "blue keeps serving: " + why);
+    rollout_.retire(state, green, why);
+    return finish(run, status, outcome, why);
+  };
+
+  if (auto failure = stage(LifecycleStage::pre_scale_up)) {
+    return drop_green(*failure, DeployStatus::rolled_back, release::Outcome::rolled_back);
+  }
+  auto result = rollout_.stand_up_beside(state, release, run.desired, run.deadline);
+  run.phase("scale_up");
+  if (!result.ok) {
+    return result.timed_out
+               ? drop_green(result.reason, DeployStatus::timed_out, release::Outcome::timed_out)
+               : drop_green(result.reason, DeployStatus::rolled_back,
+                            release::Outcome::rolled_back);
+  }
+  // No test listener on the vm target yet: the test traffic stages run their hooks without
+  // test traffic (a hook can still reach green through the balancer's stats or its own probe).
+  for (auto at :
+       {LifecycleStage::post_scale_up, LifecycleStage::test_traffic_shift,
+        LifecycleStage::post_test_traffic_shift, LifecycleStage::pre_production_traffic_shift,
+        LifecycleStage::production_traffic_shift}) {
+    if (auto failure = stage(at)) {
+      return drop_green(*failure, DeployStatus::rolled_back, release::Outcome::rolled_back);
+    }
+  }
+  rollout_.switch_to(state, run.ref.revision);
+  state.previous = run.prior;
+  state.current = run.ref;
+  save_state(paths_, state);
+  run.phase("switch");
+  events_.progress("switched", "all traffic on revision " + std::to_string(run.ref.revision) +
+                                   " (" + short_sha(run.ref.commit) + "); revision " +
+                                   std::to_string(run.prior->revision) + " kept warm");
+  auto breach = stage(LifecycleStage::post_production_traffic_shift);
+  if (!breach) {
+    events_.progress("stage", "BAKE_TIME (BLUE_GREEN)",
+                     json::object{{"stage", "BAKE_TIME"}, {"strategy", "BLUE_GREEN"}});
+    breach = rollout_.bake(state, run.ref.revision, run.deadline,
+                           config_.spec.vm.strategy_minute * strategy.bake_time_minutes);
+    run.phase("bake");
+    if (breach) breach = "bake: " + *breach;
+  }
+  if (breach) {
+    events_.progress("rollback_started", "switching back to revision " +
+                                             std::to_string(run.prior->revision) + ": " + *breach);
+    state.current = run.prior;
+    state.previous = run.prior_previous;
+    if (!restore_prior(run, state, secrets, previous, *breach)) {
+      return finish(run, DeployStatus::failed, release::Outcome::failed,
+                    *breach + "; restoring the previous release failed too");
+    }
+    run.phase("restore");
+    return finish(run, DeployStatus::rolled_back, release::Outcome::rolled_back, *breach);
+  }
+  events_.progress("stage", "CLEAN_UP (BLUE_GREEN)",
+                   json::object{{"stage", "CLEAN_UP"}, {"strategy", "BLUE_GREEN"}});
+  std::vector<ReplicaState> blue;
+  for (const auto& r : state.replicas) {
+    if (r.backup || r.revision != run.ref.revision) blue.push_back(r);
+  }
+  rollout_.retire(state, blue, "replaced by revision " + std::to_string(run.ref.revision));
   run.phase("retire_old");
   return finish(run, DeployStatus::succeeded, release::Outcome::succeeded, "");
 }

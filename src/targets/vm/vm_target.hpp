@@ -131,6 +131,12 @@ class VmTarget {
   // The deploy after its release is in the ledger: roll, bake, retire the old fleet or restore.
   DeployReport roll_out(DeployRun& run, VmState& state, const RolloutRelease& release,
                         const SecretResolver& secrets, const WorkloadRenderer& previous);
+  // BLUE_GREEN (deploymentConfiguration.strategy) when a release serves: the full new fleet
+  // stands up beside it as backups, lifecycle hooks run at each stage, production switches at
+  // once, the old fleet stays warm through bakeTimeInMinutes, and a breach or a failed hook
+  // switches back.
+  DeployReport blue_green(DeployRun& run, VmState& state, const RolloutRelease& release,
+                          const SecretResolver& secrets, const WorkloadRenderer& previous);
   // Puts the release the run replaces back in service when it no longer fully is: backups
   // promoted, the old fleet rolled forward again if it was reduced; the run's replicas retired.
   // Returns false when that could not be done.

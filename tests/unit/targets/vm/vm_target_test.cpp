@@ -5,11 +5,13 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
+#include <boost/json/parse.hpp>
 #include <filesystem>
 
 #include "core/cancellation.hpp"
 #include "fake_balancer.hpp"
 #include "fake_engine.hpp"
+#include "release/deployment_strategy.hpp"
 #include "release/ledger.hpp"
 #include "targets/vm/errors.hpp"
 #include "targets/vm/lock.hpp"
@@ -348,6 +350,97 @@ TEST_F(VmTargetTest, PruneWaitsForTheStateLockInsteadOfRacingADeploy) {
   StateLock rolling_back((dir_ / "lock").string(), "slipway rollback --to 1", 3600s);
   EXPECT_THROW(target_->prune(1, false), LockedError);
   EXPECT_TRUE(engine_->image_exists(kV1));
+}
+
+// BLUE_GREEN: 1 of the service file's minutes lasts 100 ms here.
+class VmBlueGreenTest : public VmTargetTest {
+ protected:
+  void blue_green(const std::string& hooks = "[]") {
+    config_.spec.vm.strategy_minute = 100ms;
+    workload_.strategy = release::read_deployment_strategy(
+        boost::json::parse(R"({"strategy":"BLUE_GREEN","bakeTimeInMinutes":2,"lifecycleHooks":)" +
+                           hooks + "}")
+            .as_object(),
+        "service.json", "deploymentConfiguration");
+  }
+  // Every balancer operation on a server, in order: "add b-app-...-r2-3".
+  void record_operations() {
+    balancer_->before = [this](const std::string& operation, const std::string& server) {
+      if (!server.empty()) operations_.push_back(operation + " " + server);
+    };
+  }
+  std::vector<std::string> operations_;
+};
+
+bool of_revision(const std::string& operation, int revision) {
+  return operation.find("-r" + std::to_string(revision) + "-") != std::string::npos;
+}
+
+TEST_F(VmBlueGreenTest, GreenStandsUpAsBackupsThenProductionSwitchesAtOnce) {
+  blue_green();  // the target copies the spec: before target()
+  target();
+  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
+  record_operations();
+  auto report = deploy(kV2);
+  EXPECT_EQ(report.status, release::RolloutStatus::succeeded) << report.reason;
+  EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV2, kV2}));
+  // Both green replicas joined as backups (no production traffic) before any of them became an
+  // active server, and blue was drained only after every green one was active.
+  std::vector<std::string> green_adds;
+  for (const auto& op : operations_) {
+    if (op.starts_with("add ") && of_revision(op, 2)) green_adds.push_back(op.substr(4, 2));
+  }
+  EXPECT_EQ(green_adds, (std::vector<std::string>{"b-", "b-", "s-", "s-"}));
+  auto first_blue_drain = std::find_if(operations_.begin(), operations_.end(), [](const auto& op) {
+    return op.starts_with("drain s-") && of_revision(op, 1);
+  });
+  auto last_green_active =
+      std::find_if(operations_.rbegin(), operations_.rend(),
+                   [](const auto& op) { return op.starts_with("add s-") && of_revision(op, 2); });
+  ASSERT_NE(first_blue_drain, operations_.end());
+  EXPECT_LT(std::distance(operations_.begin(), last_green_active.base()) - 1,
+            std::distance(operations_.begin(), first_blue_drain));
+  for (const auto& [name, image] : engine_->running_images()) EXPECT_EQ(image, kV2) << name;
+  EXPECT_EQ(ledger().by_revision(2)->outcome, release::Outcome::succeeded);
+}
+
+TEST_F(VmBlueGreenTest, AHookFailingBeforeTheSwitchDropsGreenAndBlueNeverStopsServing) {
+  config_.spec.vm.lifecycle_hooks = {{"smoke", "echo 'GET /version: 500' >&2; exit 4"}};
+  blue_green(R"([{"hookTargetArn":"arn:aws:lambda:us-east-1:1:function:smoke",
+                 "lifecycleStages":["POST_SCALE_UP"]}])");
+  target();
+  // A first deploy has no blue fleet: it starts as a rolling one, no hook runs.
+  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
+  record_operations();
+  auto report = deploy(kV2);
+  EXPECT_EQ(report.status, release::RolloutStatus::rolled_back);
+  EXPECT_EQ(report.reason, "lifecycle hook smoke at POST_SCALE_UP exited 4: GET /version: 500");
+  EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
+  for (const auto& op : operations_) {
+    EXPECT_FALSE(op.starts_with("add s-") && of_revision(op, 2)) << "green served: " << op;
+    EXPECT_FALSE(op.starts_with("drain s-") && of_revision(op, 1)) << "blue drained: " << op;
+  }
+  for (const auto& [name, image] : engine_->running_images()) EXPECT_EQ(image, kV1) << name;
+  EXPECT_EQ(state().current->revision, 1);
+  EXPECT_EQ(ledger().by_revision(2)->outcome, release::Outcome::rolled_back);
+}
+
+TEST_F(VmBlueGreenTest, ABreachInTheBakeSwitchesBackToWarmBlue) {
+  blue_green();
+  target();
+  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
+  balancer_->report_down(kV2);
+  auto blue = state().replicas;
+  auto report = deploy(kV2);
+  EXPECT_EQ(report.status, release::RolloutStatus::rolled_back);
+  EXPECT_NE(report.reason.find("bake:"), std::string::npos) << report.reason;
+  EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
+  // Blue was kept warm, never restarted: the same replicas serve again.
+  ASSERT_EQ(blue.size(), 2u);
+  EXPECT_EQ(engine_->running_images(),
+            (std::map<std::string, std::string>{{blue[0].name, kV1}, {blue[1].name, kV1}}));
+  EXPECT_EQ(state().current->revision, 1);
+  EXPECT_EQ(ledger().by_revision(2)->outcome, release::Outcome::rolled_back);
 }
 
 }  // namespace
