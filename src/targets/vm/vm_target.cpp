@@ -217,6 +217,8 @@ DeployReport VmTarget::deploy_locked(release::Release release, const release::Wo
   auto resolved = resolve(secrets, workload);
   release.secret_versions = resolved.versions;
   release.task_definition = workload.task_definition;
+  // A damaged ledger stops the deploy here, before anything changed.
+  auto ledger = release::Ledger::load(paths_.ledger_file());
   run.desired = state.desired_count.value_or(workload.desired_count);
   auto limits = fleet_limits(run.desired, workload.limits.minimum_healthy_percent,
                              workload.limits.maximum_percent);
@@ -235,7 +237,6 @@ DeployReport VmTarget::deploy_locked(release::Release release, const release::Wo
   save_state(paths_, state);
   run.phase("prepare");
 
-  auto ledger = release::Ledger::load(paths_.ledger_file());
   // The same image (and digest) succeeded before: it proved its health then (a rollback, a
   // redeploy with other settings).
   const bool proven = std::any_of(ledger.releases().begin(), ledger.releases().end(),
