@@ -7,7 +7,7 @@ JOBS  ?= $(shell nproc)
 FUZZ_SECONDS ?= 60
 CTEST_ARGS ?=
 
-.PHONY: up test deps policy-tools build release fuzz fuzz-run unit integration test-terraform monitor format format-check bench clean
+.PHONY: up test deps policy-tools build release fuzz fuzz-run unit integration test-terraform test-faults monitor format format-check bench clean
 
 up: deps release
 	@scripts/up.sh
@@ -51,6 +51,14 @@ integration: build
 test-terraform: policy-tools
 	cmake --preset dev >/dev/null
 	ctest --preset dev -L terraform $(CTEST_ARGS)
+
+# Every cell of the vm fault-injection suite (tests/integration/vm_faults_test.py; `make test`
+# runs its fast subset). SEED=N replays another cell order; the table goes to build/faults.jsonl.
+test-faults: build
+	rm -f build/faults.jsonl
+	cd tests/integration && SLIPWAY_FAULT_SWEEP=full SLIPWAY_FAULT_SEED=$${SEED:-13} \
+		SLIPWAY_FAULT_REPORT=$(CURDIR)/build/faults.jsonl SLIPWAY_BUILD_DIR=$(CURDIR)/build/dev \
+		SLIPWAY_SOURCE_DIR=$(CURDIR) python3 vm_faults_test.py -v
 
 # Prometheus (from Debian) scraping the local stack, with the alert rules of ops/prometheus.
 monitor: deps
