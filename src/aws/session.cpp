@@ -86,10 +86,12 @@ std::string one_line(std::string text) {
 }  // namespace
 
 std::string resolve_region(const std::optional<std::string>& flag,
-                           const std::optional<std::string>& profile) {
+                           const std::optional<std::string>& profile,
+                           const std::optional<std::string>& fallback) {
   if (auto region = non_empty(flag)) return *region;
   if (auto region = non_empty(core::env_string("AWS_REGION"))) return *region;
   if (auto region = non_empty(core::env_string("AWS_DEFAULT_REGION"))) return *region;
+  if (auto region = non_empty(fallback)) return *region;
   const auto name = effective_profile(profile);
   if (auto section = config_profile_section(name)) {
     if (auto it = section->find("region"); it != section->end() && !it->second.empty()) {
@@ -103,7 +105,8 @@ std::string resolve_region(const std::optional<std::string>& flag,
 }
 
 Url resolve_endpoint(const ServiceInfo& service, const std::string& region,
-                     const std::optional<std::string>& flag) {
+                     const std::optional<std::string>& flag,
+                     const std::optional<std::string>& fallback) {
   if (auto url = non_empty(flag)) return parse_url(*url, "--endpoint-url");
   const auto service_variable = "AWS_ENDPOINT_URL_" + std::string(service.env_name);
   if (auto url = non_empty(core::env_string(service_variable.c_str()))) {
@@ -112,6 +115,7 @@ Url resolve_endpoint(const ServiceInfo& service, const std::string& region,
   if (auto url = non_empty(core::env_string("AWS_ENDPOINT_URL"))) {
     return parse_url(*url, "AWS_ENDPOINT_URL");
   }
+  if (auto url = non_empty(fallback)) return parse_url(*url, "the spec's endpoint");
   if (!service.global_signing_region.empty()) {
     return parse_url("https://" + std::string(service.endpoint_prefix) + ".amazonaws.com",
                      "endpoint");
@@ -137,19 +141,19 @@ bool ServiceError::is_access_denied() const noexcept {
 
 Session::Session(SessionOptions options)
     : options_(std::move(options)),
-      region_(resolve_region(options_.region, options_.profile)),
+      region_(resolve_region(options_.region, options_.profile, options_.fallback_region)),
       random_(std::random_device{}()) {}
 
 Session::Session(SessionOptions options, std::unique_ptr<CredentialsChain> chain)
     : options_(std::move(options)),
-      region_(resolve_region(options_.region, options_.profile)),
+      region_(resolve_region(options_.region, options_.profile, options_.fallback_region)),
       chain_(std::move(chain)),
       random_(std::random_device{}()) {}
 
 Session::~Session() = default;
 
 Url Session::endpoint(const ServiceInfo& service) const {
-  return resolve_endpoint(service, region_, options_.endpoint_url);
+  return resolve_endpoint(service, region_, options_.endpoint_url, options_.fallback_endpoint_url);
 }
 
 std::string Session::signing_region(const ServiceInfo& service) const {

@@ -37,20 +37,26 @@ struct SessionOptions {
   std::optional<std::string> region;        // --region
   std::optional<std::string> endpoint_url;  // --endpoint-url, wins over the environment
   std::optional<std::string> profile;       // --profile
+  // The service's own defaults (slipway.yaml's ecs.region, ecs.endpoint): used only when neither
+  // the flags nor the environment say otherwise, so AWS_ENDPOINT_URL_<SERVICE> still wins.
+  std::optional<std::string> fallback_region;        // before the profile's region
+  std::optional<std::string> fallback_endpoint_url;  // before AWS's own endpoints
   HttpTimeouts timeouts;
   RetryPolicy retry;
 };
 
-// Returns the region: `flag`, else AWS_REGION, else AWS_DEFAULT_REGION, else the profile's
-// `region` in the config file; throws ConfigError when none is set.
+// Returns the region: `flag`, else AWS_REGION, else AWS_DEFAULT_REGION, else `fallback`, else
+// the profile's `region` in the config file; throws ConfigError when none is set.
 std::string resolve_region(const std::optional<std::string>& flag,
-                           const std::optional<std::string>& profile);
+                           const std::optional<std::string>& profile,
+                           const std::optional<std::string>& fallback = std::nullopt);
 
 // Returns the endpoint of `service`: `flag`, else AWS_ENDPOINT_URL_<SERVICE>, else
-// AWS_ENDPOINT_URL, else https://<prefix>.<region>.amazonaws.com (https://<prefix>.amazonaws.com
-// for a global service).
+// AWS_ENDPOINT_URL, else `fallback`, else https://<prefix>.<region>.amazonaws.com
+// (https://<prefix>.amazonaws.com for a global service).
 Url resolve_endpoint(const ServiceInfo& service, const std::string& region,
-                     const std::optional<std::string>& flag);
+                     const std::optional<std::string>& flag,
+                     const std::optional<std::string>& fallback = std::nullopt);
 
 // Parses the "__type" of a JSON 1.1 error ("aws.foo#Code:http://..." → "Code").
 std::string error_code_from_type(std::string_view type);

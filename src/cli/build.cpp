@@ -2,19 +2,20 @@
 // from deploy/Containerfile with podman (or, for the process engine, the binary in its image
 // store), its digest, and a CycloneDX SBOM of the Debian packages linked into the binary.
 // A dirty work tree is refused unless --allow-dirty (the image is then tagged <sha>-dirty).
+#include <boost/json.hpp>
 #include <filesystem>
 #include <fstream>
 #include <iostream>
 
+#include "cli/output.hpp"
 #include "cli/vm_context.hpp"
 #include "cli/vm_verbs.hpp"
 #include "core/errors.hpp"
 #include "core/subprocess.hpp"
 #include "release/identity.hpp"
 #include "release/sbom.hpp"
+#include "targets/vm/engine.hpp"
 #include "targets/vm/errors.hpp"
-#include "targets/vm/podman_engine.hpp"
-#include "targets/vm/process_engine.hpp"
 
 namespace slipway::cli {
 namespace fs = std::filesystem;
@@ -79,44 +80,18 @@ BuiltImage build_release_image(VmContext& context, bool allow_dirty, bool compil
     throw core::InputError(binary_path.string() +
                            " does not exist: run the release build (drop --no-compile)");
   }
+  auto file = fs::path(containerfile).is_absolute() ? fs::path(containerfile)
+                                                    : fs::path(repo) / containerfile;
+  targets::vm::ImageBuild build{
+      .image = built.image,
+      .binary = binary_path.string(),
+      .containerfile = file.string(),
+      .context_dir = (fs::path(context.state_dir) / "build-context").string(),
+      .build_args = {{"REVISION", sha}, {"CREATED", commit_time(repo, sha)}},
+      .timeout = std::chrono::minutes(20)};
   auto& engine = context.target->engine();
-  if (engine.name() == "process") {
-    auto& process = dynamic_cast<targets::vm::ProcessEngine&>(engine);
-    auto dir = fs::path(targets::vm::process_image_dir(process.images_dir(), built.image));
-    fs::create_directories(dir);
-    fs::copy_file(binary_path, dir / "entrypoint.tmp", fs::copy_options::overwrite_existing);
-    fs::rename(dir / "entrypoint.tmp", dir / "entrypoint");
-    fs::remove(dir / "digest");
-    built.digest = engine.image_digest(built.image);
-    std::ofstream(dir / "digest") << built.digest << "\n";
-  } else {
-    // A build context with exactly what the image holds: never the work tree (no .env in it).
-    auto context_dir = fs::path(context.state_dir) / "build-context";
-    fs::remove_all(context_dir);
-    fs::create_directories(context_dir);
-    fs::copy_file(binary_path, context_dir / "app");
-    fs::copy_file("/etc/ssl/certs/ca-certificates.crt", context_dir / "ca-certificates.crt");
-    std::ofstream(context_dir / "passwd")
-        << "root:x:0:0:root:/:/sbin/nologin\napp:x:65532:65532:app:/:/sbin/nologin\n";
-    std::ofstream(context_dir / "group") << "root:x:0:\napp:x:65532:\n";
-    auto file = fs::path(containerfile).is_absolute() ? fs::path(containerfile)
-                                                      : fs::path(repo) / containerfile;
-    auto& podman = dynamic_cast<targets::vm::PodmanEngine&>(engine);
-    core::RunOptions options;
-    options.argv = targets::vm::PodmanEngine::command(
-        {"build", "--timestamp", "0", "--no-cache", "-f", file.string(), "--build-arg",
-         "REVISION=" + sha, "--build-arg", "CREATED=" + commit_time(repo, sha), "-t", built.image,
-         context_dir.string()});
-    options.env = podman.podman_environment();
-    options.timeout = std::chrono::minutes(20);
-    events.progress("image", "podman build " + built.image);
-    auto result = core::run(options);
-    if (!result.ok()) {
-      std::cerr << result.err;
-      throw core::SystemError("podman build of " + built.image + " failed");
-    }
-    built.digest = engine.image_digest(built.image);
-  }
+  events.progress("image", engine.name() + " build " + built.image);
+  built.digest = engine.build_image(build);
   // SBOM of what the binary links, from the release build's Ninja file.
   // The build directory is where the binary's CMake tree is: BUILD/src/service/app.
   auto build_dir = binary_path.parent_path().parent_path().parent_path();
@@ -156,10 +131,11 @@ void add_build_command(CLI::App& app, GlobalOptions& globals, Action& action) {
       auto built = build_release_image(context, options->allow_dirty, !options->no_compile,
                                        options->binary, options->containerfile);
       if (globals.output == OutputFormat::json) {
-        std::cout << "{\"event\":\"result\",\"image\":" << json_quote(built.image)
-                  << ",\"commit\":" << json_quote(built.commit)
-                  << ",\"digest\":" << json_quote(built.digest)
-                  << ",\"sbom\":" << json_quote(built.sbom) << "}" << std::endl;
+        print_json_line(std::cout, boost::json::object{{"event", "result"},
+                                                       {"image", built.image},
+                                                       {"commit", built.commit},
+                                                       {"digest", built.digest},
+                                                       {"sbom", built.sbom}});
       } else {
         std::cout << built.image << "\t" << built.digest << "\t" << built.sbom << std::endl;
       }

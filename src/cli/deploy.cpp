@@ -1,8 +1,9 @@
-// `slipway deploy --image REPOSITORY:TAG`: roll a release out on the vm target. Progress goes to
-// stderr as it happens (one JSON event per line on stdout with --output json); the exit code
+// `slipway deploy --image REPOSITORY:TAG`: roll a release out on the spec's target. Progress goes
+// to stderr as it happens (one JSON event per line on stdout with --output json); the exit code
 // says how it ended: 0 succeeded, 3 rolled back, 1 failed without rollback, 4 timed out,
-// 5 locked, 2 bad input (nothing changed).
-#include "cli/ecs_dispatch.hpp"
+// 5 locked, 6 superseded, 2 bad input (nothing changed), 130 interrupted.
+#include "cli/output.hpp"
+#include "cli/target_factory.hpp"
 #include "cli/vm_context.hpp"
 #include "cli/vm_verbs.hpp"
 #include "core/errors.hpp"
@@ -38,10 +39,7 @@ void add_deploy_command(CLI::App& app, GlobalOptions& globals, Action& action) {
             "image " + options->image +
             " was built from a dirty work tree: commit and rebuild, or pass --allow-dirty");
       }
-      if (auto code = deploy_if_ecs(options->vm, options->image, globals)) return *code;
-      auto context = make_vm_context(options->vm, globals);
-      auto report = make_release_target(context, globals)->deploy(ref.str());
-      return finish_deploy(report, globals);
+      return print_rollout(make_target(options->vm, globals)->deploy(ref.str()), globals);
     };
   });
 }

@@ -1,7 +1,9 @@
 // `slipway down`: drain and stop every replica and HAProxy. The current release stays recorded,
 // so `slipway up` brings the same release back.
+#include <boost/json.hpp>
 #include <iostream>
 
+#include "cli/output.hpp"
 #include "cli/vm_context.hpp"
 #include "cli/vm_verbs.hpp"
 
@@ -16,7 +18,7 @@ void add_down_command(CLI::App& app, GlobalOptions& globals, Action& action) {
       auto context = make_vm_context(*options, globals);
       context.target->down();
       if (globals.output == OutputFormat::json) {
-        std::cout << "{\"event\":\"result\",\"status\":\"down\"}" << std::endl;
+        print_json_line(std::cout, boost::json::object{{"event", "result"}, {"status", "down"}});
       } else {
         std::cout << "down" << std::endl;
       }

@@ -1,30 +1,23 @@
-// `slipway ecs ...`: the ECS target's actions (targets/ecs/ecs_target.hpp) with their flags.
+// `slipway ecs ...`: the ECS target's actions (targets/ecs) with their flags.
 #include "cli/ecs.hpp"
 
+#include <boost/json.hpp>
 #include <filesystem>
-#include <functional>
 #include <iostream>
 #include <memory>
 
+#include "cli/output.hpp"
 #include "core/env.hpp"
 #include "core/errors.hpp"
 #include "release/spec.hpp"
-#include "targets/ecs/ecs_target.hpp"
-#include "targets/ecs/errors.hpp"
 #include "targets/ecs/render.hpp"
 
 namespace slipway::cli {
 namespace {
 
 namespace fs = std::filesystem;
-using targets::ecs::Verdict;
-
-struct Context {
-  release::ServiceSpec spec;
-  std::string base_dir = ".";
-  targets::ecs::ServiceLocation where;
-  aws::SessionOptions session;
-};
+namespace json = boost::json;
+using targets::ecs::EcsReleaseTarget;
 
 std::chrono::milliseconds duration(const std::string& text, std::string_view flag) {
   const auto parsed = core::parse_duration(text);
@@ -35,67 +28,16 @@ std::chrono::milliseconds duration(const std::string& text, std::string_view fla
   return *parsed;
 }
 
-Context context_of(const EcsCommonOptions& options, const GlobalOptions& globals) {
-  Context context;
-  const bool spec_needed = options.cluster.empty() || options.service.empty();
-  if (fs::exists(options.spec_file)) {
-    context.spec = release::load_spec(options.spec_file);
-    context.base_dir = fs::absolute(options.spec_file).parent_path().string();
-  } else if (spec_needed || options.spec_file != "slipway.yaml") {
-    throw core::InputError(options.spec_file +
-                           " not found; run from the service's directory, "
-                           "pass --spec FILE, or give --cluster and --service");
-  }
-  context.where.cluster = options.cluster.empty() ? context.spec.ecs.cluster : options.cluster;
-  context.where.service = options.service.empty() ? context.spec.service : options.service;
-  context.session = globals.session_options();
-  if (!context.session.region && !core::env_string("AWS_REGION") &&
-      !core::env_string("AWS_DEFAULT_REGION") && !context.spec.ecs.region.empty()) {
-    context.session.region = context.spec.ecs.region;
-  }
-  // The spec's endpoint (moto) is the last resort: a flag or AWS_ENDPOINT_URL* win, and
-  // --real-aws drops it.
-  if (!context.session.endpoint_url && !options.real_aws && !context.spec.ecs.endpoint.empty() &&
-      !core::env_string("AWS_ENDPOINT_URL") && !core::env_string("AWS_ENDPOINT_URL_ECS")) {
-    context.session.endpoint_url = context.spec.ecs.endpoint;
-  }
-  return context;
-}
-
-std::map<std::string, std::string> variables_of(const EcsRenderOptions& render) {
-  std::map<std::string, std::string> variables;
-  if (!render.terraform_dir.empty())
-    variables = targets::ecs::terraform_outputs(render.terraform_dir);
-  for (const auto& assignment : render.variables) {
-    const auto equals = assignment.find('=');
-    if (equals == std::string::npos || equals == 0) {
-      throw core::InputError("--var " + assignment + ": expected NAME=VALUE");
-    }
-    variables[assignment.substr(0, equals)] = assignment.substr(equals + 1);
-  }
-  return variables;
-}
-
-// What deploy, diff and verify render the task definition from.
-targets::ecs::DeployInput deploy_input_of(const Context& context, const EcsRenderOptions& render) {
-  targets::ecs::DeployInput input;
-  input.where = context.where;
-  input.spec = context.spec;
-  input.base_dir = context.base_dir;
-  input.image = render.image;
-  input.variables = variables_of(render);
-  return input;
-}
-
-targets::ecs::Report reporter(const GlobalOptions& globals) {
-  return [&globals](std::string_view kind, const std::string& message) {
-    if (globals.output == OutputFormat::json) {
-      std::cout << "{\"event\":" << json_quote(kind) << ",\"message\":" << json_quote(message)
-                << "}\n";
+// Progress: text lines on `text_out`, or {"event":KIND,"message":...} lines on stdout.
+targets::ecs::Report reporter(const GlobalOptions& globals, ProgressStream progress) {
+  const bool json_events = globals.output == OutputFormat::json;
+  auto& text_out = progress == ProgressStream::stderr_text ? std::cerr : std::cout;
+  return [json_events, &text_out](std::string_view kind, const std::string& message) {
+    if (json_events) {
+      print_json_line(std::cout, json::object{{"event", kind}, {"message", message}});
     } else {
-      std::cout << message << "\n";
+      text_out << message << std::endl;
     }
-    std::cout.flush();
   };
 }
 
@@ -111,38 +53,19 @@ targets::ecs::FollowTimeouts timeouts_of(const EcsFollowOptions& follow) {
   return timeouts;
 }
 
-ExitCode exit_code_of(const targets::ecs::DeployResult& result) {
-  switch (result.verdict) {
-    case Verdict::in_progress:
-    case Verdict::succeeded:
-      return ExitCode::ok;
-    case Verdict::rolled_back_by_circuit_breaker:
-    case Verdict::rolled_back_by_alarm:
-      return ExitCode::rolled_back;
-    case Verdict::failed:
-      return ExitCode::failed;
-    case Verdict::timed_out:
-      return ExitCode::timed_out;
-    case Verdict::superseded:
-      return ExitCode::superseded;
-  }
-  return ExitCode::failed;
-}
-
-ExitCode print_result(const targets::ecs::DeployResult& result, const GlobalOptions& globals) {
-  const auto code = exit_code_of(result);
+// `slipway ecs deploy|rollback`'s result: {"result":{...}} with --output json, else one line.
+ExitCode print_result(const release::RolloutReport& report, const GlobalOptions& globals) {
+  const auto code = exit_code_of(report.status);
   if (globals.output == OutputFormat::json) {
-    std::cout << "{\"result\":{\"verdict\":" << json_quote(targets::ecs::to_string(result.verdict))
-              << ",\"reason\":" << json_quote(result.reason)
-              << ",\"task_definition\":" << json_quote(result.task_definition_arn)
-              << ",\"previous_task_definition\":" << json_quote(result.previous_task_definition)
-              << ",\"deployment_id\":" << json_quote(result.deployment_id)
-              << ",\"slipway_rolled_back\":" << (result.slipway_rolled_back ? "true" : "false")
-              << ",\"api_calls\":" << result.api_calls << ",\"exit_code\":" << to_int(code)
-              << "}}\n";
+    json::object result{{"verdict", release::to_string(report.status)}, {"reason", report.reason}};
+    for (const auto& [key, value] : report.details) result[key] = value;
+    result["exit_code"] = to_int(code);
+    print_json_line(std::cout, json::object{{"result", std::move(result)}});
   } else {
-    std::cout << "result: " << targets::ecs::to_string(result.verdict) << " (" << result.api_calls
-              << " API calls, exit " << to_int(code) << ")\n";
+    const auto* calls = report.details.if_contains("api_calls");
+    std::cout << "result: " << release::to_string(report.status) << " ("
+              << (calls ? json::serialize(*calls) : "?") << " API calls, exit " << to_int(code)
+              << ")" << std::endl;
   }
   return code;
 }
@@ -198,156 +121,105 @@ void add_follow(CLI::App* command, EcsFollowOptions& follow) {
       ->capture_default_str();
 }
 
-// Runs one rollout (deploy or rollback) on a fresh session: prints its result with the number of
-// API calls it made (the lock's release included).
-ExitCode run_rollout(
-    const Context& context, const GlobalOptions& globals,
-    const std::function<targets::ecs::DeployResult(targets::ecs::EcsTarget&)>& rollout) {
-  aws::Session session(context.session);
-  targets::ecs::EcsTarget target(session, reporter(globals));
-  auto result = rollout(target);
-  result.api_calls = session.requests_sent();
-  return print_result(result, globals);
+}  // namespace
+
+std::unique_ptr<EcsReleaseTarget> make_ecs_target(const EcsCommonOptions& common,
+                                                  const EcsRenderOptions& render,
+                                                  const EcsFollowOptions& follow,
+                                                  const GlobalOptions& globals,
+                                                  ProgressStream progress) {
+  targets::ecs::EcsReleaseSettings settings;
+  const bool spec_needed = common.cluster.empty() || common.service.empty();
+  if (fs::exists(common.spec_file)) {
+    settings.spec = release::load_spec(common.spec_file);
+    settings.base_dir = fs::absolute(common.spec_file).parent_path().string();
+  } else if (spec_needed || common.spec_file != "slipway.yaml") {
+    throw core::InputError(common.spec_file +
+                           " not found; run from the service's directory, "
+                           "pass --spec FILE, or give --cluster and --service");
+  }
+  settings.where.cluster = common.cluster.empty() ? settings.spec.ecs.cluster : common.cluster;
+  settings.where.service = common.service.empty() ? settings.spec.service : common.service;
+  settings.family = common.family;
+  if (!render.terraform_dir.empty()) {
+    settings.variables = targets::ecs::terraform_outputs(render.terraform_dir);
+  }
+  for (const auto& assignment : render.variables) {
+    auto [name, value] = core::parse_assignment(assignment, "--var");
+    settings.variables[std::move(name)] = std::move(value);
+  }
+  settings.wait = follow.wait;
+  settings.timeouts = timeouts_of(follow);
+  settings.poll_interval = duration(follow.poll_interval, "--poll-interval");
+  // The spec's region and endpoint (moto) are the last resort: the flags and the environment,
+  // AWS_ENDPOINT_URL_<SERVICE> included, win; --real-aws drops the endpoint.
+  auto session = globals.session_options();
+  if (!settings.spec.ecs.region.empty()) session.fallback_region = settings.spec.ecs.region;
+  if (!settings.spec.ecs.endpoint.empty() && !common.real_aws) {
+    session.fallback_endpoint_url = settings.spec.ecs.endpoint;
+  }
+  return std::make_unique<EcsReleaseTarget>(session, std::move(settings),
+                                            reporter(globals, progress));
+}
+
+namespace {
+
+std::unique_ptr<EcsReleaseTarget> ecs_target(const EcsCommonOptions& common,
+                                             const GlobalOptions& globals,
+                                             const EcsRenderOptions& render = {},
+                                             const EcsFollowOptions& follow = {}) {
+  return make_ecs_target(common, render, follow, globals, ProgressStream::stdout_text);
 }
 
 }  // namespace
 
 ExitCode run_ecs_deploy(const EcsDeployOptions& options, const GlobalOptions& globals) {
-  auto context = context_of(options.common, globals);
-  auto input = deploy_input_of(context, options.render);
-  input.check_image = options.check_image;
-  input.pin_secret_versions = options.pin_secret_versions;
-  input.wait = options.follow.wait;
-  input.timeouts = timeouts_of(options.follow);
-  input.poll_interval = duration(options.follow.poll_interval, "--poll-interval");
-  input.log_lines_on_failure = options.log_lines;
-  return run_rollout(context, globals,
-                     [&](targets::ecs::EcsTarget& target) { return target.deploy(input); });
+  auto target = ecs_target(options.common, globals, options.render, options.follow);
+  auto& settings = target->settings();
+  settings.check_image = options.check_image;
+  settings.pin_secret_versions = options.pin_secret_versions;
+  settings.log_lines_on_failure = options.log_lines;
+  return print_result(target->deploy(options.render.image), globals);
 }
 
 ExitCode run_ecs_rollback(const EcsRollbackOptions& options, const GlobalOptions& globals) {
-  auto context = context_of(options.common, globals);
-  targets::ecs::RollbackInput input;
-  input.where = context.where;
-  input.family = options.common.family;
-  input.to = options.to;
-  input.wait = options.follow.wait;
-  input.timeouts = timeouts_of(options.follow);
-  input.poll_interval = duration(options.follow.poll_interval, "--poll-interval");
-  return run_rollout(context, globals,
-                     [&](targets::ecs::EcsTarget& target) { return target.rollback(input); });
+  auto target = ecs_target(options.common, globals, {}, options.follow);
+  return print_result(
+      target->rollback(options.to.empty() ? std::nullopt : std::optional(options.to)), globals);
 }
 
 ExitCode run_ecs_history(const EcsHistoryOptions& options, const GlobalOptions& globals) {
-  auto context = context_of(options.common, globals);
-  aws::Session session(context.session);
-  targets::ecs::EcsTarget target(session, reporter(globals));
-  const auto releases = target.history(context.where, options.common.family, options.limit);
-  if (globals.output == OutputFormat::json) {
-    std::cout << "[";
-    bool first = true;
-    for (const auto& r : releases) {
-      std::cout << (first ? "" : ",") << "{\"revision\":" << r.revision
-                << ",\"arn\":" << json_quote(r.arn) << ",\"commit\":" << json_quote(r.commit)
-                << ",\"image\":" << json_quote(r.image) << ",\"digest\":" << json_quote(r.digest)
-                << ",\"deployed_by\":" << json_quote(r.deployed_by)
-                << ",\"deployed_at\":" << json_quote(r.deployed_at)
-                << ",\"outcome\":" << json_quote(r.outcome)
-                << ",\"reason\":" << json_quote(r.reason)
-                << ",\"current\":" << (r.current ? "true" : "false") << "}";
-      first = false;
-    }
-    std::cout << "]\n";
-  } else {
-    std::cout << "REVISION\tCOMMIT\tOUTCOME\tDEPLOYED_AT\tDEPLOYED_BY\tIMAGE\n";
-    for (const auto& r : releases) {
-      std::cout << r.revision << (r.current ? "*" : "") << "\t"
-                << (r.commit.empty() ? "-" : r.commit.substr(0, 12)) << "\t"
-                << (r.outcome.empty() ? "-" : r.outcome) << "\t"
-                << (r.deployed_at.empty() ? "-" : r.deployed_at) << "\t"
-                << (r.deployed_by.empty() ? "-" : r.deployed_by) << "\t" << r.image << "\n";
-    }
-  }
+  print_history(ecs_target(options.common, globals)->history(options.limit), globals);
   return ExitCode::ok;
 }
 
 ExitCode run_ecs_status(const EcsStatusOptions& options, const GlobalOptions& globals) {
-  auto context = context_of(options.common, globals);
-  aws::Session session(context.session);
-  targets::ecs::EcsTarget target(session, reporter(globals));
-  const auto status = target.status(context.where);
-  const auto& s = status.service;
-  if (globals.output == OutputFormat::json) {
-    std::cout << "{\"service\":" << json_quote(s.name) << ",\"status\":" << json_quote(s.status)
-              << ",\"task_definition\":" << json_quote(s.task_definition)
-              << ",\"desired\":" << s.desired_count << ",\"running\":" << s.running_count
-              << ",\"pending\":" << s.pending_count << ",\"deployments\":[";
-    for (std::size_t i = 0; i < s.deployments.size(); ++i) {
-      const auto& d = s.deployments[i];
-      std::cout << (i ? "," : "") << "{\"id\":" << json_quote(d.id)
-                << ",\"status\":" << json_quote(d.status)
-                << ",\"rollout_state\":" << json_quote(d.rollout_state)
-                << ",\"task_definition\":" << json_quote(d.task_definition)
-                << ",\"running\":" << d.running_count << ",\"desired\":" << d.desired_count
-                << ",\"failed_tasks\":" << d.failed_tasks << "}";
-    }
-    std::cout << "],\"tasks\":" << status.tasks.size() << ",\"targets\":[";
-    for (std::size_t i = 0; i < status.targets.size(); ++i) {
-      std::cout << (i ? "," : "") << "{\"id\":" << json_quote(status.targets[i].id)
-                << ",\"state\":" << json_quote(status.targets[i].state) << "}";
-    }
-    std::cout << "],\"alarms\":[";
-    for (std::size_t i = 0; i < status.alarms.size(); ++i) {
-      std::cout << (i ? "," : "") << "{\"name\":" << json_quote(status.alarms[i].name)
-                << ",\"state\":" << json_quote(status.alarms[i].state) << "}";
-    }
-    std::cout << "]}\n";
-  } else {
-    std::cout << s.name << " " << s.status << " "
-              << s.task_definition.substr(s.task_definition.rfind('/') + 1) << " running "
-              << s.running_count << "/" << s.desired_count << ", pending " << s.pending_count
-              << "\n";
-    for (const auto& d : s.deployments) {
-      std::cout << "deployment " << d.id << " " << d.status << " " << d.rollout_state << " "
-                << d.task_definition.substr(d.task_definition.rfind('/') + 1) << " running "
-                << d.running_count << "/" << d.desired_count << ", failed " << d.failed_tasks
-                << "\n";
-    }
-    for (const auto& t : status.targets)
-      std::cout << "target " << t.id << ":" << t.port << " " << t.state << "\n";
-    for (const auto& a : status.alarms) std::cout << "alarm " << a.name << " " << a.state << "\n";
-  }
+  print_status(ecs_target(options.common, globals)->status(), globals);
   return ExitCode::ok;
 }
 
 ExitCode run_ecs_logs(const EcsLogsOptions& options, const GlobalOptions& globals) {
-  auto context = context_of(options.common, globals);
-  aws::Session session(context.session);
-  targets::ecs::EcsTarget target(session, reporter(globals));
-  const auto since = duration(options.since, "--since");
-  const auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                          std::chrono::system_clock::now().time_since_epoch())
-                          .count();
-  for (const auto& line : target.logs(context.where, options.lines, now_ms - since.count())) {
+  auto target = ecs_target(options.common, globals);
+  target->settings().logs_since = duration(options.since, "--since");
+  for (const auto& line : target->logs(options.lines)) {
     if (globals.output == OutputFormat::json) {
-      std::cout << "{\"message\":" << json_quote(line) << "}\n";
+      print_json_line(std::cout, json::object{{"message", line}});
     } else {
       std::cout << line << "\n";
     }
   }
+  std::cout << std::flush;
   return ExitCode::ok;
 }
 
 ExitCode run_ecs_diff(const EcsDiffOptions& options, const GlobalOptions& globals) {
-  auto context = context_of(options.common, globals);
-  auto input = deploy_input_of(context, options.render);
-  aws::Session session(context.session);
-  targets::ecs::EcsTarget target(session, reporter(globals));
-  for (const auto& line : target.diff(input)) {
+  auto target = ecs_target(options.common, globals, options.render);
+  for (const auto& line : target->driver().diff(target->deploy_input(options.render.image))) {
     if (globals.output == OutputFormat::json) {
-      std::cout << "{\"change\":\"" << line.kind << "\",\"path\":" << json_quote(line.path)
-                << ",\"before\":" << json_quote(line.before)
-                << ",\"after\":" << json_quote(line.after) << "}\n";
+      print_json_line(std::cout, json::object{{"change", std::string(1, line.kind)},
+                                              {"path", line.path},
+                                              {"before", line.before},
+                                              {"after", line.after}});
     } else if (line.kind == '~') {
       std::cout << "~ " << line.path << ": " << line.before << " -> " << line.after << "\n";
     } else {
@@ -355,25 +227,25 @@ ExitCode run_ecs_diff(const EcsDiffOptions& options, const GlobalOptions& global
                 << (line.kind == '+' ? line.after : line.before) << "\n";
     }
   }
+  std::cout << std::flush;
   return ExitCode::ok;
 }
 
 ExitCode run_ecs_verify(const EcsVerifyOptions& options, const GlobalOptions& globals) {
-  auto context = context_of(options.common, globals);
-  auto input = deploy_input_of(context, options.render);
-  aws::Session session(context.session);
-  targets::ecs::EcsTarget target(session, reporter(globals));
+  auto target = ecs_target(options.common, globals, options.render);
   bool all_ok = true;
-  for (const auto& check : target.verify(input, options.target_group_arn)) {
+  for (const auto& check : target->driver().verify(target->deploy_input(options.render.image),
+                                                   options.target_group_arn)) {
     all_ok = all_ok && check.ok;
     if (globals.output == OutputFormat::json) {
-      std::cout << "{\"check\":" << json_quote(check.name)
-                << ",\"ok\":" << (check.ok ? "true" : "false")
-                << ",\"detail\":" << json_quote(check.detail) << "}\n";
+      print_json_line(
+          std::cout,
+          json::object{{"check", check.name}, {"ok", check.ok}, {"detail", check.detail}});
     } else {
       std::cout << (check.ok ? "ok    " : "FAIL  ") << check.name << ": " << check.detail << "\n";
     }
   }
+  std::cout << std::flush;
   return all_ok ? ExitCode::ok : ExitCode::failed;
 }
 
@@ -381,26 +253,20 @@ ExitCode run_ecs_cleanup(const EcsCleanupOptions& options, const GlobalOptions& 
   if (options.keep == 0) {
     throw core::InputError("--keep 0 would leave nothing to roll back to; keep at least 1");
   }
-  auto context = context_of(options.common, globals);
-  aws::Session session(context.session);
-  targets::ecs::EcsTarget target(session, reporter(globals));
-  const auto result =
-      target.cleanup(context.where, options.common.family, options.keep, options.dry_run);
+  auto target = ecs_target(options.common, globals);
+  const auto result = target->driver().cleanup(target->settings().where, options.common.family,
+                                               options.keep, options.dry_run);
   if (globals.output == OutputFormat::json) {
-    std::cout << "{\"dry_run\":" << (options.dry_run ? "true" : "false") << ",\"deregistered\":[";
-    for (std::size_t i = 0; i < result.deregistered.size(); ++i) {
-      std::cout << (i ? "," : "") << json_quote(result.deregistered[i]);
-    }
-    std::cout << "],\"kept\":[";
-    for (std::size_t i = 0; i < result.kept.size(); ++i) {
-      std::cout << (i ? "," : "") << json_quote(result.kept[i]);
-    }
-    std::cout << "]}\n";
+    json::array deregistered(result.deregistered.begin(), result.deregistered.end());
+    json::array kept(result.kept.begin(), result.kept.end());
+    print_json_line(std::cout, json::object{{"dry_run", options.dry_run},
+                                            {"deregistered", std::move(deregistered)},
+                                            {"kept", std::move(kept)}});
   } else {
     for (const auto& arn : result.deregistered) {
       std::cout << (options.dry_run ? "would deregister " : "deregistered ") << arn << "\n";
     }
-    std::cout << "kept " << result.kept.size() << " revisions\n";
+    std::cout << "kept " << result.kept.size() << " revisions" << std::endl;
   }
   return ExitCode::ok;
 }

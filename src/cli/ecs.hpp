@@ -1,8 +1,8 @@
 #pragma once
-// `slipway ecs deploy|rollback|history|status|logs|diff|verify|cleanup`: the ECS target from the
-// command line. Each action is a plain function of an options struct, so the top-level verbs
-// (deploy, rollback, history, status, logs) can dispatch to them when slipway.yaml says
-// `target: ecs`.
+// `slipway ecs deploy|rollback|history|status|logs|diff|verify|cleanup`: the ECS target with the
+// flags only ECS has (--cluster, --terraform-dir, --no-wait, per-phase timeouts, ...). Each action
+// is a plain function of an options struct. make_ecs_target() also serves the top-level verbs
+// (cli/target_factory.hpp) when slipway.yaml says `target: ecs`.
 
 #include <chrono>
 #include <optional>
@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "cli/command.hpp"
+#include "targets/ecs/ecs_release_target.hpp"
 
 namespace slipway::cli {
 
@@ -83,6 +84,19 @@ struct EcsCleanupOptions {
   std::size_t keep = 5;
   bool dry_run = false;
 };
+
+// Where progress lines go as text: `slipway ecs` prints them on stdout, the top-level verbs on
+// stderr (as the vm target does). With --output json they are events on stdout either way.
+enum class ProgressStream { stdout_text, stderr_text };
+
+// The ECS target of `common`'s spec and flags: region and endpoint from the flags, the
+// environment, then the spec (aws::SessionOptions' fallbacks); variables from --terraform-dir
+// then --var. Throws core::InputError for a missing spec, a bad --var or duration.
+std::unique_ptr<targets::ecs::EcsReleaseTarget> make_ecs_target(const EcsCommonOptions& common,
+                                                                const EcsRenderOptions& render,
+                                                                const EcsFollowOptions& follow,
+                                                                const GlobalOptions& globals,
+                                                                ProgressStream progress);
 
 // Each runs one action and returns its exit code; output goes to stdout as text or JSON lines
 // per globals.output. Errors are thrown (run() maps them).

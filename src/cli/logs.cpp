@@ -1,12 +1,10 @@
-// `slipway logs [--tail N] [--follow]`: every replica's log lines, prefixed with its name.
-#include <chrono>
+// `slipway logs [--tail N] [--follow]`: the service's log lines (on vm every replica's, prefixed
+// with its name); --follow keeps printing until Ctrl-C (vm only).
 #include <iostream>
-#include <sstream>
 
-#include "cli/ecs_dispatch.hpp"
+#include "cli/target_factory.hpp"
 #include "cli/vm_context.hpp"
 #include "cli/vm_verbs.hpp"
-#include "core/cancellation.hpp"
 
 namespace slipway::cli {
 namespace {
@@ -22,35 +20,26 @@ struct LogsOptions {
 void add_logs_command(CLI::App& app, GlobalOptions& globals, Action& action) {
   auto options = std::make_shared<LogsOptions>();
   auto* command = app.add_subcommand(
-      "logs", "Print the replicas' logs (all replicas, prefixed with the replica name)");
-  command->add_option("--tail", options->tail, "Lines per replica to print first (0 = all)")
-      ->capture_default_str();
-  command->add_flag("--follow,-f", options->follow, "Keep printing new lines until interrupted");
+      "logs", "Print the service's logs (on vm all replicas, prefixed with the replica name)");
+  command
+      ->add_option("--tail", options->tail,
+                   "Lines to print first (per replica on vm; 0 = all on vm, 50 on ecs)")
+      ->capture_default_str()
+      ->check(CLI::NonNegativeNumber);
+  command->add_flag("--follow,-f", options->follow,
+                    "Keep printing new lines until interrupted (vm target)");
   add_vm_options(command, options->vm, false);
   command->callback([options, &globals, &action] {
     action = [options, &globals] {
-      if (auto code = logs_if_ecs(options->vm, options->tail, options->follow, globals)) {
-        return *code;
+      auto target = make_target(options->vm, globals);
+      const auto tail = static_cast<std::size_t>(options->tail);
+      if (options->follow) {
+        target->follow_logs(tail, [](const std::string& line) { std::cout << line << std::endl; });
+      } else {
+        for (const auto& line : target->logs(tail)) std::cout << line << '\n';
+        std::cout << std::flush;
       }
-      auto context = make_vm_context(options->vm, globals);
-      auto text = context.target->logs(options->tail);
-      std::cout << text << std::flush;
-      if (!options->follow) return ExitCode::ok;
-      // Polling keeps this engine-neutral: per replica, print what was not printed before.
-      auto seen = context.target->replica_logs();
-      while (true) {
-        core::sleep_or_cancel(std::chrono::milliseconds(500), "following the logs");
-        for (auto& [name, log_text] : context.target->replica_logs()) {
-          auto& before = seen[name];
-          std::string fresh =
-              log_text.starts_with(before) ? log_text.substr(before.size()) : log_text;
-          std::istringstream lines(fresh);
-          std::string line;
-          while (std::getline(lines, line)) std::cout << name << " | " << line << '\n';
-          std::cout << std::flush;
-          before = log_text;
-        }
-      }
+      return ExitCode::ok;
     };
   });
 }

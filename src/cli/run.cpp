@@ -1,7 +1,9 @@
+#include <boost/json.hpp>
 #include <iostream>
 
 #include "aws/errors.hpp"
 #include "cli/command.hpp"
+#include "cli/output.hpp"
 #include "core/cancellation.hpp"
 #include "core/errors.hpp"
 #include "core/json_escape.hpp"
@@ -23,7 +25,7 @@ void print_error(const GlobalOptions& globals, std::string_view message, ExitCod
   // Redacted: an error message is the likeliest place for a value to slip through.
   const auto line = core::redact(message);
   if (globals.output == OutputFormat::json) {
-    std::cerr << "{\"error\":" << json_quote(line) << ",\"exit_code\":" << to_int(code) << "}\n";
+    print_json_line(std::cerr, boost::json::object{{"error", line}, {"exit_code", to_int(code)}});
   } else {
     std::cerr << "slipway: error: " << line << "\n";
   }

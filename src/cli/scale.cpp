@@ -1,4 +1,5 @@
 // `slipway scale N`: run N replicas of the current release (recorded; later deploys keep it).
+#include "cli/output.hpp"
 #include "cli/vm_context.hpp"
 #include "cli/vm_verbs.hpp"
 
@@ -25,7 +26,7 @@ void add_scale_command(CLI::App& app, GlobalOptions& globals, Action& action) {
       auto report = context.target->scale(
           options->count, make_secret_resolver(globals),
           [&context](const release::Release& r) { return context.workload_for(r); });
-      return finish_deploy(report, globals);
+      return print_rollout(report, globals);
     };
   });
 }

@@ -3,6 +3,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <boost/json.hpp>
 #include <cctype>
 #include <cerrno>
 #include <cstring>
@@ -13,16 +14,21 @@
 #include "aws/errors.hpp"
 #include "aws/secretsmanager.hpp"
 #include "aws/ssm.hpp"
+#include "cli/output.hpp"
 #include "cli/verbs.hpp"
 #include "core/dotenv.hpp"
+#include "core/env.hpp"
 #include "core/errors.hpp"
 #include "core/redaction.hpp"
 #include "release/template.hpp"
 #include "secrets/reference.hpp"
 #include "secrets/resolver.hpp"
+#include "secrets/session_resolver.hpp"
+#include "secrets/writer.hpp"
 
 namespace slipway::cli {
 namespace {
+namespace json = boost::json;
 
 struct GetOptions {
   std::string reference;
@@ -57,26 +63,10 @@ struct ExecOptions {
   std::vector<std::string> command;
 };
 
-bool needs_aws(const std::vector<secrets::SecretRequest>& requests) {
-  for (const auto& request : requests) {
-    const auto kind = secrets::parse_reference(request.value_from).kind;
-    if (kind == secrets::ReferenceKind::secrets_manager ||
-        kind == secrets::ReferenceKind::ssm_parameter) {
-      return true;
-    }
-  }
-  return false;
-}
-
-// Resolves `requests`, creating an AWS session only when some reference needs one (so env://
-// and file:// work with no AWS configuration at all).
+// Resolves `requests` with an AWS session only when a reference needs one.
 std::vector<secrets::ResolvedSecret> resolve(const GlobalOptions& globals,
                                              const std::vector<secrets::SecretRequest>& requests) {
-  for (const auto& request : requests) secrets::parse_reference(request.value_from);
-  if (!needs_aws(requests)) return secrets::resolve_secrets(requests, nullptr);
-  aws::Session session(globals.session_options());
-  auto store = secrets::make_aws_store(session);
-  return secrets::resolve_secrets(requests, store.get());
+  return secrets::resolve_secrets(requests, globals.session_options());
 }
 
 std::string read_value_file(const std::string& path) {
@@ -118,46 +108,13 @@ void check_redactable(const std::string& what, const std::string& value) {
   }
 }
 
-struct SecretTarget {
-  std::string name;
-  bool ssm = false;
-  std::string parameter_type;
-  std::string description;
-};
-
-struct WrittenSecret {
-  std::string action;   // created, updated (Secrets Manager) or put (SSM)
-  std::string arn;      // Secrets Manager only
-  std::string version;  // version id, or the parameter's version number
-};
-
-// Creates the secret or adds a version to it (Secrets Manager), or overwrites the parameter.
-WrittenSecret write_secret(aws::Session& session, const SecretTarget& target,
-                           const std::string& value) {
-  WrittenSecret written;
-  if (target.ssm) {
-    written.version = std::to_string(
-        aws::SsmClient(session).put_parameter(target.name, value, target.parameter_type, true));
-    written.action = "put";
-    return written;
-  }
-  aws::SecretsManagerClient client(session);
-  try {
-    written.version = client.put_secret_value(target.name, value);
-    written.action = "updated";
-  } catch (const aws::ServiceError& error) {
-    if (error.code() != "ResourceNotFoundException") throw;
-    written.arn = client.create_secret(target.name, value, target.description);
-    written.action = "created";
-  }
-  if (written.arn.empty()) written.arn = client.describe_secret(target.name).arn;
-  return written;
-}
-
-std::string written_json(const std::string& name, bool ssm, const WrittenSecret& written) {
-  return "{\"name\":" + json_quote(name) + ",\"store\":\"" + (ssm ? "ssm" : "secretsmanager") +
-         "\",\"action\":\"" + written.action + "\",\"arn\":" + json_quote(written.arn) +
-         ",\"version\":" + json_quote(written.version) + "}";
+json::object written_json(const std::string& name, bool ssm,
+                          const secrets::WrittenSecret& written) {
+  return {{"name", name},
+          {"store", ssm ? "ssm" : "secretsmanager"},
+          {"action", written.action},
+          {"arn", written.arn},
+          {"version", written.version}};
 }
 
 ExitCode run_get(const GlobalOptions& globals, const GetOptions& options) {
@@ -179,8 +136,7 @@ ExitCode run_get(const GlobalOptions& globals, const GetOptions& options) {
   }
   core::register_secret(value);
   if (globals.output == OutputFormat::json) {
-    std::cout << "{\"reference\":" << json_quote(options.reference)
-              << ",\"value\":" << json_quote(value) << "}\n";
+    print_json_line(std::cout, json::object{{"reference", options.reference}, {"value", value}});
   } else {
     std::cout << value << "\n";
   }
@@ -212,10 +168,10 @@ ExitCode run_set(const GlobalOptions& globals, const SetOptions& options) {
   check_redactable(options.name, value);
   core::register_secret(value);
   aws::Session session(globals.session_options());
-  const auto written = write_secret(
+  const auto written = secrets::write_secret(
       session, {options.name, options.ssm, options.parameter_type, options.description}, value);
   if (globals.output == OutputFormat::json) {
-    std::cout << written_json(options.name, options.ssm, written) << "\n";
+    print_json_line(std::cout, written_json(options.name, options.ssm, written));
   } else {
     std::cout << options.name << " " << written.action
               << (written.arn.empty() ? "" : " " + written.arn)
@@ -245,15 +201,17 @@ ExitCode run_import(const GlobalOptions& globals, const ImportOptions& options) 
     check_redactable(options.env_file + ": " + key, value);
   }
   aws::Session session(globals.session_options());
-  std::string json = "[";
+  json::array imported;
   for (const auto& [key, value] : entries) {
     const auto name = imported_name(options.prefix, key);
-    const auto written = write_secret(session, {name, options.ssm, "SecureString", ""}, value);
+    const auto written =
+        secrets::write_secret(session, {name, options.ssm, "SecureString", ""}, value);
     // What a task definition's valueFrom takes: the secret's ARN, or the parameter's name.
     const auto reference = options.ssm ? name : written.arn;
     if (globals.output == OutputFormat::json) {
-      json += (json.size() > 1 ? "," : "") + std::string("{\"key\":") + json_quote(key) + "," +
-              written_json(name, options.ssm, written).substr(1);
+      auto entry = written_json(name, options.ssm, written);
+      entry["key"] = key;
+      imported.push_back(std::move(entry));
     } else if (options.print_env) {
       std::cout << key << "_FROM=" << reference << "\n";
       std::cerr << "slipway: " << key << " -> " << name << " " << written.action << "\n";
@@ -261,7 +219,7 @@ ExitCode run_import(const GlobalOptions& globals, const ImportOptions& options) 
       std::cout << key << " -> " << name << " " << written.action << " " << reference << "\n";
     }
   }
-  if (globals.output == OutputFormat::json) std::cout << json << "]\n";
+  if (globals.output == OutputFormat::json) print_json_line(std::cout, imported);
   return ExitCode::ok;
 }
 
@@ -279,13 +237,11 @@ ExitCode run_list(const GlobalOptions& globals, const ListOptions& options) {
     }
   }
   if (globals.output == OutputFormat::json) {
-    std::cout << "[";
-    for (std::size_t i = 0; i < rows.size(); ++i) {
-      std::cout << (i ? "," : "") << "{\"name\":" << json_quote(rows[i].first) << ","
-                << (options.ssm_path ? "\"type\":" : "\"arn\":") << json_quote(rows[i].second)
-                << "}";
+    json::array listed;
+    for (const auto& [name, detail] : rows) {
+      listed.push_back({{"name", name}, {options.ssm_path ? "type" : "arn", detail}});
     }
-    std::cout << "]\n";
+    print_json_line(std::cout, listed);
   } else {
     for (const auto& [name, detail] : rows) std::cout << name << "\t" << detail << "\n";
   }
@@ -317,11 +273,8 @@ ExitCode run_exec(const GlobalOptions& globals, const ExecOptions& options) {
     requests = secrets::secrets_from_task_definition_json(rendered, path, options.container);
   }
   for (const auto& item : options.env) {
-    const auto equals = item.find('=');
-    if (equals == std::string::npos || equals == 0) {
-      throw core::InputError("--env \"" + item + "\" is invalid: write --env NAME=REFERENCE");
-    }
-    requests.push_back({item.substr(0, equals), item.substr(equals + 1)});
+    auto [name, reference] = core::parse_assignment(item, "--env", "REFERENCE");
+    requests.push_back({std::move(name), std::move(reference)});
   }
   const auto resolved = resolve(globals, requests);  // all or nothing: nothing runs on failure
   for (const auto& secret : resolved) ::setenv(secret.name.c_str(), secret.value.c_str(), 1);

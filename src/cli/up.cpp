@@ -2,6 +2,7 @@
 // starts HAProxy, and deploys the release unless it already serves; then says what to try next.
 #include <iostream>
 
+#include "cli/output.hpp"
 #include "cli/vm_context.hpp"
 #include "cli/vm_verbs.hpp"
 #include "core/errors.hpp"
@@ -79,7 +80,7 @@ void add_up_command(CLI::App& app, GlobalOptions& globals, Action& action) {
         auto report = context.target->deploy(
             next, workload, make_secret_resolver(globals),
             [&context](const release::Release& r) { return context.workload_for(r); });
-        code = finish_deploy(report, globals);
+        code = print_rollout(report, globals);
       }
       if (globals.output == OutputFormat::text) {
         const auto& vm = context.spec.vm;

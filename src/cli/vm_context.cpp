@@ -11,8 +11,7 @@
 #include "core/errors.hpp"
 #include "core/redaction.hpp"
 #include "release/template.hpp"
-#include "secrets/reference.hpp"
-#include "secrets/resolver.hpp"
+#include "secrets/session_resolver.hpp"
 #include "targets/vm/errors.hpp"
 #include "targets/vm/state.hpp"
 
@@ -101,11 +100,8 @@ VmContext make_vm_context(const VmOptions& options, const GlobalOptions& globals
                            "...`, or set target: vm");
   }
   for (const auto& var : options.vars) {
-    auto eq = var.find('=');
-    if (eq == std::string::npos || eq == 0) {
-      throw core::InputError("--var " + var + " is malformed: write NAME=VALUE");
-    }
-    context.vars[var.substr(0, eq)] = var.substr(eq + 1);
+    auto [name, value] = core::parse_assignment(var, "--var");
+    context.vars[std::move(name)] = std::move(value);
   }
   auto timeout = core::parse_duration(options.timeout);
   if (!timeout || timeout->count() <= 0) {
@@ -136,21 +132,8 @@ VmContext make_vm_context(const VmOptions& options, const GlobalOptions& globals
 targets::vm::SecretResolver make_secret_resolver(const GlobalOptions& globals) {
   return [globals](const std::vector<release::SecretRef>& refs) {
     std::vector<secrets::SecretRequest> requests;
-    bool needs_aws = false;
-    for (const auto& ref : refs) {
-      requests.push_back({ref.name, ref.value_from});
-      auto kind = secrets::parse_reference(ref.value_from).kind;
-      needs_aws = needs_aws || kind == secrets::ReferenceKind::secrets_manager ||
-                  kind == secrets::ReferenceKind::ssm_parameter;
-    }
-    std::vector<secrets::ResolvedSecret> resolved;
-    if (needs_aws) {
-      aws::Session session(globals.session_options());
-      auto store = secrets::make_aws_store(session);
-      resolved = secrets::resolve_secrets(requests, store.get());
-    } else {
-      resolved = secrets::resolve_secrets(requests, nullptr);
-    }
+    for (const auto& ref : refs) requests.push_back({ref.name, ref.value_from});
+    auto resolved = secrets::resolve_secrets(requests, globals.session_options());
     targets::vm::ResolvedSecrets out;
     for (auto& secret : resolved) {
       if (!secret.version.empty()) out.versions[secret.name] = secret.version;
@@ -158,51 +141,6 @@ targets::vm::SecretResolver make_secret_resolver(const GlobalOptions& globals) {
     }
     return out;
   };
-}
-
-std::unique_ptr<release::Target> make_release_target(VmContext& context,
-                                                     const GlobalOptions& globals) {
-  return std::make_unique<targets::vm::VmReleaseTarget>(
-      *context.target, make_secret_resolver(globals),
-      [&context](const release::Release& r) { return context.workload_for(r); });
-}
-
-ExitCode finish_deploy(const targets::vm::DeployReport& report, const GlobalOptions& globals) {
-  using targets::vm::DeployStatus;
-  ExitCode code = ExitCode::ok;
-  switch (report.status) {
-    case DeployStatus::succeeded:
-      code = ExitCode::ok;
-      break;
-    case DeployStatus::rolled_back:
-      code = ExitCode::rolled_back;
-      break;
-    case DeployStatus::failed:
-      code = ExitCode::failed;
-      break;
-    case DeployStatus::timed_out:
-      code = ExitCode::timed_out;
-      break;
-  }
-  if (globals.output == OutputFormat::json) {
-    std::string phases = "{";
-    for (const auto& phase : report.phases) {
-      if (phases.size() > 1) phases += ",";
-      phases += json_quote(phase.phase) + ":" + std::to_string(phase.seconds);
-    }
-    phases += "}";
-    std::cout << "{\"event\":\"result\",\"status\":"
-              << json_quote(release::to_string(report.status))
-              << ",\"revision\":" << report.revision << ",\"image\":" << json_quote(report.image)
-              << ",\"reason\":" << json_quote(core::redact(report.reason))
-              << ",\"phases\":" << phases << ",\"exit_code\":" << to_int(code) << "}" << std::endl;
-  } else {
-    std::cout << release::to_string(report.status) << "\trevision " << report.revision << "\t"
-              << report.image;
-    if (!report.reason.empty()) std::cout << "\t" << core::redact(report.reason);
-    std::cout << std::endl;
-  }
-  return code;
 }
 
 release::Ledger load_ledger(const std::string& state_dir) {

@@ -1,7 +1,7 @@
 #pragma once
 // What the vm verbs share: the options every one takes (--spec, --state-dir, --engine), loading
-// the spec, building the target, the secret resolver and workload renderer it is given, and
-// turning a deploy report into output and an exit code.
+// the spec, building the vm target, and the secret resolver and workload renderer it is given.
+// VmOptions are also the options of the verbs that serve both targets (cli/target_factory.hpp).
 
 #include <map>
 #include <memory>
@@ -61,14 +61,6 @@ VmContext make_vm_context(const VmOptions& options, const GlobalOptions& globals
 // A resolver over secrets::resolve_secrets: env:// and file:// locally, Secrets Manager and SSM
 // through the AWS session the global options describe.
 targets::vm::SecretResolver make_secret_resolver(const GlobalOptions& globals);
-
-// The target the deploying verbs drive, chosen once from the spec (vm here; ecs has its own
-// verb group until it implements release::Target).
-std::unique_ptr<release::Target> make_release_target(VmContext& context,
-                                                     const GlobalOptions& globals);
-
-// Prints the report (text line or JSON object on stdout) and returns its exit code.
-ExitCode finish_deploy(const targets::vm::DeployReport& report, const GlobalOptions& globals);
 
 struct BuiltImage {
   std::string image;  // REPOSITORY:SHA (or SHA-dirty)

@@ -1,8 +1,10 @@
 // `slipway whoami`: STS GetCallerIdentity with the resolved credentials — the first check when
 // a command says "access denied".
+#include <boost/json.hpp>
 #include <iostream>
 
 #include "aws/sts.hpp"
+#include "cli/output.hpp"
 #include "cli/verbs.hpp"
 
 namespace slipway::cli {
@@ -14,9 +16,9 @@ void add_whoami_command(CLI::App& app, GlobalOptions& globals, Action& action) {
       aws::Session session(globals.session_options());
       const auto identity = aws::StsClient(session).get_caller_identity();
       if (globals.output == OutputFormat::json) {
-        std::cout << "{\"account\":" << json_quote(identity.account)
-                  << ",\"arn\":" << json_quote(identity.arn)
-                  << ",\"user_id\":" << json_quote(identity.user_id) << "}\n";
+        print_json_line(std::cout, boost::json::object{{"account", identity.account},
+                                                       {"arn", identity.arn},
+                                                       {"user_id", identity.user_id}});
       } else {
         std::cout << identity.account << "\t" << identity.arn << "\n";
       }

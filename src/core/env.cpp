@@ -84,4 +84,14 @@ bool env_flag(const char* name, bool fallback) {
                    " to true or false");
 }
 
+std::pair<std::string, std::string> parse_assignment(std::string_view text, std::string_view flag,
+                                                     std::string_view value_name) {
+  const auto equals = text.find('=');
+  if (equals == std::string_view::npos || equals == 0) {
+    throw InputError(std::string(flag) + " " + std::string(text) + " is malformed: write " +
+                     std::string(flag) + " NAME=" + std::string(value_name));
+  }
+  return {std::string(text.substr(0, equals)), std::string(text.substr(equals + 1))};
+}
+
 }  // namespace slipway::core

@@ -8,6 +8,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 
 namespace slipway::core {
 
@@ -27,6 +28,12 @@ std::chrono::milliseconds env_duration(const char* name, std::chrono::millisecon
 // Returns true for 1/true/yes/on, false for 0/false/no/off (any case), `fallback` when unset;
 // throws InputError otherwise.
 bool env_flag(const char* name, bool fallback);
+
+// Splits "NAME=VALUE" (a --var, an --env) at the first '='; throws InputError naming `flag`,
+// the text and the expected form (NAME=`value_name`) when there is no '=' or the name is empty.
+// The text is quoted in the message as given: pass only assignments whose value is no secret.
+std::pair<std::string, std::string> parse_assignment(std::string_view text, std::string_view flag,
+                                                     std::string_view value_name = "VALUE");
 
 // Parses a duration as env_duration does; nullopt when malformed. Shared with config files.
 std::optional<std::chrono::milliseconds> parse_duration(std::string_view text);

@@ -2,6 +2,7 @@
 // Release identity: every release is one git commit, its image is REPOSITORY:<full commit SHA>,
 // and the engine's digest pins the exact bytes.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -23,6 +24,17 @@ ImageRef parse_image_ref(std::string_view text);
 
 // Returns the image reference for a commit: "<repository>:<sha>".
 ImageRef image_for_commit(std::string_view repository, std::string_view sha);
+
+// What `rollback --to` names, on either target: a revision number ("12"), a revision after a
+// colon ("app:12", a task definition ARN), or a commit SHA prefix of 7 to 40 hex digits. Digits
+// only and 7 or more of them is both: the commit first, else that revision.
+struct ReleaseSelector {
+  std::optional<std::int64_t> revision;
+  std::string commit_prefix;  // lowercase; empty when the text names no commit
+};
+
+// The one `--to` grammar; throws ReleaseNotFound naming `text` and the grammar otherwise.
+ReleaseSelector parse_release_selector(std::string_view text);
 
 // Returns the full SHA of HEAD in the git work tree `dir`; throws SpecError when `dir` is not a
 // git work tree.

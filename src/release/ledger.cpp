@@ -8,17 +8,12 @@
 
 #include "core/private_files.hpp"
 #include "release/errors.hpp"
+#include "release/identity.hpp"
 #include "release/workload.hpp"
 
 namespace slipway::release {
 namespace json = boost::json;
 namespace {
-
-constexpr std::pair<Outcome, std::string_view> kOutcomes[] = {{Outcome::in_progress, "in_progress"},
-                                                              {Outcome::succeeded, "succeeded"},
-                                                              {Outcome::rolled_back, "rolled_back"},
-                                                              {Outcome::failed, "failed"},
-                                                              {Outcome::timed_out, "timed_out"}};
 
 json::object to_json(const Release& r) {
   json::object secrets;
@@ -69,20 +64,6 @@ Release from_json(const json::value& v, const std::string& path) {
 }
 
 }  // namespace
-
-std::string_view to_string(Outcome outcome) {
-  for (const auto& [value, name] : kOutcomes) {
-    if (value == outcome) return name;
-  }
-  return "unknown";
-}
-
-Outcome outcome_from_string(std::string_view text) {
-  for (const auto& [value, name] : kOutcomes) {
-    if (name == text) return value;
-  }
-  throw LedgerError("unknown release outcome \"" + std::string(text) + "\"");
-}
 
 Ledger Ledger::load(const std::string& path) {
   Ledger ledger;
@@ -141,13 +122,14 @@ std::optional<Release> Ledger::by_revision(std::int64_t revision) const {
 }
 
 Release Ledger::find(std::string_view what) const {
-  bool all_digits = !what.empty() && std::all_of(what.begin(), what.end(), ::isdigit);
-  if (all_digits && what.size() < 7) {
-    if (auto r = by_revision(std::stoll(std::string(what)))) return *r;
-  } else if (what.size() >= 7) {
+  const auto selector = parse_release_selector(what);
+  if (!selector.commit_prefix.empty()) {
     for (auto it = releases_.rbegin(); it != releases_.rend(); ++it) {
-      if (it->commit.starts_with(what)) return *it;
+      if (it->commit.starts_with(selector.commit_prefix)) return *it;
     }
+  }
+  if (selector.revision) {
+    if (auto r = by_revision(*selector.revision)) return *r;
   }
   throw ReleaseNotFound("release \"" + std::string(what) +
                         "\" is not in the ledger: give a revision number or a commit SHA (7+ "

@@ -10,13 +10,9 @@
 #include <string_view>
 #include <vector>
 
+#include "release/outcome.hpp"
+
 namespace slipway::release {
-
-enum class Outcome { in_progress, succeeded, rolled_back, failed, timed_out };
-
-std::string_view to_string(Outcome outcome);
-// Throws LedgerError on an unknown name.
-Outcome outcome_from_string(std::string_view text);
 
 struct Release {
   std::int64_t revision = 0;  // 1, 2, 3 ... assigned by the ledger

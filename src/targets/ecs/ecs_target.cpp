@@ -91,23 +91,23 @@ std::string_view kind_of_line(const std::string& line) {
 
 }  // namespace
 
-std::string_view outcome_of(Verdict verdict) {
+release::Outcome outcome_of(Verdict verdict) {
   switch (verdict) {
     case Verdict::in_progress:
-      return "in_progress";
+      return release::Outcome::in_progress;
     case Verdict::succeeded:
-      return "succeeded";
+      return release::Outcome::succeeded;
     case Verdict::rolled_back_by_circuit_breaker:
     case Verdict::rolled_back_by_alarm:
-      return "rolled_back";
+      return release::Outcome::rolled_back;
     case Verdict::failed:
-      return "failed";
+      return release::Outcome::failed;
     case Verdict::timed_out:
-      return "timed_out";
+      return release::Outcome::timed_out;
     case Verdict::superseded:
-      return "superseded";
+      return release::Outcome::superseded;
   }
-  return "failed";
+  return release::Outcome::failed;
 }
 
 EcsTarget::EcsTarget(aws::Session& session, Report report)
@@ -191,9 +191,9 @@ std::function<void()> EcsTarget::lock_service(const aws::EcsService& service,
   };
 }
 
-void EcsTarget::record_outcome(const std::string& arn, std::string_view outcome,
+void EcsTarget::record_outcome(const std::string& arn, release::Outcome outcome,
                                const std::string& reason) {
-  aws::TagMap tags{{std::string(kTagOutcome), std::string(outcome)}};
+  aws::TagMap tags{{std::string(kTagOutcome), std::string(release::to_string(outcome))}};
   tags[std::string(kTagReason)] = tag_value(reason.empty() ? "-" : reason);
   aws::EcsClient(session_).tag_resource(arn, tags);
 }
@@ -308,7 +308,7 @@ DeployResult EcsTarget::follow(const ServiceLocation& where, const std::string& 
       core::throw_if_cancelled("following deployment " + result.deployment_id);
     }
   }
-  result.verdict = step.verdict;
+  result.outcome = outcome_of(step.verdict);
   result.reason = step.reason;
   if (step.verdict != Verdict::succeeded) {
     print_last_logs(task_definition_arn, since_ms, log_lines);
@@ -371,10 +371,11 @@ DeployResult EcsTarget::deploy(const DeployInput& input) {
                                                                 .force_new_deployment = false});
   auto result = follow(input.where, registered.arn, service.task_definition, updated, input.wait,
                        input.timeouts, input.poll_interval, input.log_lines_on_failure);
-  if (result.verdict != Verdict::in_progress) {
-    record_outcome(registered.arn, outcome_of(result.verdict), result.reason);
+  result.image = input.image;
+  if (result.outcome != release::Outcome::in_progress) {
+    record_outcome(registered.arn, result.outcome, result.reason);
   }
-  report_("verdict", std::string(to_string(result.verdict)) +
+  report_("verdict", std::string(release::to_string(result.outcome)) +
                          (result.reason.empty() ? "" : ": " + result.reason));
   result.api_calls = session_.requests_sent() - calls_before;
   return result;
@@ -398,10 +399,10 @@ DeployResult EcsTarget::rollback(const RollbackInput& input) {
   const auto current_release = releases.front();
   std::optional<EcsRelease> found;
   // --to N or --to family:N names one revision: stop once it is described.
-  std::string wanted_revision;
-  if (const auto colon = input.to.rfind(':');
-      input.to.size() < 7 || (colon != std::string::npos && input.to.size() - colon < 7)) {
-    wanted_revision = colon == std::string::npos ? input.to : input.to.substr(colon + 1);
+  std::optional<std::int64_t> wanted_revision;
+  if (!input.to.empty()) {
+    const auto selector = rollback_selector(input.to);
+    if (selector.commit_prefix.empty()) wanted_revision = selector.revision;
   }
   for (const auto& arn : ecs.list_task_definitions(family)) {
     if (arn == service.task_definition || family_of(arn) != family) continue;
@@ -413,7 +414,7 @@ DeployResult EcsTarget::rollback(const RollbackInput& input) {
       found = release;  // what choose_rollback_target would pick: the newest such
       break;
     }
-    if (!wanted_revision.empty() && std::to_string(release.revision) == wanted_revision) break;
+    if (wanted_revision && release.revision == *wanted_revision) break;
   }
   std::sort(releases.begin(), releases.end(),
             [](const auto& a, const auto& b) { return a.revision > b.revision; });
@@ -421,9 +422,10 @@ DeployResult EcsTarget::rollback(const RollbackInput& input) {
   DeployResult result;
   result.task_definition_arn = target.arn;
   result.previous_task_definition = service.task_definition;
+  result.image = target.image;
   if (target.arn == service.task_definition) {
     report_("verdict", "the service already runs " + short_name(target.arn) + "; nothing to do");
-    result.verdict = Verdict::succeeded;
+    result.outcome = release::Outcome::succeeded;
     result.api_calls = session_.requests_sent() - calls_before;
     return result;
   }
@@ -442,14 +444,21 @@ DeployResult EcsTarget::rollback(const RollbackInput& input) {
   const auto current = std::find_if(releases.begin(), releases.end(),
                                     [](const auto& release) { return release.current; });
   if (current != releases.end() && current->revision > target.revision) {
-    record_outcome(service.task_definition, "rolled_back",
-                   "rolled back to " + short_name(target.arn) + " by slipway");
+    try {
+      record_outcome(service.task_definition, release::Outcome::rolled_back,
+                     "rolled back to " + short_name(target.arn) + " by slipway");
+    } catch (const aws::AwsError& error) {
+      // The service moved already: say so and follow it rather than fail the rollback.
+      report_("info", "could not tag " + short_name(service.task_definition) +
+                          " rolled_back: " + error.what());
+    }
   }
   // No automatic "rollback of the rollback": the revision we leave is the bad one.
   result = follow(input.where, target.arn, "", updated, input.wait, input.timeouts,
                   input.poll_interval, 20);
   result.previous_task_definition = service.task_definition;
-  report_("verdict", std::string(to_string(result.verdict)) +
+  result.image = target.image;
+  report_("verdict", std::string(release::to_string(result.outcome)) +
                          (result.reason.empty() ? "" : ": " + result.reason));
   result.api_calls = session_.requests_sent() - calls_before;
   return result;

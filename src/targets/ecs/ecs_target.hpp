@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "aws/session.hpp"
+#include "release/outcome.hpp"
 #include "release/spec.hpp"
 #include "targets/ecs/diff.hpp"
 #include "targets/ecs/follower.hpp"
@@ -43,8 +44,11 @@ struct DeployInput {
 };
 
 struct DeployResult {
-  Verdict verdict = Verdict::in_progress;  // in_progress when not waiting
+  // The follower's verdict in the one vocabulary (in_progress when not waiting); the reason says
+  // which rollback (circuit breaker, alarm) it was.
+  release::Outcome outcome = release::Outcome::in_progress;
   std::string reason;
+  std::string image;                     // the image of the revision
   std::string task_definition_arn;       // the revision registered (or rolled back to)
   std::string previous_task_definition;  // what the service ran before
   std::string deployment_id;
@@ -138,7 +142,7 @@ class EcsTarget {
   // throws LockedError naming the holder when an unexpired lock exists. Returns a releaser.
   std::function<void()> lock_service(const aws::EcsService& service,
                                      std::chrono::milliseconds hold);
-  void record_outcome(const std::string& arn, std::string_view outcome, const std::string& reason);
+  void record_outcome(const std::string& arn, release::Outcome outcome, const std::string& reason);
   void print_last_logs(const std::string& task_definition_arn, std::int64_t since_ms,
                        std::size_t lines);
 
@@ -146,7 +150,7 @@ class EcsTarget {
   Report report_;
 };
 
-// The outcome tag a verdict is recorded as.
-std::string_view outcome_of(Verdict verdict);
+// The follower's verdict in the one vocabulary: both rollbacks are rolled_back.
+release::Outcome outcome_of(Verdict verdict);
 
 }  // namespace slipway::targets::ecs

@@ -1,8 +1,9 @@
 #include "targets/ecs/history.hpp"
 
 #include <algorithm>
-#include <charconv>
 
+#include "release/errors.hpp"
+#include "release/identity.hpp"
 #include "targets/ecs/errors.hpp"
 #include "targets/ecs/render.hpp"
 
@@ -12,17 +13,6 @@ namespace {
 std::string tag(const aws::TagMap& tags, std::string_view key) {
   const auto found = tags.find(std::string(key));
   return found == tags.end() ? std::string() : found->second;
-}
-
-bool all_digits(std::string_view text) {
-  return !text.empty() &&
-         std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
-}
-
-bool looks_like_commit(std::string_view text) {
-  return text.size() >= 7 && text.size() <= 40 && std::all_of(text.begin(), text.end(), [](char c) {
-           return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-         });
 }
 
 std::string known(const std::vector<EcsRelease>& releases) {
@@ -69,6 +59,14 @@ EcsRelease release_from(const aws::TaskDefinition& definition, const std::string
   return release;
 }
 
+release::ReleaseSelector rollback_selector(std::string_view to) {
+  try {
+    return release::parse_release_selector(to);
+  } catch (const release::ReleaseNotFound& error) {
+    throw EcsInputError(error.what());
+  }
+}
+
 EcsRelease choose_rollback_target(const std::vector<EcsRelease>& releases, std::string_view to) {
   const auto current =
       std::find_if(releases.begin(), releases.end(), [](const auto& r) { return r.current; });
@@ -83,40 +81,24 @@ EcsRelease choose_rollback_target(const std::vector<EcsRelease>& releases, std::
     throw EcsInputError("no good release older than the current one to roll back to (revisions: " +
                         known(releases) + "); name one with --to SHA|REVISION");
   }
-  // A commit written in digits only ("2222222") is a commit: revisions are short numbers.
-  if (looks_like_commit(to)) {
+  const auto selector = rollback_selector(to);
+  if (!selector.commit_prefix.empty()) {
     const EcsRelease* best = nullptr;
     for (const auto& release : releases) {
-      if (!release.commit.starts_with(to)) continue;
+      if (!release.commit.starts_with(selector.commit_prefix)) continue;
       if (best == nullptr || (release.good() && !best->good())) best = &release;
     }
     if (best != nullptr) return *best;
-    if (!all_digits(to)) {
+    if (!selector.revision) {
       throw EcsInputError("no revision was deployed from commit " + std::string(to) + " (" +
-                          known(releases) + "); see `slipway ecs history`");
+                          known(releases) + "); see `slipway history`");
     }
   }
-  std::string_view wanted_revision;
-  if (all_digits(to)) {
-    wanted_revision = to;
-  } else if (const auto colon = to.rfind(':'); colon != std::string_view::npos &&
-                                               all_digits(to.substr(colon + 1)) &&
-                                               !looks_like_commit(to)) {
-    wanted_revision = to.substr(colon + 1);
+  for (const auto& release : releases) {
+    if (release.revision == *selector.revision) return release;
   }
-  if (!wanted_revision.empty()) {
-    std::int64_t number = 0;
-    std::from_chars(wanted_revision.data(), wanted_revision.data() + wanted_revision.size(),
-                    number);
-    for (const auto& release : releases) {
-      if (release.revision == number) return release;
-    }
-    throw EcsInputError("revision " + std::string(to) +
-                        " is not an active revision of the family (" + known(releases) +
-                        "); see `slipway ecs history`");
-  }
-  throw EcsInputError("--to " + std::string(to) +
-                      ": expected a revision number or a commit SHA (7 to 40 hex digits)");
+  throw EcsInputError("revision " + std::string(to) + " is not an active revision of the family (" +
+                      known(releases) + "); see `slipway history`");
 }
 
 std::vector<std::string> cleanup_candidates(const std::vector<EcsRelease>& releases,

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "aws/ecs.hpp"
+#include "release/identity.hpp"
 
 namespace slipway::targets::ecs {
 
@@ -40,6 +41,9 @@ EcsRelease release_from(const aws::TaskDefinition& definition, const std::string
 // revision with that commit, good ones first). Throws EcsInputError naming what was asked and
 // what exists. `releases` is newest first.
 EcsRelease choose_rollback_target(const std::vector<EcsRelease>& releases, std::string_view to);
+
+// release::parse_release_selector(to), throwing EcsInputError.
+release::ReleaseSelector rollback_selector(std::string_view to);
 
 // Returns the ARNs cleanup may deregister: revisions registered by slipway that are none of
 // - the newest `keep_good` good releases (distinct commits),

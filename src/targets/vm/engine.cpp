@@ -2,10 +2,16 @@
 
 #include "core/errors.hpp"
 #include "core/subprocess.hpp"
+#include "targets/vm/errors.hpp"
 #include "targets/vm/podman_engine.hpp"
 #include "targets/vm/process_engine.hpp"
 
 namespace slipway::targets::vm {
+
+std::string Engine::build_image(const ImageBuild& build) {
+  throw EngineError("the " + name() + " engine cannot build images (" + build.image +
+                    "): use --engine podman or --engine process");
+}
 
 std::unique_ptr<Engine> make_engine(const std::string& name, const std::string& state_dir) {
   if (name == "process") return std::make_unique<ProcessEngine>(state_dir);

@@ -19,6 +19,17 @@ struct ReplicaLaunch {
   std::string log_path;  // where the replica's stdout and stderr go (process engine)
 };
 
+// What `slipway build` makes an image of: the static binary, and for podman the Containerfile
+// and the labels' build arguments.
+struct ImageBuild {
+  std::string image;          // REPOSITORY:TAG to create
+  std::string binary;         // the static binary, the image's entrypoint
+  std::string containerfile;  // podman: deploy/Containerfile
+  std::string context_dir;    // podman: a directory the build context is written to (replaced)
+  std::map<std::string, std::string> build_args;  // podman: --build-arg NAME=VALUE
+  std::chrono::seconds timeout{1200};
+};
+
 struct ReplicaHandle {
   std::string name;
   int supervisor_pid = 0;  // process engine: the supervisor; podman: conmon's child pid or 0
@@ -61,6 +72,10 @@ class Engine {
 
   // Returns the replica's log text (the last `tail_lines` lines; 0 = all).
   virtual std::string logs(const ReplicaHandle& replica, int tail_lines) = 0;
+
+  // Builds `build.image` into the engine's store and returns its digest. Throws EngineError
+  // when the build fails, or for an engine that cannot build images (the default).
+  virtual std::string build_image(const ImageBuild& build);
 };
 
 // Returns the engine named `name` ("podman", "process", or "auto" = podman when installed,

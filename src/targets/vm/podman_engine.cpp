@@ -180,4 +180,35 @@ std::string PodmanEngine::logs(const ReplicaHandle& replica, int tail_lines) {
   return result.out + result.err;
 }
 
+std::string PodmanEngine::build_image(const ImageBuild& build) {
+  // A build context with exactly what the image holds: never the work tree (no .env in it).
+  const fs::path context_dir = build.context_dir;
+  fs::remove_all(context_dir);
+  fs::create_directories(context_dir);
+  fs::copy_file(build.binary, context_dir / "app");
+  fs::copy_file("/etc/ssl/certs/ca-certificates.crt", context_dir / "ca-certificates.crt");
+  std::ofstream(context_dir / "passwd")
+      << "root:x:0:0:root:/:/sbin/nologin\napp:x:65532:65532:app:/:/sbin/nologin\n";
+  std::ofstream(context_dir / "group") << "root:x:0:\napp:x:65532:\n";
+  std::vector<std::string> args{"build",      "--timestamp", "0",
+                                "--no-cache", "-f",          build.containerfile};
+  for (const auto& [name, value] : build.build_args) {
+    args.insert(args.end(), {"--build-arg", name + "=" + value});
+  }
+  args.insert(args.end(), {"-t", build.image, context_dir.string()});
+  core::RunOptions options;
+  options.argv = command(std::move(args));
+  options.env = podman_environment();
+  options.timeout = build.timeout;
+  const auto result = core::run(options);
+  if (!result.ok()) {
+    // One line: podman's last word says what went wrong (a missing file, a bad instruction).
+    auto err = result.err.empty() ? result.out : result.err;
+    while (!err.empty() && (err.back() == '\n' || err.back() == ' ')) err.pop_back();
+    throw EngineError("podman build of " + build.image + " failed (exit " +
+                      std::to_string(result.exit_code) + "): " + err.substr(err.rfind('\n') + 1));
+  }
+  return image_digest(build.image);
+}
+
 }  // namespace slipway::targets::vm

@@ -25,6 +25,7 @@ class PodmanEngine final : public Engine {
   int restarts(const ReplicaHandle& replica) override;
   int app_pid(const ReplicaHandle& replica) override;
   std::string logs(const ReplicaHandle& replica, int tail_lines) override;
+  std::string build_image(const ImageBuild& build) override;
 
   // Returns `podman --runtime runc --cgroup-manager=cgroupfs ARGS...` as argv.
   static std::vector<std::string> command(std::vector<std::string> args);

@@ -158,4 +158,17 @@ std::string ProcessEngine::logs(const ReplicaHandle& replica, int tail_lines) {
   return out.str();
 }
 
+std::string ProcessEngine::build_image(const ImageBuild& build) {
+  // The image is the binary itself: copied in under a temporary name and renamed, so a
+  // half-copied entrypoint is never run.
+  const auto dir = fs::path(process_image_dir(images_dir(), build.image));
+  fs::create_directories(dir);
+  fs::copy_file(build.binary, dir / "entrypoint.tmp", fs::copy_options::overwrite_existing);
+  fs::rename(dir / "entrypoint.tmp", dir / "entrypoint");
+  fs::remove(dir / "digest");
+  const auto digest = image_digest(build.image);
+  std::ofstream(dir / "digest") << digest << "\n";
+  return digest;
+}
+
 }  // namespace slipway::targets::vm

@@ -20,6 +20,7 @@ class ProcessEngine final : public Engine {
   int restarts(const ReplicaHandle& replica) override;
   int app_pid(const ReplicaHandle& replica) override;
   std::string logs(const ReplicaHandle& replica, int tail_lines) override;
+  std::string build_image(const ImageBuild& build) override;
 
   // Returns STATE/images, the root of this engine's image store.
   std::string images_dir() const;

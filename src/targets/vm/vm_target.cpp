@@ -692,20 +692,4 @@ std::optional<release::Release> VmTarget::current_release() const {
   return release::Ledger::load(paths_.ledger_file()).by_revision(state.current->revision);
 }
 
-VmReleaseTarget::VmReleaseTarget(VmTarget& target, SecretResolver secrets, WorkloadRenderer render)
-    : target_(target), secrets_(std::move(secrets)), render_(std::move(render)) {}
-
-release::RolloutReport VmReleaseTarget::deploy(const std::string& image) {
-  auto ref = release::parse_image_ref(image);
-  release::Release next;
-  next.image = ref.str();
-  // A -dirty tag still names the commit it was built from.
-  next.commit = ref.tag.substr(0, ref.tag.find("-dirty"));
-  return target_.deploy(next, render_(next), secrets_, render_);
-}
-
-release::RolloutReport VmReleaseTarget::rollback(const std::optional<std::string>& to) {
-  return target_.rollback(to, secrets_, render_);
-}
-
 }  // namespace slipway::targets::vm

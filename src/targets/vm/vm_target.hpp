@@ -37,7 +37,7 @@ struct VmConfig {
   std::string who;                          // recorded in the ledger; user@host when empty
 };
 
-using DeployStatus = release::RolloutStatus;
+using DeployStatus = release::Outcome;
 using DeployReport = release::RolloutReport;
 
 // Renders the workload of an earlier release (its image in ${IMAGE}): used to restore or roll
@@ -163,21 +163,6 @@ class VmTarget {
   std::unique_ptr<Engine> engine_;
   std::unique_ptr<Balancer> balancer_;
   Rollout rollout_;
-};
-
-// The vm target behind the release::Target interface: secrets and earlier workloads come from
-// the resolver and renderer given here.
-class VmReleaseTarget final : public release::Target {
- public:
-  VmReleaseTarget(VmTarget& target, SecretResolver secrets, WorkloadRenderer render);
-  release::TargetKind kind() const override { return release::TargetKind::vm; }
-  release::RolloutReport deploy(const std::string& image) override;
-  release::RolloutReport rollback(const std::optional<std::string>& to) override;
-
- private:
-  VmTarget& target_;
-  SecretResolver secrets_;
-  WorkloadRenderer render_;
 };
 
 }  // namespace slipway::targets::vm

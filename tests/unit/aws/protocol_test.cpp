@@ -63,6 +63,32 @@ TEST_F(CleanEnvironment, EndpointFlagWinsThenServiceVariableThenGlobalThenDefaul
       3000);
 }
 
+TEST_F(CleanEnvironment, TheSpecsRegionComesAfterTheEnvironmentAndBeforeTheProfile) {
+  const std::string config = ::testing::TempDir() + "/aws_config_fallback";
+  std::ofstream(config) << "[default]\nregion = eu-north-1\n";
+  setenv("AWS_CONFIG_FILE", config.c_str(), 1);
+  const std::optional<std::string> spec = "ca-central-1";
+  EXPECT_EQ(resolve_region(std::nullopt, std::nullopt, spec), "ca-central-1");
+  setenv("AWS_DEFAULT_REGION", "us-west-1", 1);
+  EXPECT_EQ(resolve_region(std::nullopt, std::nullopt, spec), "us-west-1");
+  EXPECT_EQ(resolve_region(std::string("eu-west-1"), std::nullopt, spec), "eu-west-1");
+}
+
+TEST_F(CleanEnvironment, TheSpecsEndpointYieldsToEveryEndpointVariable) {
+  const std::optional<std::string> spec = "http://127.0.0.1:4000";
+  EXPECT_EQ(resolve_endpoint(kSecretsManager, "eu-west-1", std::nullopt, spec).port, 4000);
+  // One service pointed elsewhere: that service goes there, the others to the spec's endpoint.
+  setenv("AWS_ENDPOINT_URL_SECRETS_MANAGER", "http://127.0.0.1:2000", 1);
+  EXPECT_EQ(resolve_endpoint(kSecretsManager, "eu-west-1", std::nullopt, spec).port, 2000);
+  EXPECT_EQ(resolve_endpoint(kIam, "eu-west-1", std::nullopt, spec).port, 4000);
+  setenv("AWS_ENDPOINT_URL", "http://127.0.0.1:1000", 1);
+  EXPECT_EQ(resolve_endpoint(kIam, "eu-west-1", std::nullopt, spec).port, 1000);
+  EXPECT_EQ(
+      resolve_endpoint(kSecretsManager, "eu-west-1", std::string("http://127.0.0.1:3000"), spec)
+          .port,
+      3000);
+}
+
 TEST_F(CleanEnvironment, GlobalServiceHasOneEndpointAndSigningRegionWhateverTheRegion) {
   EXPECT_EQ(resolve_endpoint(kIam, "eu-west-1", std::nullopt).host, "iam.amazonaws.com");
   EXPECT_EQ(resolve_endpoint(kIam, "us-west-2", std::nullopt).host, "iam.amazonaws.com");

@@ -73,3 +73,20 @@ TEST_F(EnvTest, Flags) {
 }
 
 }  // namespace
+
+TEST(Assignment, SplitsAtTheFirstEqualsSign) {
+  using slipway::core::parse_assignment;
+  EXPECT_EQ(parse_assignment("IMAGE=app:1", "--var"),
+            (std::pair<std::string, std::string>{"IMAGE", "app:1"}));
+  EXPECT_EQ(parse_assignment("URL=a=b", "--var").second, "a=b");
+  EXPECT_EQ(parse_assignment("EMPTY=", "--var").second, "");
+  for (const char* bad : {"NOEQUALS", "=value", ""}) {
+    try {
+      parse_assignment(bad, "--env");
+      FAIL() << bad;
+    } catch (const slipway::core::InputError& error) {
+      EXPECT_EQ(std::string(error.what()),
+                "--env " + std::string(bad) + " is malformed: write --env NAME=VALUE");
+    }
+  }
+}

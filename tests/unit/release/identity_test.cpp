@@ -62,4 +62,26 @@ TEST(Identity, ReadsHeadAndDirtiness) {
   EXPECT_THROW(slipway::release::git_head_commit(dir.string()), slipway::release::SpecError);
 }
 
+TEST(Identity, OneGrammarForRollbackTo) {
+  using slipway::release::parse_release_selector;
+  auto revision = parse_release_selector("12");
+  EXPECT_EQ(revision.revision, 12);
+  EXPECT_EQ(revision.commit_prefix, "");
+  EXPECT_EQ(parse_release_selector("app:7").revision, 7);
+  EXPECT_EQ(
+      parse_release_selector("arn:aws:ecs:us-east-1:123456789012:task-definition/app:31").revision,
+      31);
+  auto commit = parse_release_selector("ABCDEF1");
+  EXPECT_EQ(commit.commit_prefix, "abcdef1");
+  EXPECT_FALSE(commit.revision);
+  // Digits only, seven or more: a commit first, else that revision.
+  auto both = parse_release_selector("2222222");
+  EXPECT_EQ(both.commit_prefix, "2222222");
+  EXPECT_EQ(both.revision, 2222222);
+  for (const char* bad :
+       {"", "aa", "abcdefg", "app:", "123456789012345678901234567890123456789012", "app:x1"}) {
+    EXPECT_THROW(parse_release_selector(bad), slipway::release::ReleaseNotFound) << bad;
+  }
+}
+
 }  // namespace

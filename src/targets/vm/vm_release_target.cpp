@@ -1,0 +1,149 @@
+#include "targets/vm/vm_release_target.hpp"
+
+#include <boost/json.hpp>
+#include <sstream>
+
+#include "core/cancellation.hpp"
+#include "release/identity.hpp"
+
+namespace slipway::targets::vm {
+namespace json = boost::json;
+namespace {
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  std::string line;
+  while (std::getline(in, line)) lines.push_back(line);
+  return lines;
+}
+
+}  // namespace
+
+VmReleaseTarget::VmReleaseTarget(VmTarget& target, std::string service, SecretResolver secrets,
+                                 WorkloadRenderer render)
+    : target_(target),
+      service_(std::move(service)),
+      secrets_(std::move(secrets)),
+      render_(std::move(render)) {}
+
+release::RolloutReport VmReleaseTarget::deploy(const std::string& image) {
+  auto ref = release::parse_image_ref(image);
+  release::Release next;
+  next.image = ref.str();
+  // A -dirty tag still names the commit it was built from.
+  next.commit = ref.tag.substr(0, ref.tag.find("-dirty"));
+  return target_.deploy(next, render_(next), secrets_, render_);
+}
+
+release::RolloutReport VmReleaseTarget::rollback(const std::optional<std::string>& to) {
+  return target_.rollback(to, secrets_, render_);
+}
+
+std::vector<release::ReleaseRecord> VmReleaseTarget::history(std::size_t limit) {
+  const auto ledger = release::Ledger::load(target_.paths().ledger_file());
+  const auto state = load_state(target_.paths());
+  std::vector<release::ReleaseRecord> records;
+  const auto& releases = ledger.releases();
+  for (auto it = releases.rbegin(); it != releases.rend() && records.size() < limit; ++it) {
+    release::ReleaseRecord record{
+        .revision = it->revision,
+        .commit = it->commit,
+        .image = it->image,
+        .digest = it->digest,
+        .who = it->who,
+        .when = it->when,
+        .outcome = it->outcome,
+        .reason = it->reason,
+        .current = state.current && state.current->revision == it->revision,
+        .details = {}};
+    json::object versions;
+    for (const auto& [name, version] : it->secret_versions) versions[name] = version;
+    record.details["secret_versions"] = std::move(versions);
+    if (it->rollback_of) record.details["rollback_of"] = *it->rollback_of;
+    // The rendered task definition: references and plain settings, never a secret value.
+    if (!it->task_definition.empty()) {
+      record.details["task_definition"] = json::parse(it->task_definition);
+    }
+    records.push_back(std::move(record));
+  }
+  return records;
+}
+
+release::StatusReport VmReleaseTarget::status() {
+  const auto report = target_.status();
+  const auto& state = report.state;
+  release::StatusReport out;
+  auto& document = out.document;
+  document["service"] = service_;
+  document["haproxy_running"] = report.haproxy_running;
+  document["listener"] = report.listener;
+  document["metrics"] = report.metrics;
+  if (state.current) {
+    document["current"] = {{"revision", state.current->revision},
+                           {"commit", state.current->commit},
+                           {"image", state.current->image}};
+  } else {
+    document["current"] = nullptr;
+  }
+  json::array replicas;
+  for (const auto& r : report.replicas) {
+    json::object replica{{"name", r.replica.name},
+                         {"revision", r.replica.revision},
+                         {"port", r.replica.port},
+                         {"running", r.running},
+                         {"restarts", r.restarts},
+                         {"backup", r.replica.backup},
+                         {"haproxy_status", r.haproxy_status},
+                         {"sessions", r.current_sessions},
+                         {"responses", r.responses},
+                         {"responses_5xx", r.responses_5xx}};
+    if (r.probe_status) {
+      replica["health"] = *r.probe_status;
+    } else {
+      replica["health"] = nullptr;
+    }
+    replicas.push_back(std::move(replica));
+  }
+  document["replicas"] = std::move(replicas);
+
+  out.lines.push_back(service_ + " on " + report.listener + " (HAProxy " +
+                      (report.haproxy_running ? "running" : "stopped") + ", metrics " +
+                      report.metrics + ")");
+  out.lines.push_back(state.current
+                          ? "release: revision " + std::to_string(state.current->revision) + " " +
+                                state.current->image
+                          : "release: none deployed");
+  for (const auto& r : report.replicas) {
+    out.lines.push_back(
+        "  " + r.replica.name + "\tport " + std::to_string(r.replica.port) + "\t" +
+        (r.running ? "running" : "gone") + "\trestarts " + std::to_string(r.restarts) +
+        "\thealth " + (r.probe_status ? std::to_string(*r.probe_status) : "-") + "\thaproxy " +
+        (r.haproxy_status.empty() ? "-" : r.haproxy_status) +
+        (r.replica.backup ? " (backup)" : "") + "\tsessions " + std::to_string(r.current_sessions) +
+        "\t5xx " + std::to_string(r.responses_5xx) + "/" + std::to_string(r.responses));
+  }
+  return out;
+}
+
+std::vector<std::string> VmReleaseTarget::logs(std::size_t lines) {
+  return lines_of(target_.logs(static_cast<int>(lines)));
+}
+
+void VmReleaseTarget::follow_logs(std::size_t lines,
+                                  const std::function<void(const std::string&)>& line) {
+  for (const auto& text : logs(lines)) line(text);
+  // Polling keeps this engine-neutral: per replica, pass on what was not passed on before.
+  auto seen = target_.replica_logs();
+  for (;;) {
+    core::sleep_or_cancel(std::chrono::milliseconds(500), "following the logs");
+    for (auto& [name, log_text] : target_.replica_logs()) {
+      auto& before = seen[name];
+      const auto fresh = log_text.starts_with(before) ? log_text.substr(before.size()) : log_text;
+      for (const auto& text : lines_of(fresh)) line(name + " | " + text);
+      before = log_text;
+    }
+  }
+}
+
+}  // namespace slipway::targets::vm
