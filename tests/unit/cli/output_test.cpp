@@ -76,7 +76,9 @@ TEST(PrintHistory, AReleaseWithoutOutcomeIsEmptyInJsonAndADashInText) {
   EXPECT_EQ(json[1].at("outcome"), "");
   EXPECT_EQ(json[1].at("arn"), "arn:aws:ecs:us-east-1:1:task-definition/app:1");
   globals.output = OutputFormat::text;
-  EXPECT_EQ(captured_stdout([&] { print_history({ours, made_by_terraform}, globals); }),
+  EXPECT_EQ(captured_stdout([&] {
+              print_history({ours, made_by_terraform}, globals);
+            }),
             "2*\taaaaaaaaaaaa\tsucceeded\t-\t-\t-\n1\t-\t-\t-\t-\t-\n");
 }
 

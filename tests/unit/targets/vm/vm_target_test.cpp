@@ -93,7 +93,7 @@ class VmTargetTest : public ::testing::Test {
 TEST_F(VmTargetTest, FirstDeployStartsTheReplicasAndPutsThemInRotation) {
   target();
   auto report = deploy(kV1);
-  EXPECT_EQ(report.status, release::RolloutStatus::succeeded) << report.reason;
+  EXPECT_EQ(report.status, release::Outcome::succeeded) << report.reason;
   EXPECT_EQ(report.revision, 1);
   EXPECT_EQ(balancer_->starts(), 1);
   EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
@@ -107,9 +107,9 @@ TEST_F(VmTargetTest, FirstDeployStartsTheReplicasAndPutsThemInRotation) {
 
 TEST_F(VmTargetTest, SecondDeployReplacesTheOldFleet) {
   target();
-  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
+  ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
   auto report = deploy(kV2);
-  EXPECT_EQ(report.status, release::RolloutStatus::succeeded) << report.reason;
+  EXPECT_EQ(report.status, release::Outcome::succeeded) << report.reason;
   EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV2, kV2}));
   EXPECT_EQ(balancer_->servers().size(), 2u);  // no backup left behind
   for (const auto& [name, image] : engine_->running_images()) EXPECT_EQ(image, kV2) << name;
@@ -124,9 +124,9 @@ TEST_F(VmTargetTest, SecondDeployReplacesTheOldFleet) {
 TEST_F(VmTargetTest, ReplicasThatNeverBecomeHealthyTripTheBreakerAndRestoreThePrevious) {
   images_[kV2] = FakeEngine::Behaviour::never_ready;
   target();
-  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
+  ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
   auto report = deploy(kV2);
-  EXPECT_EQ(report.status, release::RolloutStatus::rolled_back);
+  EXPECT_EQ(report.status, release::Outcome::rolled_back);
   EXPECT_NE(report.reason.find("circuit breaker"), std::string::npos) << report.reason;
   EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
   for (const auto& [name, image] : engine_->running_images()) EXPECT_EQ(image, kV1) << name;
@@ -139,9 +139,9 @@ TEST_F(VmTargetTest, ACrashingReplicaIsReplacedUntilTheBreakerTrips) {
   // The engine is asked about a silent replica every 500 ms: the crash is seen before this.
   config_.spec.vm.ready_timeout = 5s;
   target();
-  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
+  ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
   auto report = deploy(kV2);
-  EXPECT_EQ(report.status, release::RolloutStatus::rolled_back);
+  EXPECT_EQ(report.status, release::Outcome::rolled_back);
   EXPECT_NE(report.reason.find("crashed on start"), std::string::npos) << report.reason;
   // Two started, each failure replaced, the third failure trips the breaker (threshold 3).
   EXPECT_GE(engine_->started().size(), 2u + 3u);
@@ -151,10 +151,10 @@ TEST_F(VmTargetTest, ACrashingReplicaIsReplacedUntilTheBreakerTrips) {
 TEST_F(VmTargetTest, ABreachDuringTheBakePromotesTheWarmBackupsBack) {
   config_.spec.vm.bake_time = 300ms;
   target();
-  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
+  ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
   balancer_->report_down(kV2);
   auto report = deploy(kV2);
-  EXPECT_EQ(report.status, release::RolloutStatus::rolled_back);
+  EXPECT_EQ(report.status, release::Outcome::rolled_back);
   EXPECT_NE(report.reason.find("bake"), std::string::npos) << report.reason;
   EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
   // The old replicas were never stopped: they served again from their warm backup entries.
@@ -171,20 +171,20 @@ TEST_F(VmTargetTest, WithoutCircuitBreakerRollbackAFailedDeployLeavesThePrevious
   workload_.limits.circuit_breaker_rollback = false;
   images_[kV2] = FakeEngine::Behaviour::crashes;
   target();
-  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
+  ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
   auto report = deploy(kV2);
-  EXPECT_EQ(report.status, release::RolloutStatus::failed);
+  EXPECT_EQ(report.status, release::Outcome::failed);
   EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
   EXPECT_EQ(ledger().by_revision(2)->outcome, release::Outcome::failed);
 }
 
 TEST_F(VmTargetTest, RollbackRedeploysTheLastGoodRelease) {
   target();
-  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
-  ASSERT_EQ(deploy(kV2).status, release::RolloutStatus::succeeded);
+  ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
+  ASSERT_EQ(deploy(kV2).status, release::Outcome::succeeded);
   auto report =
       target_->rollback(std::nullopt, {}, [this](const release::Release&) { return workload_; });
-  EXPECT_EQ(report.status, release::RolloutStatus::succeeded) << report.reason;
+  EXPECT_EQ(report.status, release::Outcome::succeeded) << report.reason;
   EXPECT_EQ(report.image, kV1);
   EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
   EXPECT_EQ(ledger().by_revision(3)->rollback_of, 1);
@@ -192,11 +192,11 @@ TEST_F(VmTargetTest, RollbackRedeploysTheLastGoodRelease) {
 
 TEST_F(VmTargetTest, ScaleAddsAndRetiresReplicasOfTheCurrentRelease) {
   target();
-  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
+  ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
   auto render = [this](const release::Release&) { return workload_; };
-  EXPECT_EQ(target_->scale(3, {}, render).status, release::RolloutStatus::succeeded);
+  EXPECT_EQ(target_->scale(3, {}, render).status, release::Outcome::succeeded);
   EXPECT_EQ(balancer_->active_images().size(), 3u);
-  EXPECT_EQ(target_->scale(1, {}, render).status, release::RolloutStatus::succeeded);
+  EXPECT_EQ(target_->scale(1, {}, render).status, release::Outcome::succeeded);
   EXPECT_EQ(balancer_->active_images().size(), 1u);
   EXPECT_EQ(state().replicas.size(), 1u);
   EXPECT_EQ(state().desired_count, 1);
@@ -206,7 +206,7 @@ TEST_F(VmTargetTest, ScaleAddsAndRetiresReplicasOfTheCurrentRelease) {
 // step): a replica it started but never admitted, and a server it filled before saving the state.
 TEST_F(VmTargetTest, LeftoversOfAnInterruptedRunGoFirstAndStrayServersAreRemoved) {
   target();
-  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
+  ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
   ReplicaLaunch launch;
   launch.name = "app-leftover-r9-9";
   launch.image = kV2;
@@ -227,7 +227,7 @@ TEST_F(VmTargetTest, LeftoversOfAnInterruptedRunGoFirstAndStrayServersAreRemoved
   balancer_->add(s, ghost, true);
 
   auto report = deploy(kV2);
-  EXPECT_EQ(report.status, release::RolloutStatus::succeeded) << report.reason;
+  EXPECT_EQ(report.status, release::Outcome::succeeded) << report.reason;
   ASSERT_FALSE(engine_->stopped().empty());
   // Stopped before any replica that served: counted as the old fleet, it would have made the
   // rollout stop a serving replica first.
@@ -247,7 +247,7 @@ TEST_F(VmTargetTest, AnUnknownImageChangesNothing) {
 
 TEST_F(VmTargetTest, DownStopsEveryReplicaAndTheBalancer) {
   target();
-  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
+  ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
   target_->down();
   EXPECT_TRUE(engine_->running_images().empty());
   EXPECT_FALSE(balancer_->running());
