@@ -257,7 +257,7 @@ TEST_F(VmTargetTest, DownStopsEveryReplicaAndTheBalancer) {
 
 TEST_F(VmTargetTest, ABalancerErrorAfterTheLedgerEntryStillEndsTheRunAndRestores) {
   target();
-  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
+  ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
   // Demoting the old fleet to backups drains its active servers: the first drain fails.
   bool failed_once = false;
   balancer_->before = [&](const std::string& operation, const std::string& server) {
@@ -280,7 +280,7 @@ TEST_F(VmTargetTest, ABalancerErrorAfterTheLedgerEntryStillEndsTheRunAndRestores
 
 TEST_F(VmTargetTest, AnEngineThatCannotStartAReplicaEndsTheRunFailed) {
   target();
-  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
+  ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
   engine_->fail_starts_of(kV2);  // the image exists, start() refuses: after the ledger entry
   EXPECT_THROW(deploy(kV2), EngineError);
   EXPECT_EQ(ledger().by_revision(2)->outcome, release::Outcome::rolled_back);
@@ -290,7 +290,7 @@ TEST_F(VmTargetTest, AnEngineThatCannotStartAReplicaEndsTheRunFailed) {
 TEST_F(VmTargetTest, CancellationDuringTheBakeRestoresThePreviousAndRecordsTheOutcome) {
   config_.spec.vm.bake_time = 30s;
   target();
-  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
+  ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
   // The bake samples the balancer's counters while the old fleet waits as backups (none
   // draining any more): the first such sample asks to cancel, as SIGINT's handler would.
   bool requested = false;
@@ -326,7 +326,7 @@ TEST_F(VmTargetTest, PruneKeepsTheLastGoodReleasesAndWhatRunsAndRemovesTheRest) 
   images_[v3] = FakeEngine::Behaviour::healthy;
   target();
   for (const auto& image : {kV1, kV2, v3})
-    ASSERT_EQ(deploy(image).status, release::RolloutStatus::succeeded);
+    ASSERT_EQ(deploy(image).status, release::Outcome::succeeded);
   engine_->add_image("other:1111111111111111111111111111111111111111");  // not this stack's
   auto dry = target_->prune(1, true);
   EXPECT_EQ(dry.removed, std::vector<std::string>{kV1});
@@ -344,7 +344,7 @@ TEST_F(VmTargetTest, PruneWaitsForTheStateLockInsteadOfRacingADeploy) {
   images_[v3] = FakeEngine::Behaviour::healthy;
   target();
   for (const auto& image : {kV1, kV2, v3})
-    ASSERT_EQ(deploy(image).status, release::RolloutStatus::succeeded);
+    ASSERT_EQ(deploy(image).status, release::Outcome::succeeded);
   // A rollback to kV1 holds the lock (this process stands for it: alive, on this host); prune
   // would otherwise remove the image it is about to start.
   StateLock rolling_back((dir_ / "lock").string(), "slipway rollback --to 1", 3600s);
@@ -379,10 +379,10 @@ bool of_revision(const std::string& operation, int revision) {
 TEST_F(VmBlueGreenTest, GreenStandsUpAsBackupsThenProductionSwitchesAtOnce) {
   blue_green();  // the target copies the spec: before target()
   target();
-  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
+  ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
   record_operations();
   auto report = deploy(kV2);
-  EXPECT_EQ(report.status, release::RolloutStatus::succeeded) << report.reason;
+  EXPECT_EQ(report.status, release::Outcome::succeeded) << report.reason;
   EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV2, kV2}));
   // Both green replicas joined as backups (no production traffic) before any of them became an
   // active server, and blue was drained only after every green one was active.
@@ -410,10 +410,10 @@ TEST_F(VmBlueGreenTest, AHookFailingBeforeTheSwitchDropsGreenAndBlueNeverStopsSe
                  "lifecycleStages":["POST_SCALE_UP"]}])");
   target();
   // A first deploy has no blue fleet: it starts as a rolling one, no hook runs.
-  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
+  ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
   record_operations();
   auto report = deploy(kV2);
-  EXPECT_EQ(report.status, release::RolloutStatus::rolled_back);
+  EXPECT_EQ(report.status, release::Outcome::rolled_back);
   EXPECT_EQ(report.reason, "lifecycle hook smoke at POST_SCALE_UP exited 4: GET /version: 500");
   EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
   for (const auto& op : operations_) {
@@ -428,11 +428,11 @@ TEST_F(VmBlueGreenTest, AHookFailingBeforeTheSwitchDropsGreenAndBlueNeverStopsSe
 TEST_F(VmBlueGreenTest, ABreachInTheBakeSwitchesBackToWarmBlue) {
   blue_green();
   target();
-  ASSERT_EQ(deploy(kV1).status, release::RolloutStatus::succeeded);
+  ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
   balancer_->report_down(kV2);
   auto blue = state().replicas;
   auto report = deploy(kV2);
-  EXPECT_EQ(report.status, release::RolloutStatus::rolled_back);
+  EXPECT_EQ(report.status, release::Outcome::rolled_back);
   EXPECT_NE(report.reason.find("bake:"), std::string::npos) << report.reason;
   EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
   // Blue was kept warm, never restarted: the same replicas serve again.
