@@ -5,6 +5,7 @@
 #include "cli/target_factory.hpp"
 #include "cli/vm_context.hpp"
 #include "cli/vm_verbs.hpp"
+#include "core/cancellation.hpp"
 
 namespace slipway::cli {
 namespace {
@@ -34,7 +35,13 @@ void add_logs_command(CLI::App& app, GlobalOptions& globals, Action& action) {
       auto target = make_target(options->vm, globals);
       const auto tail = static_cast<std::size_t>(options->tail);
       if (options->follow) {
-        target->follow_logs(tail, [](const std::string& line) { std::cout << line << std::endl; });
+        // A signal is how --follow ends (as for `tail -f`): exit 130 without an error line.
+        try {
+          target->follow_logs(tail,
+                              [](const std::string& line) { std::cout << line << std::endl; });
+        } catch (const core::Cancelled&) {
+          return ExitCode::interrupted;
+        }
       } else {
         for (const auto& line : target->logs(tail)) std::cout << line << '\n';
         std::cout << std::flush;

@@ -60,7 +60,8 @@ class VmLogs(unittest.TestCase):
         self.assertEqual({name for name, _ in access_lines()}, self.replicas)
         self.assertTrue(all(line["status"] == 404 for _, line in access_lines()))
         self.assertTrue(follower.running(), "--follow exited on its own")
-        code, _, err = follower.stop()
+        code, _, err = follower.stop()  # SIGTERM: how a follow ends, quietly
+        self.assertEqual(code, 130, err)
         self.assertNotIn("error", err.lower())
 
 
