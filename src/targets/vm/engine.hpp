@@ -33,6 +33,9 @@ struct ImageBuild {
 struct ReplicaHandle {
   std::string name;
   int supervisor_pid = 0;  // process engine: the supervisor; podman: conmon's child pid or 0
+  // Process engine: the supervisor's process_identity() when it started. A PID alone may name
+  // another process by now (reused, or after a reboot); only a PID with this identity is ours.
+  std::string supervisor_identity;
 };
 
 class Engine {

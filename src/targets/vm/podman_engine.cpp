@@ -112,7 +112,7 @@ ReplicaHandle PodmanEngine::start(const ReplicaLaunch& launch) {
     throw EngineError("podman could not start " + launch.name + ": " +
                       trim(result.err.substr(0, result.err.find('\n'))));
   }
-  return ReplicaHandle{launch.name, 0};
+  return ReplicaHandle{launch.name, 0, ""};
 }
 
 void PodmanEngine::stop(const ReplicaHandle& replica, std::chrono::seconds timeout) {

@@ -27,13 +27,11 @@ int read_number(const fs::path& path) {
   return value;
 }
 
-// kill(pid, 0) also succeeds for a zombie, which an init that never reaps leaves behind.
-bool process_running(int pid) {
-  if (!core::process_alive(pid)) return false;
-  std::ifstream stat("/proc/" + std::to_string(pid) + "/stat");
-  std::string text((std::istreambuf_iterator<char>(stat)), std::istreambuf_iterator<char>());
-  auto close = text.rfind(')');
-  return close == std::string::npos || close + 2 >= text.size() || text[close + 2] != 'Z';
+std::string read_line(const fs::path& path) {
+  std::ifstream in(path);
+  std::string line;
+  std::getline(in, line);
+  return line;
 }
 
 }  // namespace
@@ -108,33 +106,46 @@ ReplicaHandle ProcessEngine::start(const ReplicaLaunch& launch) {
   program.environment = core::build_environment(launch.environment, true);
   program.log_path = launch.log_path.empty() ? (dir / "log").string() : launch.log_path;
   program.pid_path = (dir / "pid").string();
+  program.identity_path = (dir / "identity").string();
   program.restarts_path = (dir / "restarts").string();
   fs::remove(program.pid_path);
-  return ReplicaHandle{launch.name, spawn_supervisor(program)};
+  fs::remove(program.identity_path);
+  const int supervisor = spawn_supervisor(program);
+  return ReplicaHandle{launch.name, supervisor, process_identity(supervisor)};
 }
 
 void ProcessEngine::stop(const ReplicaHandle& replica, std::chrono::seconds timeout) {
-  if (replica.supervisor_pid > 0 && process_running(replica.supervisor_pid)) {
+  // Every signal goes to a PID only while it is still the process recorded: after a reboot or
+  // a PID reuse, the same number (and process group) is somebody else's.
+  auto ours = [&replica] {
+    return is_same_process(replica.supervisor_pid, replica.supervisor_identity);
+  };
+  if (ours()) {
     ::kill(replica.supervisor_pid, SIGTERM);
     auto deadline = std::chrono::steady_clock::now() + timeout;
-    while (process_running(replica.supervisor_pid) && std::chrono::steady_clock::now() < deadline) {
+    while (ours() && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
-    if (process_running(replica.supervisor_pid)) {
+    if (ours()) {
       // The supervisor leads its own session and process group; the app is in it too.
       ::kill(-replica.supervisor_pid, SIGKILL);
       auto kill_deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-      while (process_running(replica.supervisor_pid) &&
-             std::chrono::steady_clock::now() < kill_deadline) {
+      while (ours() && std::chrono::steady_clock::now() < kill_deadline) {
         std::this_thread::sleep_for(std::chrono::milliseconds(10));
       }
     }
   }
-  if (int pid = app_pid(replica); pid > 0 && process_running(pid)) ::kill(pid, SIGKILL);
+  // An app left behind by a supervisor that died, identified the same way.
+  const auto app_identity = read_line(fs::path(replica_dir(replica.name)) / "identity");
+  const bool recorded_before_identities = replica.supervisor_identity.empty();
+  if (int pid = app_pid(replica);
+      (recorded_before_identities || !app_identity.empty()) && is_same_process(pid, app_identity)) {
+    ::kill(pid, SIGKILL);
+  }
 }
 
 bool ProcessEngine::running(const ReplicaHandle& replica) {
-  return replica.supervisor_pid > 0 && process_running(replica.supervisor_pid);
+  return is_same_process(replica.supervisor_pid, replica.supervisor_identity);
 }
 
 int ProcessEngine::restarts(const ReplicaHandle& replica) {

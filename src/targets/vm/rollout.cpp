@@ -40,7 +40,7 @@ std::string stack_id(const std::string& state_dir) {
 }
 
 ReplicaHandle handle_of(const ReplicaState& replica) {
-  return {replica.name, replica.supervisor_pid};
+  return {replica.name, replica.supervisor_pid, replica.supervisor_identity};
 }
 
 ReplicaState* find_replica(VmState& state, const std::string& name) {
@@ -128,12 +128,15 @@ std::vector<ReplicaState> Rollout::launch(VmState& state, const RolloutRelease& 
   std::exception_ptr failure;
   for (std::size_t i = 0; i < starts.size(); ++i) {
     try {
-      replicas[i].supervisor_pid = starts[i].get().supervisor_pid;
+      auto handle = starts[i].get();
+      replicas[i].supervisor_pid = handle.supervisor_pid;
+      replicas[i].supervisor_identity = handle.supervisor_identity;
     } catch (...) {
       if (!failure) failure = std::current_exception();
     }
     if (auto* recorded = find_replica(state, replicas[i].name)) {
       recorded->supervisor_pid = replicas[i].supervisor_pid;
+      recorded->supervisor_identity = replicas[i].supervisor_identity;
     }
   }
   save_state(paths_, state);

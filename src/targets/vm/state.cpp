@@ -80,6 +80,10 @@ VmState load_state(const StatePaths& paths) {
       replica.image = json::value_to<std::string>(r.at("image"));
       replica.port = r.at("port").to_number<int>();
       replica.supervisor_pid = r.at("supervisor_pid").to_number<int>();
+      // State written before identities were recorded: the PID alone, as then.
+      if (const auto* identity = r.if_contains("supervisor_identity")) {
+        replica.supervisor_identity = json::value_to<std::string>(*identity);
+      }
       replica.backup = r.at("backup").as_bool();
       replica.in_haproxy = r.at("in_haproxy").as_bool();
       replica.stop_timeout_seconds = r.at("stop_timeout_seconds").to_number<int>();
@@ -113,6 +117,7 @@ void save_state(const StatePaths& paths, const VmState& state) {
                                     {"image", r.image},
                                     {"port", r.port},
                                     {"supervisor_pid", r.supervisor_pid},
+                                    {"supervisor_identity", r.supervisor_identity},
                                     {"backup", r.backup},
                                     {"in_haproxy", r.in_haproxy},
                                     {"stop_timeout_seconds", r.stop_timeout_seconds},

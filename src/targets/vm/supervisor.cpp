@@ -12,6 +12,7 @@
 #include <cstring>
 #include <ctime>
 #include <string>
+#include <vector>
 
 #include "core/private_files.hpp"
 #include "targets/vm/errors.hpp"
@@ -43,6 +44,9 @@ pid_t start_run(const SupervisedProgram& program, const std::vector<char*>& argv
     _exit(127);
   }
   write_file(program.pid_path, std::to_string(child) + "\n");
+  if (!program.identity_path.empty()) {
+    write_file(program.identity_path, process_identity(child) + "\n");
+  }
   return child;
 }
 
@@ -111,7 +115,44 @@ pid_t start_run(const SupervisedProgram& program, const std::vector<char*>& argv
   }
 }
 
+std::string read_first_line(const std::string& path) {
+  std::string text;
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return text;
+  char buffer[512];
+  ssize_t n = 0;
+  while ((n = ::read(fd, buffer, sizeof buffer)) > 0)
+    text.append(buffer, static_cast<std::size_t>(n));
+  ::close(fd);
+  return text.substr(0, text.find('\n'));
+}
+
 }  // namespace
+
+std::string process_identity(int pid) {
+  if (pid <= 0) return "";
+  // After the command in parentheses (which may hold spaces): state is field 3, starttime 22.
+  auto stat = read_first_line("/proc/" + std::to_string(pid) + "/stat");
+  auto close = stat.rfind(')');
+  if (close == std::string::npos) return "";
+  std::vector<std::string> fields;
+  std::size_t at = close + 2;
+  while (at < stat.size()) {
+    auto end = stat.find(' ', at);
+    fields.push_back(stat.substr(at, end == std::string::npos ? std::string::npos : end - at));
+    if (end == std::string::npos) break;
+    at = end + 1;
+  }
+  if (fields.size() < 20 || fields[0] == "Z") return "";
+  return read_first_line("/proc/sys/kernel/random/boot_id") + ":" + fields[19];
+}
+
+bool is_same_process(int pid, const std::string& identity) {
+  if (pid <= 0) return false;
+  auto now = process_identity(pid);
+  if (identity.empty()) return !now.empty();
+  return now == identity;
+}
 
 int spawn_supervisor(const SupervisedProgram& program) {
   int report[2];

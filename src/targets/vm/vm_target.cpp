@@ -43,7 +43,7 @@ std::string short_sha(const std::string& commit) {
 }
 
 ReplicaHandle handle_of(const ReplicaState& replica) {
-  return {replica.name, replica.supervisor_pid};
+  return {replica.name, replica.supervisor_pid, replica.supervisor_identity};
 }
 
 // The engine a target runs replicas on: the one `config` names, unless replicas already run on
@@ -671,7 +671,7 @@ std::string VmTarget::logs(int tail_lines) {
   auto state = load_state(paths_);
   std::ostringstream out;
   for (const auto& r : state.replicas) {
-    std::istringstream lines(engine_->logs({r.name, r.supervisor_pid}, tail_lines));
+    std::istringstream lines(engine_->logs(handle_of(r), tail_lines));
     std::string line;
     while (std::getline(lines, line)) out << r.name << " | " << line << '\n';
   }
@@ -681,7 +681,7 @@ std::string VmTarget::logs(int tail_lines) {
 std::map<std::string, std::string> VmTarget::replica_logs() {
   std::map<std::string, std::string> out;
   for (const auto& r : load_state(paths_).replicas) {
-    out[r.name] = core::redact(engine_->logs({r.name, r.supervisor_pid}, 0));
+    out[r.name] = core::redact(engine_->logs(handle_of(r), 0));
   }
   return out;
 }

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -10,6 +11,7 @@
 
 #include "core/subprocess.hpp"
 #include "targets/vm/errors.hpp"
+#include "targets/vm/supervisor.hpp"
 
 namespace {
 
@@ -126,6 +128,61 @@ TEST_F(ProcessEngineTest, CrashLoopCountsRestarts) {
   EXPECT_TRUE(eventually([&] { return engine.restarts(handle) >= 2; }));
   engine.stop(handle, 2s);
   EXPECT_FALSE(engine.running(handle));
+}
+
+// A process group leader that is not slipway's: what a recorded supervisor PID may name after a
+// reboot or a PID reuse.
+pid_t spawn_stranger() {
+  pid_t pid = ::fork();
+  if (pid == 0) {
+    ::setpgid(0, 0);
+    ::execl("/bin/sleep", "sleep", "30", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  return pid;
+}
+
+TEST_F(ProcessEngineTest, StopAndRunningLeaveAProcessThatOnlySharesTheRecordedPidAlone) {
+  ProcessEngine engine(dir_.string());
+  image(engine, "app:v1", "while :; do sleep 0.05; done");
+  auto handle = engine.start(launch("app:v1"));
+  ASSERT_FALSE(handle.supervisor_identity.empty());
+  EXPECT_EQ(handle.supervisor_identity, process_identity(handle.supervisor_pid));
+
+  // The state file says: supervisor PID P, started at T. P is now another process.
+  pid_t stranger = spawn_stranger();
+  ASSERT_GT(stranger, 0);
+  ASSERT_TRUE(eventually([&] { return ::getpgid(stranger) == stranger; }));
+  // Recorded: this PID, started one clock tick before the process that has it now.
+  auto now = process_identity(stranger);
+  auto colon = now.rfind(':');
+  auto recorded = now.substr(0, colon + 1) + std::to_string(std::stoll(now.substr(colon + 1)) - 1);
+  ReplicaHandle stale{handle.name, stranger, recorded};
+  EXPECT_FALSE(engine.running(stale));
+  engine.stop(stale, 1s);
+  int status = 0;
+  EXPECT_EQ(::waitpid(stranger, &status, WNOHANG), 0) << "the stranger was signalled";
+  ::kill(stranger, SIGKILL);
+  ::waitpid(stranger, &status, 0);
+
+  // The recorded process itself is still stopped.
+  EXPECT_TRUE(engine.running(handle));
+  engine.stop(handle, 2s);
+  EXPECT_FALSE(engine.running(handle));
+}
+
+TEST(ProcessIdentity, NamesALiveProcessAndNothingForAGoneOne) {
+  auto self = process_identity(::getpid());
+  EXPECT_NE(self.find(':'), std::string::npos) << self;
+  EXPECT_EQ(process_identity(::getpid()), self);
+  EXPECT_TRUE(is_same_process(::getpid(), self));
+  EXPECT_FALSE(is_same_process(::getpid(), self + "0"));
+  pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  EXPECT_EQ(process_identity(child), "");
+  EXPECT_FALSE(is_same_process(child, ""));
 }
 
 }  // namespace
