@@ -21,8 +21,7 @@ struct ReplicaState {
   std::int64_t revision = 0;
   std::string image;
   int port = 0;
-  int supervisor_pid = 0;           // process engine only
-  std::string supervisor_identity;  // its process_identity() at start (process engine only)
+  int supervisor_pid = 0;   // process engine only
   bool backup = false;      // in HAProxy as a backup server (the warm previous release in a bake)
   bool in_haproxy = false;  // added to HAProxy (only once it passed its health checks)
   int stop_timeout_seconds = 30;  // the release's stopTimeout
@@ -30,6 +29,7 @@ struct ReplicaState {
   // its own name beyond the slots (a dynamic server). Empty when it has no such entry.
   std::string server;
   std::string backup_server;
+  std::string supervisor_identity;  // the supervisor's process_identity() at start (process engine)
 };
 
 struct VmState {
