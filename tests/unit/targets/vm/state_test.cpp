@@ -38,7 +38,7 @@ TEST_F(StateDir, RoundTripsEverything) {
   state.previous = ReleaseRef{2, std::string(40, 'b'), "app:b"};
   state.desired_count = 4;
   state.next_replica_number = 9;
-  state.replicas.push_back({"app-r3-8", 3, "app:c", 40000, 1234, true, true, 12, "", "b2"});
+  state.replicas.push_back({"app-r3-8", 3, "app:c", 40000, 1234, true, true, 12, "", "b2", ""});
   state.slots = 16;
   state.backup_slots = 8;
   save_state(paths, state);
