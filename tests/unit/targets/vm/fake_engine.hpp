@@ -101,7 +101,7 @@ class FakeEngine final : public Engine {
     replica.restarts = images_.at(launch.image) == Behaviour::crashes ? 1 : 0;
     replicas_[launch.name] = replica;
     started_.push_back(launch.name);
-    return {launch.name, replica.pid};
+    return {launch.name, replica.pid, {}};
   }
   void stop(const ReplicaHandle& handle, std::chrono::seconds) override {
     std::lock_guard guard(mutex_);
