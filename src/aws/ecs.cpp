@@ -7,23 +7,6 @@
 namespace slipway::aws {
 namespace {
 
-int int_or_zero(const boost::json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value && value->is_number() ? value->to_number<int>() : 0;
-}
-
-double number_or_zero(const boost::json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value && value->is_number() ? value->to_number<double>() : 0.0;
-}
-
-const boost::json::object& object_or_empty(const boost::json::object& object,
-                                           std::string_view key) {
-  static const boost::json::object empty;
-  const auto* value = object.if_contains(key);
-  return value && value->is_object() ? value->as_object() : empty;
-}
-
 bool bool_or_false(const boost::json::object& object, std::string_view key) {
   const auto* value = object.if_contains(key);
   return value && value->is_bool() && value->as_bool();

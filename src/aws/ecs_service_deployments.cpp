@@ -8,23 +8,6 @@
 namespace slipway::aws {
 namespace {
 
-double number_or_zero(const boost::json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value && value->is_number() ? value->to_number<double>() : 0.0;
-}
-
-int int_or_zero(const boost::json::object& object, std::string_view key) {
-  const auto* value = object.if_contains(key);
-  return value && value->is_number() ? value->to_number<int>() : 0;
-}
-
-const boost::json::object& object_or_empty(const boost::json::object& object,
-                                           std::string_view key) {
-  static const boost::json::object empty;
-  const auto* value = object.if_contains(key);
-  return value && value->is_object() ? value->as_object() : empty;
-}
-
 ServiceRevisionSummary parse_revision(const boost::json::object& revision) {
   return {.arn = string_or_empty(revision, "arn"),
           .requested_task_count = int_or_zero(revision, "requestedTaskCount"),

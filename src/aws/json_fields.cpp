@@ -28,4 +28,21 @@ std::vector<std::string> string_list(const boost::json::object& object, std::str
   return out;
 }
 
+const boost::json::object& object_or_empty(const boost::json::object& object,
+                                           std::string_view key) {
+  static const boost::json::object empty;
+  const auto* value = object.if_contains(key);
+  return value && value->is_object() ? value->as_object() : empty;
+}
+
+int int_or_zero(const boost::json::object& object, std::string_view key) {
+  const auto* value = object.if_contains(key);
+  return value && value->is_number() ? value->to_number<int>() : 0;
+}
+
+double number_or_zero(const boost::json::object& object, std::string_view key) {
+  const auto* value = object.if_contains(key);
+  return value && value->is_number() ? value->to_number<double>() : 0.0;
+}
+
 }  // namespace slipway::aws

@@ -18,6 +18,13 @@ std::string string_or_empty(const boost::json::object& object, std::string_view 
 // Returns the array member `key` (empty when absent).
 const boost::json::array& array_or_empty(const boost::json::object& object, std::string_view key);
 
+// Returns the object member `key` (empty when absent).
+const boost::json::object& object_or_empty(const boost::json::object& object, std::string_view key);
+
+// Returns the number member `key`, or 0.
+int int_or_zero(const boost::json::object& object, std::string_view key);
+double number_or_zero(const boost::json::object& object, std::string_view key);
+
 // Returns the strings of the array member `key`.
 std::vector<std::string> string_list(const boost::json::object& object, std::string_view key);
 
