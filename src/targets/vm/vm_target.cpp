@@ -138,29 +138,35 @@ ResolvedSecrets VmTarget::resolve(const SecretResolver& secrets,
   }
 }
 
-void VmTarget::note_stale_lock(const StateLock& lock) {
-  if (!lock.took_over_stale()) return;
-  const auto& stale = *lock.took_over_stale();
+void VmTarget::repair_interrupted_runs(const StateLock& lock) {
+  const auto& stale = lock.took_over_stale();
   std::string repaired;
   for (const auto& file : lock.half_written()) {
     repaired += "; removed its half-written " + fs::path(file).filename().string();
   }
-  // The dead run's release never got an outcome: record that it was interrupted.
+  // Only the lock holder appends releases, so one still in progress now belongs to a run that
+  // ended without recording how: killed (a stale lock), or unable to write its outcome (a full
+  // disk) although its lock was released. Either way the next holder records it.
+  const std::string why =
+      stale ? "interrupted: `" + stale->command + "` (pid " + std::to_string(stale->pid) + ") died"
+            : "interrupted: its run ended without recording an outcome";
   auto ledger = release::Ledger::load(paths_.ledger_file());
   bool changed = false;
   for (const auto& r : ledger.releases()) {
     if (r.outcome == release::Outcome::in_progress) {
-      ledger.set_outcome(
-          r.revision, release::Outcome::failed,
-          "interrupted: `" + stale.command + "` (pid " + std::to_string(stale.pid) + ") died");
+      ledger.set_outcome(r.revision, release::Outcome::failed, why);
       repaired += "; revision " + std::to_string(r.revision) +
                   " had no outcome: recorded as failed (interrupted)";
       changed = true;
     }
   }
   if (changed) ledger.save();
-  events_.progress("stale_lock", "took over a stale lock of pid " + std::to_string(stale.pid) +
-                                     " (" + stale.command + ")" + repaired);
+  if (stale) {
+    events_.progress("stale_lock", "took over a stale lock of pid " + std::to_string(stale->pid) +
+                                       " (" + stale->command + ")" + repaired);
+  } else if (changed) {
+    events_.progress("repaired", repaired.substr(2));
+  }
 }
 
 void VmTarget::clear_leftovers(VmState& state) {
@@ -192,7 +198,7 @@ void VmTarget::clear_leftovers(VmState& state) {
 DeployReport VmTarget::deploy(release::Release release, const release::Workload& workload,
                               const SecretResolver& secrets, const WorkloadRenderer& previous) {
   StateLock lock(paths_.lock_file(), "slipway deploy " + release.image, config_.lock_timeout);
-  note_stale_lock(lock);
+  repair_interrupted_runs(lock);
   return deploy_locked(std::move(release), workload, secrets, previous);
 }
 
@@ -504,7 +510,7 @@ DeployReport VmTarget::finish(DeployRun& run, DeployStatus status, release::Outc
 DeployReport VmTarget::rollback(const std::optional<std::string>& to, const SecretResolver& secrets,
                                 const WorkloadRenderer& render) {
   StateLock lock(paths_.lock_file(), "slipway rollback", config_.lock_timeout);
-  note_stale_lock(lock);
+  repair_interrupted_runs(lock);
   auto ledger = release::Ledger::load(paths_.ledger_file());
   auto state = load_state(paths_);
   std::optional<release::Release> target;
@@ -546,7 +552,7 @@ DeployReport VmTarget::scale(int count, const SecretResolver& secrets,
                            " is out of range: use 0 to 100");
   StateLock lock(paths_.lock_file(), "slipway scale " + std::to_string(count),
                  config_.lock_timeout);
-  note_stale_lock(lock);
+  repair_interrupted_runs(lock);
   auto state = load_state(paths_);
   if (!state.current)
     throw NotRunning("nothing is deployed: run `slipway deploy` or `slipway up` first");
@@ -587,7 +593,7 @@ DeployReport VmTarget::scale(int count, const SecretResolver& secrets,
 PruneReport VmTarget::prune(std::size_t keep, bool dry_run) {
   StateLock lock(paths_.lock_file(), std::string("slipway prune") + (dry_run ? " --dry-run" : ""),
                  config_.lock_timeout);
-  note_stale_lock(lock);
+  repair_interrupted_runs(lock);
   auto ledger = release::Ledger::load(paths_.ledger_file());
   auto state = load_state(paths_);
   PruneReport report;

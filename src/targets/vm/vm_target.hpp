@@ -150,8 +150,9 @@ class VmTarget {
   // Records how the run ended in the ledger and reports it.
   DeployReport finish(DeployRun& run, DeployStatus status, release::Outcome outcome,
                       std::string reason);
-  // Reports a stale lock taken over and marks the dead run's in_progress releases failed.
-  void note_stale_lock(const StateLock& lock);
+  // Right after taking the lock: reports a stale lock taken over, and records every release
+  // still in_progress (its run died, or could not write its outcome) as failed.
+  void repair_interrupted_runs(const StateLock& lock);
   // What an interrupted run left (this command holds the lock, so no run is live): replicas it
   // started but never put in rotation, backups of its bake, balancer servers no replica of the
   // state owns. Retires and removes them, saying so, before the command changes anything else.

@@ -237,6 +237,27 @@ TEST_F(VmTargetTest, LeftoversOfAnInterruptedRunGoFirstAndStrayServersAreRemoved
   EXPECT_EQ(state().replicas.size(), 2u);
 }
 
+TEST_F(VmTargetTest, AReleaseLeftInProgressWithoutAStaleLockIsRecordedFailedByTheNextRun) {
+  // A run that could not write its outcome (state directory full) released its lock normally:
+  // no stale lock tells the next run, yet its release must not stay in_progress forever.
+  target();
+  ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
+  {
+    auto ledger = release::Ledger::load((dir_ / "releases.json").string());
+    release::Release stuck;
+    stuck.image = kV2;
+    stuck.commit = "v2";
+    ledger.append(stuck);
+    ledger.save();
+  }
+  ASSERT_EQ(ledger().by_revision(2)->outcome, release::Outcome::in_progress);
+  ASSERT_EQ(deploy(kV2).status, release::Outcome::succeeded);
+  const auto stuck = ledger().by_revision(2);
+  EXPECT_EQ(stuck->outcome, release::Outcome::failed);
+  EXPECT_NE(stuck->reason.find("without recording an outcome"), std::string::npos) << stuck->reason;
+  EXPECT_EQ(ledger().by_revision(3)->outcome, release::Outcome::succeeded);
+}
+
 TEST_F(VmTargetTest, AnUnknownImageChangesNothing) {
   target();
   EXPECT_THROW(deploy("app:3333333333333333333333333333333333333333"), UnknownImage);
