@@ -7,7 +7,6 @@ import os
 import signal
 import unittest
 
-import slipway_testlib as lib
 import vm_testlib as vm
 
 
@@ -22,10 +21,7 @@ class VmInterrupt(unittest.TestCase):
         self.assertEqual(s.deploy(s.image(a)).returncode, 0)
         load = vm.Load(f"http://127.0.0.1:{s.port}/")
         try:
-            env = dict(os.environ, **s.env)
-            proc = lib.Process([vm.slipway_binary(), "deploy", "--image", s.image(b), "--output", "json"],
-                               env=env, cwd=s.dir)
-            lib.wait_until(lambda: '"bake_started"' in proc.output()[0], timeout=60, what="bake started")
+            proc = s.deploy_until(s.image(b), "bake_started")
             proc.signal(signal.SIGINT)
             self.assertEqual(proc.wait(60), 130, proc.output())
             self.assertEqual(s.version()["commit"], a)

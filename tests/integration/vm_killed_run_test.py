@@ -10,7 +10,6 @@ import signal
 import subprocess
 import unittest
 
-import slipway_testlib as lib
 import vm_testlib as vm
 
 
@@ -25,10 +24,7 @@ class VmKilledRun(unittest.TestCase):
         self.assertEqual(s.deploy(s.image(a)).returncode, 0)
         load = vm.Load(f"http://127.0.0.1:{s.port}/")
         try:
-            env = dict(os.environ, **s.env)
-            proc = lib.Process([vm.slipway_binary(), "deploy", "--image", s.image(b), "--output", "json"],
-                               env=env, cwd=s.dir)
-            lib.wait_until(lambda: '"bake_started"' in proc.output()[0], timeout=60, what="bake started")
+            proc = s.deploy_until(s.image(b), "bake_started")
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait(10)
             status = s.status()

@@ -88,6 +88,14 @@ vm:
     def deploy(self, image, *extra, **kwargs):
         return self.run("deploy", "--image", image, *extra, **kwargs)
 
+    def deploy_until(self, image, event):
+        """`slipway deploy IMAGE --output json` in the background, returned once it has printed
+        EVENT (e.g. "bake_started"): for tests that signal a run at a known step."""
+        proc = lib.Process([slipway_binary(), "deploy", "--image", image, "--output", "json"],
+                           env=dict(os.environ, **self.env), cwd=self.dir)
+        lib.wait_until(lambda: f'"{event}"' in proc.output()[0], timeout=60, what=event)
+        return proc
+
     def status(self):
         result = self.run("status", "--output", "json")
         assert result.returncode == 0, result.stderr
