@@ -80,6 +80,7 @@ EcsService parse_service(const boost::json::object& service) {
   const auto& alarms = object_or_empty(configuration, "alarms");
   out.alarm_names = string_list(alarms, "alarmNames");
   out.alarms_rollback = bool_or_false(alarms, "rollback") && bool_or_false(alarms, "enable");
+  out.deployment_strategy = string_or_empty(configuration, "strategy");
   const auto& breaker = object_or_empty(configuration, "deploymentCircuitBreaker");
   out.circuit_breaker_enable = bool_or_false(breaker, "enable");
   out.circuit_breaker_rollback = bool_or_false(breaker, "rollback");

@@ -64,6 +64,7 @@ struct EcsService {
   std::vector<ServiceEvent> events;      // newest first, as ECS returns them
   std::vector<std::string> alarm_names;  // deploymentConfiguration.alarms.alarmNames
   bool alarms_rollback = false;
+  std::string deployment_strategy;  // deploymentConfiguration.strategy; empty: ROLLING
   bool circuit_breaker_enable = false;
   bool circuit_breaker_rollback = false;
   std::vector<std::string> target_group_arns;  // loadBalancers[].targetGroupArn

@@ -116,7 +116,8 @@ class DriverOnRecordedSequences(unittest.TestCase):
     NAMES = ["linear_completes", "blue_green_hook_fails_rolls_back",
              "linear_alarm_fires_mid_shift_ecs_rolls_back",
              "canary_alarm_in_bake_slipway_asks_for_rollback", "superseded_by_a_newer_deployment",
-             "not_described_yet_and_a_stale_read", "found_by_listing"]
+             "not_described_yet_and_a_stale_read", "found_by_listing",
+             "linear_alarm_mid_shift_slipway_asks_for_rollback"]
 
     def follow(self, name):
         with open(os.path.join(DATA, name + ".json")) as f:

@@ -58,6 +58,7 @@ release::RolloutReport EcsReleaseTarget::report_of(const DeployResult& result) c
   report.details = {{"task_definition", result.task_definition_arn},
                     {"previous_task_definition", result.previous_task_definition},
                     {"deployment_id", result.deployment_id},
+                    {"strategy", result.strategy},
                     {"slipway_rolled_back", result.slipway_rolled_back},
                     {"api_calls", session_.requests_sent()}};
   return report;
@@ -72,6 +73,9 @@ release::RolloutReport EcsReleaseTarget::rollback(const std::optional<std::strin
   input.where = settings_.where;
   input.family = settings_.family;
   input.to = to.value_or("");
+  input.spec = settings_.spec;
+  input.base_dir = settings_.base_dir;
+  input.variables = settings_.variables;
   input.wait = settings_.wait;
   input.timeouts = settings_.timeouts;
   input.poll_interval = settings_.poll_interval;
@@ -90,7 +94,7 @@ std::vector<release::ReleaseRecord> EcsReleaseTarget::history(std::size_t limit)
                        .outcome = outcome_named(r.outcome),
                        .reason = r.reason,
                        .current = r.current,
-                       .details = {{"arn", r.arn}}});
+                       .details = {{"arn", r.arn}, {"strategy", r.strategy}}});
   }
   return records;
 }
@@ -138,6 +142,29 @@ release::StatusReport EcsReleaseTarget::status() {
     out.lines.push_back("target " + t.id + ":" + t.port + " " + t.state);
   }
   for (const auto& a : status.alarms) out.lines.push_back("alarm " + a.name + " " + a.state);
+  if (const auto& d = status.service_deployment) {
+    auto revision = [](const aws::ServiceRevisionSummary& r) {
+      return json::object{{"arn", r.arn},
+                          {"production_traffic_percent", r.requested_production_traffic_weight},
+                          {"test_traffic_percent", r.requested_test_traffic_weight},
+                          {"running", r.running_task_count},
+                          {"requested", r.requested_task_count}};
+    };
+    json::array sources;
+    for (const auto& r : d->source_revisions) sources.push_back(revision(r));
+    document["service_deployment"] = {{"arn", d->arn},
+                                      {"strategy", d->strategy},
+                                      {"status", d->status},
+                                      {"stage", d->lifecycle_stage},
+                                      {"target_revision", revision(d->target_revision)},
+                                      {"source_revisions", std::move(sources)}};
+    out.lines.push_back(
+        "service deployment " + short_name(d->arn) + " " + d->strategy + " " + d->status + " at " +
+        (d->lifecycle_stage.empty() ? "-" : d->lifecycle_stage) + ", " + traffic_split(*d));
+  } else if (!status.service_deployment_error.empty()) {
+    document["service_deployment"] = {{"error", status.service_deployment_error}};
+    out.lines.push_back("service deployment unreadable: " + status.service_deployment_error);
+  }
   return out;
 }
 

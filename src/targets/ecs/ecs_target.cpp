@@ -6,6 +6,7 @@
 #include "aws/cloudwatch.hpp"
 #include "aws/ecr.hpp"
 #include "aws/ecs.hpp"
+#include "aws/ecs_service_deployments.hpp"
 #include "aws/elbv2.hpp"
 #include "aws/errors.hpp"
 #include "aws/iam.hpp"
@@ -13,6 +14,7 @@
 #include "aws/retry.hpp"
 #include "aws/secretsmanager.hpp"
 #include "core/cancellation.hpp"
+#include "release/traffic_plan.hpp"
 #include "targets/ecs/errors.hpp"
 #include "targets/ecs/hardening.hpp"
 #include "targets/ecs/policy.hpp"
@@ -87,6 +89,18 @@ std::string_view kind_of_line(const std::string& line) {
   if (line.starts_with("target ")) return "target";
   if (line.starts_with("alarm ")) return "alarm";
   return "progress";
+}
+
+// How long the strategy's traffic steps and bakes take in ECS's minutes: added to the lock hold
+// and the rollout timeout, so a one-hour canary bake is not cut short by either.
+std::chrono::milliseconds planned_minutes(const std::optional<ProgressiveConfiguration>& p) {
+  if (!p) return std::chrono::milliseconds(0);
+  return release::planned_duration(release::plan_traffic(p->strategy, std::chrono::minutes(1)));
+}
+
+std::string strategy_name(const std::optional<ProgressiveConfiguration>& p) {
+  return std::string(
+      release::to_string(p ? p->strategy.kind : release::DeploymentStrategyKind::rolling));
 }
 
 }  // namespace
@@ -189,6 +203,23 @@ std::function<void()> EcsTarget::lock_service(const aws::EcsService& service,
       report_("info", std::string("could not release the lock tag: ") + error.what());
     }
   };
+}
+
+void EcsTarget::mark_rolled_back_from(const std::string& current_arn,
+                                      const std::vector<EcsRelease>& releases,
+                                      const EcsRelease& target) {
+  // Only once ECS accepted the move: a refused UpdateService leaves the release serving, and
+  // marked bad it would be skipped by every later rollback.
+  const auto current = std::find_if(releases.begin(), releases.end(),
+                                    [](const auto& release) { return release.current; });
+  if (current == releases.end() || current->revision <= target.revision) return;
+  try {
+    record_outcome(current_arn, release::Outcome::rolled_back,
+                   "rolled back to " + short_name(target.arn) + " by slipway");
+  } catch (const aws::AwsError& error) {
+    // The service moved already: say so and follow it rather than fail the rollback.
+    report_("info", "could not tag " + short_name(current_arn) + " rolled_back: " + error.what());
+  }
 }
 
 void EcsTarget::record_outcome(const std::string& arn, release::Outcome outcome,
@@ -325,6 +356,61 @@ DeployResult EcsTarget::follow(const ServiceLocation& where, const std::string& 
   return result;
 }
 
+DeployResult EcsTarget::follow_progressive(
+    const ServiceLocation& where, const std::string& task_definition_arn,
+    const std::string& previous, const ProgressiveConfiguration& progressive, bool wait,
+    const FollowTimeouts& timeouts, std::chrono::milliseconds rollout,
+    std::chrono::milliseconds poll_interval, std::size_t log_lines,
+    const std::function<void()>& accepted) {
+  DeployResult result;
+  result.task_definition_arn = task_definition_arn;
+  result.previous_task_definition = previous;
+  result.strategy = std::string(release::to_string(progressive.strategy.kind));
+  // Taken before the call: ECS stamps the deployment it starts no earlier (the listing's filter).
+  const auto updated_at = epoch_seconds();
+  const auto updated = aws::EcsServiceDeploymentClient(session_).update_service(
+      {.cluster = where.cluster,
+       .service = where.service,
+       .task_definition = task_definition_arn,
+       .desired_count = std::nullopt,
+       .force_new_deployment = false},
+      progressive.deployment_configuration);
+  if (accepted) accepted();
+  result.deployment_id = updated.current_service_deployment;
+  report_("progress", result.strategy + " deployment " +
+                          (result.deployment_id.empty() ? std::string("(to be listed)")
+                                                        : result.deployment_id) +
+                          " of " + short_name(task_definition_arn) + " started on " +
+                          where.cluster + "/" + where.service);
+  if (!wait) return result;
+
+  const auto since_ms = epoch_ms() - 60'000;
+  const auto run =
+      follow_service_deployment(session_, where.cluster, where.service,
+                                updated.current_service_deployment, updated_at, updated.alarm_names,
+                                {.rollout = rollout,
+                                 .bake = timeouts.bake,
+                                 .inconclusive_polls = timeouts.inconclusive_polls},
+                                poll_interval, report_);
+  result.deployment_id = run.arn;
+  const auto verdict = to_verdict(run);
+  result.outcome = outcome_of(verdict);
+  result.reason = run.reason;
+  if (verdict != Verdict::succeeded) print_last_logs(task_definition_arn, since_ms, log_lines);
+  // ECS's deployment ended SUCCESSFUL and an alarm fired in slipway's bake after it: as on the
+  // ROLLING path, point the service back (ECS runs that as a deployment of its own strategy).
+  if (run.point_service_back && !previous.empty() && previous != task_definition_arn) {
+    aws::EcsClient(session_).update_service({.cluster = where.cluster,
+                                             .service = where.service,
+                                             .task_definition = previous,
+                                             .desired_count = std::nullopt,
+                                             .force_new_deployment = false});
+    result.slipway_rolled_back = true;
+    report_("progress", "slipway rolled the service back to " + short_name(previous));
+  }
+  return result;
+}
+
 DeployResult EcsTarget::deploy(const DeployInput& input) {
   const auto calls_before = session_.requests_sent();
   const auto service = describe_service(input.where);
@@ -354,23 +440,38 @@ DeployResult EcsTarget::deploy(const DeployInput& input) {
                           "; put a value first (slipway secrets set)");
     });
   }
-  const auto hold = input.wait
-                        ? effective_start_timeout(input.timeouts, service) +
-                              input.timeouts.rollout + input.timeouts.bake + std::chrono::minutes(5)
-                        : std::chrono::milliseconds(std::chrono::minutes(1));
+  // Before the lock: a bad strategy in the service file is the spec's one-line error and nothing
+  // has changed yet.
+  const auto progressive =
+      progressive_deployment_configuration(input.spec, input.base_dir, input.variables);
+  const auto start = effective_start_timeout(input.timeouts, service);
+  const auto planned = planned_minutes(progressive);
+  const auto hold = input.wait ? start + input.timeouts.rollout + input.timeouts.bake + planned +
+                                     std::chrono::minutes(5)
+                               : std::chrono::milliseconds(std::chrono::minutes(1));
   const Unlock unlock{lock_service(service, hold)};
-  const auto registered = aws::EcsClient(session_).register_task_definition(
-      document,
-      release_tags(commit_of_image(input.image), input.image, digest, deployer(), utc_now()));
+  auto tags =
+      release_tags(commit_of_image(input.image), input.image, digest, deployer(), utc_now());
+  tags[std::string(kTagStrategy)] = strategy_name(progressive);
+  const auto registered = aws::EcsClient(session_).register_task_definition(document, tags);
   report_("progress", "registered " + short_name(registered.arn) + " for " + input.image +
                           (digest.empty() ? "" : " (" + digest + ")"));
-  const auto updated = aws::EcsClient(session_).update_service({.cluster = input.where.cluster,
-                                                                .service = input.where.service,
-                                                                .task_definition = registered.arn,
-                                                                .desired_count = std::nullopt,
-                                                                .force_new_deployment = false});
-  auto result = follow(input.where, registered.arn, service.task_definition, updated, input.wait,
-                       input.timeouts, input.poll_interval, input.log_lines_on_failure);
+  DeployResult result;
+  if (progressive) {
+    result =
+        follow_progressive(input.where, registered.arn, service.task_definition, *progressive,
+                           input.wait, input.timeouts, start + input.timeouts.rollout + planned,
+                           input.poll_interval, input.log_lines_on_failure);
+  } else {
+    const auto updated = aws::EcsClient(session_).update_service({.cluster = input.where.cluster,
+                                                                  .service = input.where.service,
+                                                                  .task_definition = registered.arn,
+                                                                  .desired_count = std::nullopt,
+                                                                  .force_new_deployment = false});
+    result = follow(input.where, registered.arn, service.task_definition, updated, input.wait,
+                    input.timeouts, input.poll_interval, input.log_lines_on_failure);
+    result.strategy = strategy_name(progressive);
+  }
   result.image = input.image;
   if (result.outcome != release::Outcome::in_progress) {
     record_outcome(registered.arn, result.outcome, result.reason);
@@ -384,10 +485,15 @@ DeployResult EcsTarget::deploy(const DeployInput& input) {
 DeployResult EcsTarget::rollback(const RollbackInput& input) {
   const auto calls_before = session_.requests_sent();
   const auto service = describe_service(input.where);
-  const auto hold = input.wait
-                        ? effective_start_timeout(input.timeouts, service) +
-                              input.timeouts.rollout + input.timeouts.bake + std::chrono::minutes(5)
-                        : std::chrono::milliseconds(std::chrono::minutes(1));
+  // The service file's strategy runs the rollback as it runs a deploy (a new service deployment
+  // of the earlier revision); a bad one refuses before the lock.
+  const auto progressive =
+      progressive_deployment_configuration(input.spec, input.base_dir, input.variables);
+  const auto start = effective_start_timeout(input.timeouts, service);
+  const auto planned = planned_minutes(progressive);
+  const auto hold = input.wait ? start + input.timeouts.rollout + input.timeouts.bake + planned +
+                                     std::chrono::minutes(5)
+                               : std::chrono::milliseconds(std::chrono::minutes(1));
   // Before anything else: a rollback must not race a running deploy.
   const Unlock unlock{lock_service(service, hold)};
   const auto family = input.family.empty() ? family_of(service.task_definition) : input.family;
@@ -432,6 +538,20 @@ DeployResult EcsTarget::rollback(const RollbackInput& input) {
   report_("progress", "rolling back " + input.where.service + " from " +
                           short_name(service.task_definition) + " to " + short_name(target.arn) +
                           (target.commit.empty() ? "" : " (commit " + target.commit + ")"));
+  if (progressive) {
+    // UpdateService and the follow in one; marking the release we leave comes after ECS
+    // accepted the move, as below. No automatic "rollback of the rollback".
+    result = follow_progressive(
+        input.where, target.arn, "", *progressive, input.wait, input.timeouts,
+        start + input.timeouts.rollout + planned, input.poll_interval, 20,
+        [&] { mark_rolled_back_from(service.task_definition, releases, target); });
+    result.previous_task_definition = service.task_definition;
+    result.image = target.image;
+    report_("verdict", std::string(release::to_string(result.outcome)) +
+                           (result.reason.empty() ? "" : ": " + result.reason));
+    result.api_calls = session_.requests_sent() - calls_before;
+    return result;
+  }
   // Rolling back from a release marks it bad, so the next rollback does not return to it; a
   // move to a newer revision (roll forward with --to) judges nothing.
   const auto updated = aws::EcsClient(session_).update_service({.cluster = input.where.cluster,
@@ -439,23 +559,11 @@ DeployResult EcsTarget::rollback(const RollbackInput& input) {
                                                                 .task_definition = target.arn,
                                                                 .desired_count = std::nullopt,
                                                                 .force_new_deployment = false});
-  // Only once ECS accepted the move: a refused UpdateService leaves the release serving, and
-  // marked bad it would be skipped by every later rollback.
-  const auto current = std::find_if(releases.begin(), releases.end(),
-                                    [](const auto& release) { return release.current; });
-  if (current != releases.end() && current->revision > target.revision) {
-    try {
-      record_outcome(service.task_definition, release::Outcome::rolled_back,
-                     "rolled back to " + short_name(target.arn) + " by slipway");
-    } catch (const aws::AwsError& error) {
-      // The service moved already: say so and follow it rather than fail the rollback.
-      report_("info", "could not tag " + short_name(service.task_definition) +
-                          " rolled_back: " + error.what());
-    }
-  }
+  mark_rolled_back_from(service.task_definition, releases, target);
   // No automatic "rollback of the rollback": the revision we leave is the bad one.
   result = follow(input.where, target.arn, "", updated, input.wait, input.timeouts,
                   input.poll_interval, 20);
+  result.strategy = strategy_name(progressive);
   result.previous_task_definition = service.task_definition;
   result.image = target.image;
   report_("verdict", std::string(release::to_string(result.outcome)) +
@@ -688,6 +796,27 @@ ServiceStatus EcsTarget::status(const ServiceLocation& where) {
   }
   if (!status.service.alarm_names.empty()) {
     status.alarms = aws::CloudWatchClient(session_).describe_alarms(status.service.alarm_names);
+  }
+  const auto& strategy = status.service.deployment_strategy;
+  if (status.service.current_service_deployment.empty() &&
+      (strategy.empty() || strategy == "ROLLING")) {
+    return status;  // a ROLLING service: its deployments above say it all
+  }
+  // Where a BLUE_GREEN, LINEAR or CANARY deployment is (stage, traffic split): its own read.
+  // A deployer without the ServiceDeployment permissions still sees the rest.
+  try {
+    aws::EcsServiceDeploymentClient deployments(session_);
+    auto arn = status.service.current_service_deployment;
+    if (arn.empty()) {
+      const auto listed = deployments.list(where.cluster, where.service, 0);
+      if (!listed.empty()) arn = listed.front().arn;  // ECS lists the newest first
+    }
+    if (!arn.empty()) {
+      auto described = deployments.describe(arn);
+      if (!described.arn.empty()) status.service_deployment = std::move(described);
+    }
+  } catch (const aws::AwsError& error) {
+    status.service_deployment_error = error.what();
   }
   return status;
 }

@@ -16,6 +16,7 @@
 #include "targets/ecs/diff.hpp"
 #include "targets/ecs/follower.hpp"
 #include "targets/ecs/history.hpp"
+#include "targets/ecs/service_deployment_driver.hpp"
 
 namespace slipway::targets::ecs {
 
@@ -51,13 +52,18 @@ struct DeployResult {
   std::string image;                     // the image of the revision
   std::string task_definition_arn;       // the revision registered (or rolled back to)
   std::string previous_task_definition;  // what the service ran before
-  std::string deployment_id;
+  std::string deployment_id;         // a service deployment ARN under BLUE_GREEN, LINEAR, CANARY
+  std::string strategy;              // the service file's strategy; ROLLING when it names none
   bool slipway_rolled_back = false;  // slipway pointed the service back itself
   std::uint64_t api_calls = 0;
 };
 
 struct RollbackInput {
   ServiceLocation where;
+  // Where the service file is: its strategy (BLUE_GREEN, LINEAR, CANARY) runs the rollback too.
+  release::ServiceSpec spec;
+  std::string base_dir = ".";
+  std::map<std::string, std::string> variables;
   std::string family;  // task definition family; empty: the service's
   std::string to;      // "" = last good; else SHA prefix or revision
   bool wait = true;
@@ -87,6 +93,10 @@ struct ServiceStatus {
   std::vector<aws::EcsTask> tasks;  // running ones
   std::vector<aws::TargetHealth> targets;
   std::vector<aws::AlarmState> alarms;
+  // The service deployment ECS runs or ran last (stage, traffic split) when the service has one
+  // (currentServiceDeployment) or a strategy other than ROLLING; why it could not be read.
+  std::optional<aws::ServiceDeployment> service_deployment;
+  std::string service_deployment_error;
 };
 
 class EcsTarget {
@@ -130,6 +140,17 @@ class EcsTarget {
                       const std::string& previous, const aws::EcsService& updated, bool wait,
                       const FollowTimeouts& timeouts, std::chrono::milliseconds poll_interval,
                       std::size_t log_lines);
+  // UpdateService with the service file's strategy, then the service deployment followed through
+  // the ServiceDeployment APIs (service_deployment_driver.hpp) within `rollout` (the start and
+  // rollout timeouts and the strategy's planned minutes); `accepted` runs once ECS accepted
+  // UpdateService.
+  DeployResult follow_progressive(const ServiceLocation& where,
+                                  const std::string& task_definition_arn,
+                                  const std::string& previous,
+                                  const ProgressiveConfiguration& progressive, bool wait,
+                                  const FollowTimeouts& timeouts, std::chrono::milliseconds rollout,
+                                  std::chrono::milliseconds poll_interval, std::size_t log_lines,
+                                  const std::function<void()>& accepted = {});
   // `role_documents`: the execution role's policies (nullopt: the role does not exist).
   std::vector<VerifyCheck> secrets_readable_by(
       const std::string& role_arn, const std::optional<std::vector<std::string>>& role_documents,
@@ -142,6 +163,10 @@ class EcsTarget {
   // throws LockedError naming the holder when an unexpired lock exists. Returns a releaser.
   std::function<void()> lock_service(const aws::EcsService& service,
                                      std::chrono::milliseconds hold);
+  // Tags the release the service ran `rolled_back` when the rollback goes to an older revision
+  // (a roll forward with --to judges nothing).
+  void mark_rolled_back_from(const std::string& current_arn,
+                             const std::vector<EcsRelease>& releases, const EcsRelease& target);
   void record_outcome(const std::string& arn, release::Outcome outcome, const std::string& reason);
   void print_last_logs(const std::string& task_definition_arn, std::int64_t since_ms,
                        std::size_t lines);

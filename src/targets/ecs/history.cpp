@@ -55,6 +55,7 @@ EcsRelease release_from(const aws::TaskDefinition& definition, const std::string
   release.deployed_at = tag(definition.tags, kTagDeployedAt);
   release.outcome = tag(definition.tags, kTagOutcome);
   release.reason = tag(definition.tags, kTagReason);
+  release.strategy = tag(definition.tags, kTagStrategy);
   release.current = definition.arn == current_arn;
   return release;
 }

@@ -26,6 +26,7 @@ struct EcsRelease {
   std::string deployed_at;
   std::string outcome;  // in_progress | succeeded | rolled_back | failed | timed_out | superseded
   std::string reason;
+  std::string strategy;  // the service file's deploymentConfiguration.strategy at deploy time
   bool current = false;  // the service's task definition now
 
   bool by_slipway() const { return !commit.empty(); }

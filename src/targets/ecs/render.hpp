@@ -24,6 +24,8 @@ inline constexpr std::string_view kTagDeployedBy = "slipway:deployed-by";
 inline constexpr std::string_view kTagDeployedAt = "slipway:deployed-at";
 inline constexpr std::string_view kTagOutcome = "slipway:outcome";
 inline constexpr std::string_view kTagReason = "slipway:reason";
+// deploymentConfiguration.strategy of the service file at deploy time: ROLLING, BLUE_GREEN, ...
+inline constexpr std::string_view kTagStrategy = "slipway:strategy";
 // On the service: "HOLDER until EPOCH-SECONDS" while a deploy or rollback runs.
 inline constexpr std::string_view kTagLock = "slipway:lock";
 

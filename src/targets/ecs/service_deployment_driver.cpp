@@ -17,12 +17,14 @@
 
 namespace slipway::targets::ecs {
 
-std::optional<boost::json::object> progressive_deployment_configuration(
+std::optional<ProgressiveConfiguration> progressive_deployment_configuration(
     const release::ServiceSpec& spec, const std::string& base_dir,
     const std::map<std::string, std::string>& variables) {
   const auto& file = spec.service_file;
   auto path = std::filesystem::path(file).is_absolute() ? std::filesystem::path(file)
                                                         : std::filesystem::path(base_dir) / file;
+  // ECS runs the service Terraform made: without a service file it keeps its own configuration.
+  if (!std::filesystem::exists(path)) return std::nullopt;
   std::ifstream in(path);
   if (!in) throw release::SpecError(file + ": cannot read it; create it or fix slipway.yaml");
   std::stringstream text;
@@ -35,7 +37,8 @@ std::optional<boost::json::object> progressive_deployment_configuration(
   auto strategy = release::read_deployment_strategy(configuration->as_object(), file,
                                                     "deploymentConfiguration");
   if (strategy.kind == release::DeploymentStrategyKind::rolling) return std::nullopt;
-  return configuration->as_object();
+  return ProgressiveConfiguration{.strategy = std::move(strategy),
+                                  .deployment_configuration = configuration->as_object()};
 }
 
 ServiceDeploymentRun follow_service_deployment(

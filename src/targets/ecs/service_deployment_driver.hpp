@@ -14,17 +14,24 @@
 #include <vector>
 
 #include "aws/session.hpp"
+#include "release/deployment_strategy.hpp"
 #include "release/spec.hpp"
 #include "targets/ecs/follower.hpp"
 #include "targets/ecs/service_deployment_follower.hpp"
 
 namespace slipway::targets::ecs {
 
+// A strategy other than ROLLING, as the service file gives it.
+struct ProgressiveConfiguration {
+  release::DeploymentStrategy strategy;          // read with ECS's rules and defaults
+  boost::json::object deployment_configuration;  // what UpdateService is given, as written
+};
+
 // The service file's deploymentConfiguration, rendered and checked with ECS's rules
-// (release::read_deployment_strategy), when its strategy is not ROLLING: what UpdateService is
-// given, as the file has it. nullopt under ROLLING (the service keeps what Terraform set).
-// Throws release::SpecError naming the file and member for a bad value.
-std::optional<boost::json::object> progressive_deployment_configuration(
+// (release::read_deployment_strategy), when its strategy is not ROLLING. nullopt under ROLLING
+// and when there is no service file (the service keeps what Terraform set). Throws
+// release::SpecError naming the file and member for a bad value.
+std::optional<ProgressiveConfiguration> progressive_deployment_configuration(
     const release::ServiceSpec& spec, const std::string& base_dir,
     const std::map<std::string, std::string>& variables);
 

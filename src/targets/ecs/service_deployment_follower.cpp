@@ -36,6 +36,20 @@ bool is_rolling_back(const std::string& status) {
 
 }  // namespace
 
+std::string traffic_split(const aws::ServiceDeployment& d) {
+  auto traffic = "production traffic: " + short_revision(d.target_revision.arn) + " (new) " +
+                 percent(d.target_revision.requested_production_traffic_weight);
+  for (const auto& source : d.source_revisions) {
+    traffic += ", " + short_revision(source.arn) + " " +
+               percent(source.requested_production_traffic_weight);
+  }
+  if (d.target_revision.requested_test_traffic_weight > 0) {
+    traffic += "; test traffic " + percent(d.target_revision.requested_test_traffic_weight) +
+               " on the new revision";
+  }
+  return traffic;
+}
+
 std::string_view to_string(ServiceDeploymentVerdict verdict) {
   switch (verdict) {
     case ServiceDeploymentVerdict::in_progress:
@@ -139,16 +153,7 @@ void ServiceDeploymentFollower::print_changes(const aws::ServiceDeployment& d,
     step.lines.push_back("stage " + d.lifecycle_stage + " (" + d.strategy + ")");
     stage_ = d.lifecycle_stage;
   }
-  auto traffic = "production traffic: " + short_revision(d.target_revision.arn) + " (new) " +
-                 percent(d.target_revision.requested_production_traffic_weight);
-  for (const auto& source : d.source_revisions) {
-    traffic += ", " + short_revision(source.arn) + " " +
-               percent(source.requested_production_traffic_weight);
-  }
-  if (d.target_revision.requested_test_traffic_weight > 0) {
-    traffic += "; test traffic " + percent(d.target_revision.requested_test_traffic_weight) +
-               " on the new revision";
-  }
+  auto traffic = traffic_split(d);
   if (traffic != traffic_) {
     step.lines.push_back(traffic);
     traffic_ = traffic;

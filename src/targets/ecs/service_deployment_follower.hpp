@@ -53,6 +53,10 @@ enum class RollbackCause {
 };
 
 std::string_view to_string(ServiceDeploymentVerdict verdict);
+
+// "production traffic: revision 7 (new) 10.0%, revision 6 90.0%" (and the test traffic on the
+// new revision when there is some): the split a service deployment asks for now.
+std::string traffic_split(const aws::ServiceDeployment& deployment);
 std::string_view to_string(RollbackCause cause);
 
 struct ServiceDeploymentTimeouts {

@@ -153,13 +153,18 @@ TEST(ServiceDeploymentDriver, PassesTheServiceFilesStrategyThrough) {
       progressive_deployment_configuration(spec, dir.string(), {{"STRATEGY", "CANARY"}});
   ASSERT_TRUE(configuration);
   EXPECT_EQ(
-      json::serialize(*configuration),
+      json::serialize(configuration->deployment_configuration),
       R"({"maximumPercent":200,"strategy":"CANARY","canaryConfiguration":{"canaryPercent":1E1}})");
+  EXPECT_EQ(configuration->strategy.kind, release::DeploymentStrategyKind::canary);
+  EXPECT_EQ(configuration->strategy.canary_tenths, 100);
   write(R"({"deploymentConfiguration": {"maximumPercent": 200}})");
   EXPECT_FALSE(progressive_deployment_configuration(spec, dir.string(), {}));
   write(
       R"({"deploymentConfiguration": {"strategy": "CANARY", "canaryConfiguration": {"canaryPercent": 0}}})");
   EXPECT_THROW(progressive_deployment_configuration(spec, dir.string(), {}), release::SpecError);
+  // No service file: the service keeps what Terraform gave it (today's ROLLING path).
+  std::filesystem::remove(dir / "deploy" / "service.json");
+  EXPECT_FALSE(progressive_deployment_configuration(spec, dir.string(), {}));
   std::filesystem::remove_all(dir);
 }
 

@@ -322,6 +322,33 @@ def sequences():
         "expect": {"verdict": "rolled_back", "at_poll": 9, "cause": "alarm (watched by slipway)",
                    "stop_with_rollback_at": 6, "reason": "alarm app-5xx in ALARM at BAKE_TIME"},
     }
+    out["linear_alarm_mid_shift_slipway_asks_for_rollback"] = {
+        "description": "LINEAR 25 %: ECS watches no alarm (alarms DISABLED); at the 50 % step "
+                       "the alarm slipway watches goes to ALARM: slipway asks for the rollback "
+                       "(StopServiceDeployment ROLLBACK) once, ECS moves every share back.",
+        "follows": [SD, LINEAR, STOP],
+        "polls": scale_up("LINEAR", LINEAR_25) + [
+            poll(60, deployment("IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT", 25, 60,
+                                config=LINEAR_25), alarms=[{"name": "app-5xx", "state": "OK"}]),
+            poll(120, deployment("IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT", 50, 120,
+                                 config=LINEAR_25), alarms=[{"name": "app-5xx", "state": "ALARM"}]),
+            poll(130, deployment("ROLLBACK_IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT", 0, 130,
+                                 config=LINEAR_25,
+                                 reason="Service deployment rolled back by user request.",
+                                 rollback={"reason": "Stopped by user request.",
+                                           "startedAt": T0 + 126,
+                                           "serviceRevisionArn": REV + "6"}),
+                 alarms=[{"name": "app-5xx", "state": "ALARM"}]),
+            poll(170, deployment("ROLLBACK_SUCCESSFUL", "CLEAN_UP", 0, 170, config=LINEAR_25,
+                                 rollback={"reason": "Stopped by user request.",
+                                           "startedAt": T0 + 126,
+                                           "serviceRevisionArn": REV + "6"}),
+                 alarms=[{"name": "app-5xx", "state": "ALARM"}])],
+        "expect": {"verdict": "rolled_back", "at_poll": 7, "cause": "alarm (watched by slipway)",
+                   "stop_with_rollback_at": 5,
+                   "reason": "alarm app-5xx in ALARM at PRODUCTION_TRAFFIC_SHIFT",
+                   "lines": ["production traffic: revision 7 (new) 50.0%, revision 6 50.0%"]},
+    }
     out["rolling_circuit_breaker_rolls_back"] = {
         "description": "ROLLING: tasks fail to start, the breaker counts to its threshold and "
                        "triggers; ECS rolls back.",

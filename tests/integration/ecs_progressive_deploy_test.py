@@ -1,0 +1,398 @@
+# labels: aws moto ecs
+"""`slipway deploy`, `slipway ecs deploy|rollback` and `slipway status` on the ECS target under
+BLUE_GREEN, LINEAR and CANARY, as a user runs them: the real CLI against moto (IAM auth on),
+with ECS reached through a loopback replay server (AWS_ENDPOINT_URL_ECS; every other service
+goes straight to moto through AWS_ENDPOINT_URL).
+
+moto implements none of the ServiceDeployment APIs and never runs a deployment, so the replay
+answers ListServiceDeployments, DescribeServiceDeployments and StopServiceDeployment from the
+recorded sequences of tests/unit/targets/ecs/data/service_deployments (shaped like the ECS API
+reference pages ListServiceDeployments, DescribeServiceDeployments, ServiceDeployment and
+StopServiceDeployment), one recorded poll per ListServiceDeployments call, with the recorded
+times moved to the moment of UpdateService. UpdateService goes to moto unchanged (moto keeps
+the deploymentConfiguration it is given) and its answer gains the currentServiceDeployment
+real ECS returns (API reference: UpdateService, Service). Every other ECS call is forwarded to
+moto as is. At each poll the replay sets the recorded alarm states in moto's CloudWatch, which
+slipway reads itself. After a recorded StopServiceDeployment point, the replay moves on only
+once slipway has sent that call: without it, the rollback never shows.
+
+Every ECS request slipway sends is checked with botocore's ParamValidator against the ECS
+model (an oracle slipway's authors did not write). Loopback only."""
+
+import copy
+import http.client
+import json
+import os
+import shutil
+import signal
+import tempfile
+import threading
+import time
+import unittest
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import botocore.session
+from botocore.validate import ParamValidator
+
+from ecs_moto_test import (DEPLOYER_POLICY, REGISTRY, SHA1, SHA2, EcsMoto, create_infrastructure,
+                           make_service_dir, revisions, run_slipway, service_task_definition,
+                           tags_of, var_flags)
+from slipway_testlib import SOURCE_DIR, Process, binary, free_port, wait_until
+
+SLIPWAY = binary("src", "cli", "slipway")
+DATA = os.path.join(SOURCE_DIR, "tests", "unit", "targets", "ecs", "data", "service_deployments")
+ECS = botocore.session.get_session().get_service_model("ecs")
+TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
+REPLAYED = {"ListServiceDeployments", "DescribeServiceDeployments", "StopServiceDeployment"}
+TIME_FIELDS = {"createdAt", "startedAt", "updatedAt", "finishedAt", "stoppedAt"}
+USAGE, ROLLED_BACK, INTERRUPTED = 2, 3, 130
+LOCK_TAG = "slipway:lock"
+# The deployer's rights, and DescribeAlarms as moto's IAM names it: moto checks CloudWatch actions
+# under the signing name ("monitoring:"), where AWS uses "cloudwatch:" (which the policy has).
+WATCHING_DEPLOYER_POLICY = {"Version": "2012-10-17", "Statement": [{
+    "Effect": "Allow", "Resource": "*",
+    "Action": DEPLOYER_POLICY["Statement"][0]["Action"] + ["monitoring:DescribeAlarms"]}]}
+
+
+def load_sequence(name):
+    """A recorded sequence, its cluster renamed to the one create_infrastructure makes."""
+    with open(os.path.join(DATA, name + ".json")) as f:
+        text = f.read()
+    text = text.replace(":cluster/slipway\"", ":cluster/slipway-test\"").replace(
+        "/slipway/app", "/slipway-test/app")
+    return json.loads(text)
+
+
+def shifted(value, offset):
+    """`value` with every recorded time moved by `offset` seconds."""
+    if isinstance(value, dict):
+        return {k: (v + offset if k in TIME_FIELDS and isinstance(v, (int, float))
+                    else shifted(v, offset)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [shifted(v, offset) for v in value]
+    return value
+
+
+class Replay:
+    """One recorded sequence served poll by poll, in front of moto."""
+
+    def __init__(self, moto, sequence, hold_at=None):
+        self.moto = moto
+        self.sequence = sequence
+        self.hold_at = hold_at  # never move past this poll (a deployment still running)
+        self.stop_at = sequence["expect"].get("stop_with_rollback_at")
+        self.index = -1
+        self.offset = 0.0
+        self.stops = []  # (params, poll index)
+        self.alarm_states = {}
+
+    def poll(self):
+        polls = self.sequence["polls"]
+        return shifted(polls[max(0, min(self.index, len(polls) - 1))], self.offset)
+
+    def next_poll(self):
+        """Advances one poll (ListServiceDeployments), and sets the alarms it records."""
+        last = len(self.sequence["polls"]) - 1
+        if self.hold_at is not None:
+            last = min(last, self.hold_at)
+        if self.stop_at is not None and not self.stops:
+            last = min(last, self.stop_at)  # the rollback shows only once it was asked for
+        self.index = min(self.index + 1, last)
+        for alarm in self.poll().get("alarms", []):
+            if self.alarm_states.get(alarm["name"]) != alarm["state"]:
+                self.moto.client("cloudwatch").set_alarm_state(
+                    AlarmName=alarm["name"], StateValue=alarm["state"], StateReason="recorded")
+                self.alarm_states[alarm["name"]] = alarm["state"]
+
+    def answer(self, operation, params):
+        if operation == "ListServiceDeployments":
+            self.next_poll()
+            return self.poll()["listServiceDeployments"]
+        if operation == "DescribeServiceDeployments":
+            return self.poll()["describeServiceDeployments"]
+        self.stops.append((params, self.index))
+        return {"serviceDeploymentArn": params["serviceDeploymentArn"]}
+
+
+class EcsReplayProxy:
+    """The loopback ECS endpoint: replays what moto lacks, forwards the rest to moto."""
+
+    def __init__(self, moto):
+        self.moto = moto
+        self.replay = None  # set by the test before slipway runs
+        self.requests = []  # (operation, params) of every ECS call, in order
+        self.problems = []  # ParamValidator reports and surprises
+        self.lock = threading.Lock()
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self):
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                target = self.headers.get("X-Amz-Target", "")
+                status, content_type, data = outer.handle(target, body, dict(self.headers))
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", free_port()), Handler)
+        self.url = f"http://127.0.0.1:{self.server.server_port}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def handle(self, target, body, headers):
+        operation = target[len(TARGET_PREFIX):] if target.startswith(TARGET_PREFIX) else target
+        params = json.loads(body) if body else {}
+        with self.lock:
+            self.requests.append((operation, params))
+            if operation in ECS.operation_names:
+                report = ParamValidator().validate(
+                    params, ECS.operation_model(operation).input_shape)
+                if report.has_errors():
+                    self.problems.append(f"{operation}: {report.generate_report()}")
+            else:
+                self.problems.append(f"not an ECS operation: {target}")
+            if operation in REPLAYED:
+                if self.replay is None:
+                    self.problems.append(f"{operation} with no sequence to replay")
+                    return 400, "application/x-amz-json-1.1", b"{}"
+                answer = self.replay.answer(operation, params)
+                return 200, "application/x-amz-json-1.1", json.dumps(answer).encode()
+        # The request as slipway signed it (same Host header), so moto's IAM check sees it.
+        status, content_type, data = self.forward(body, headers)
+        if operation == "UpdateService" and status == 200 and self.replay is not None:
+            answer = json.loads(data)
+            with self.lock:
+                self.replay.offset = time.time() - self.replay.sequence["updated_at"]
+            answer["service"]["currentServiceDeployment"] = self.replay.sequence["followed_arn"]
+            data = json.dumps(answer).encode()
+        return status, content_type, data
+
+    def forward(self, body, headers):
+        connection = http.client.HTTPConnection("127.0.0.1", self.moto.port, timeout=60)
+        try:
+            connection.request("POST", "/", body=body, headers=headers)
+            response = connection.getresponse()
+            return (response.status, response.getheader("Content-Type", "application/json"),
+                    response.read())
+        finally:
+            connection.close()
+
+    def calls(self, operation):
+        return [params for op, params in self.requests if op == operation]
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def service_file(configuration):
+    return json.dumps({"deploymentConfiguration": configuration}, indent=1)
+
+
+def recorded_configuration(sequence, **changes):
+    """The deploymentConfiguration ECS's recorded read shows, with the alarm slipway watches
+    (ECS does not: enable false), as a team would write it in deploy/service.json."""
+    first = sequence["polls"][0]["describeServiceDeployments"]["serviceDeployments"][0]
+    configuration = copy.deepcopy(first["deploymentConfiguration"])
+    configuration["alarms"] = {"alarmNames": ["app-5xx"], "enable": False, "rollback": False}
+    configuration.update(changes)
+    return configuration
+
+
+class EcsProgressiveDeploy(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.moto = EcsMoto().start()
+        cls.dir = make_service_dir()
+        cls.spec = os.path.join(cls.dir, "slipway.yaml")
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.moto.stop()
+        shutil.rmtree(cls.dir, ignore_errors=True)
+
+    def setUp(self):
+        self.moto.reset()
+        self.outputs = create_infrastructure(self.moto)
+        self.moto.client("cloudwatch").put_metric_alarm(
+            AlarmName="app-5xx", Namespace="app", MetricName="http_5xx", Statistic="Sum",
+            Period=60, EvaluationPeriods=1, Threshold=1,
+            ComparisonOperator="GreaterThanOrEqualToThreshold")
+        self.moto._user("watching-deployer", WATCHING_DEPLOYER_POLICY)
+        self.proxy = EcsReplayProxy(self.moto)
+        self.addCleanup(self.proxy.close)
+        self.service_arn = self.moto.client("ecs").describe_services(
+            cluster="slipway-test", services=["app"])["services"][0]["serviceArn"]
+
+    def tearDown(self):
+        self.assertEqual(self.proxy.problems, [])
+
+    def env(self):
+        return self.moto.env("watching-deployer", AWS_ENDPOINT_URL_ECS=self.proxy.url)
+
+    def write_service_file(self, configuration):
+        with open(os.path.join(self.dir, "deploy", "service.json"), "w") as f:
+            f.write(service_file(configuration))
+        self.addCleanup(os.remove, os.path.join(self.dir, "deploy", "service.json"))
+
+    def replay(self, name, **options):
+        sequence = load_sequence(name)
+        self.proxy.replay = Replay(self.moto, sequence, **options)
+        return sequence
+
+    def ecs_deploy(self, sha):
+        result = run_slipway(["ecs", "deploy", "--spec", self.spec, "--image",
+                              f"{REGISTRY}/app:{sha}", "--poll-interval", "100ms",
+                              *var_flags(self.outputs), "-o", "json"], self.env())
+        final = json.loads(result.stdout.splitlines()[-1]) if result.stdout else {}
+        return result, final.get("result", {})
+
+    def check_update_service(self, configuration, task_definition):
+        updates = self.proxy.calls("UpdateService")
+        self.assertEqual(len(updates), 1, updates)
+        self.assertEqual(updates[0]["deploymentConfiguration"], configuration)
+        self.assertEqual(updates[0]["taskDefinition"], task_definition)
+
+    def test_a_good_canary_succeeds_and_is_recorded(self):
+        sequence = self.replay("canary_completes")
+        configuration = recorded_configuration(sequence)
+        self.write_service_file(configuration)
+        result, final = self.ecs_deploy(SHA1)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        arn = final["task_definition"]
+        self.check_update_service(configuration, arn)
+        self.assertEqual((final["verdict"], final["strategy"]), ("succeeded", "CANARY"))
+        self.assertEqual(final["deployment_id"], sequence["followed_arn"])
+        self.assertIn("production traffic: revision 7 (new) 10.0%, revision 6 90.0%",
+                      result.stdout)
+        self.assertIn("stage BAKE_TIME (CANARY)", result.stdout)
+        self.assertEqual(self.proxy.calls("StopServiceDeployment"), [])
+        # Followed to the last recorded poll, by its ARN.
+        self.assertEqual(self.proxy.replay.index, sequence["expect"]["at_poll"])
+        self.assertEqual({p["serviceDeploymentArns"][0] for p in
+                          self.proxy.calls("DescribeServiceDeployments")},
+                         {sequence["followed_arn"]})
+        tags = tags_of(self.moto, arn)
+        self.assertEqual(tags["slipway:outcome"], "succeeded")
+        self.assertEqual(tags["slipway:strategy"], "CANARY")
+        self.assertNotIn(LOCK_TAG, tags_of(self.moto, self.service_arn))
+
+    def test_a_failing_lifecycle_hook_is_rolled_back_with_exit_3(self):
+        sequence = self.replay("blue_green_hook_fails_rolls_back")
+        configuration = recorded_configuration(sequence)
+        self.write_service_file(configuration)
+        result, final = self.ecs_deploy(SHA1)
+        self.assertEqual(result.returncode, ROLLED_BACK, result.stdout + result.stderr)
+        self.check_update_service(configuration, final["task_definition"])
+        self.assertIn("lifecycle hook smoke-test FAILED at POST_TEST_TRAFFIC_SHIFT",
+                      final["reason"])
+        self.assertEqual((final["verdict"], final["exit_code"]), ("rolled_back", ROLLED_BACK))
+        self.assertEqual(self.proxy.calls("StopServiceDeployment"), [])  # ECS rolled back itself
+        tags = tags_of(self.moto, final["task_definition"])
+        self.assertEqual(tags["slipway:outcome"], "rolled_back")
+        self.assertEqual(tags["slipway:strategy"], "BLUE_GREEN")
+        self.assertNotIn(LOCK_TAG, tags_of(self.moto, self.service_arn))
+
+    def test_an_alarm_mid_linear_asks_ecs_to_roll_back_once(self):
+        sequence = self.replay("linear_alarm_mid_shift_slipway_asks_for_rollback")
+        configuration = recorded_configuration(sequence)
+        self.write_service_file(configuration)
+        result, final = self.ecs_deploy(SHA1)
+        self.assertEqual(result.returncode, ROLLED_BACK, result.stdout + result.stderr)
+        self.assertEqual(self.proxy.replay.stops,
+                         [({"serviceDeploymentArn": sequence["followed_arn"],
+                            "stopType": "ROLLBACK"}, sequence["expect"]["stop_with_rollback_at"])])
+        self.assertIn("alarm app-5xx in ALARM at PRODUCTION_TRAFFIC_SHIFT", final["reason"])
+        self.assertEqual(tags_of(self.moto, final["task_definition"])["slipway:outcome"],
+                         "rolled_back")
+        self.assertNotIn(LOCK_TAG, tags_of(self.moto, self.service_arn))
+
+    def test_a_bad_strategy_is_refused_before_anything_changes(self):
+        self.replay("canary_completes")
+        self.write_service_file({"strategy": "CANARY",
+                                 "canaryConfiguration": {"canaryPercent": 0.05}})
+        before = revisions(self.moto)
+        result = run_slipway(["deploy", "--spec", self.spec, "--image", f"{REGISTRY}/app:{SHA1}",
+                              *var_flags(self.outputs)], self.env())
+        self.assertEqual(result.returncode, USAGE, result.stdout + result.stderr)
+        lines = result.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, result.stderr)
+        self.assertIn("deploymentConfiguration.canaryConfiguration.canaryPercent", lines[0])
+        self.assertEqual(revisions(self.moto), before)
+        for operation in ("RegisterTaskDefinition", "UpdateService", "TagResource"):
+            self.assertEqual(self.proxy.calls(operation), [], operation)
+
+    def test_sigint_during_a_progressive_follow_releases_the_lock(self):
+        sequence = self.replay("linear_completes", hold_at=1)
+        # ECS's recorded read says 5 minutes of final bake; a day here shows the lock held for
+        # the strategy's planned minutes (a ROLLING deploy holds it for well under an hour).
+        self.write_service_file(recorded_configuration(sequence, bakeTimeInMinutes=1440))
+        with Process([SLIPWAY, "deploy", "--spec", self.spec, "--image",
+                      f"{REGISTRY}/app:{SHA1}", *var_flags(self.outputs)], env=self.env()) as run:
+            wait_until(lambda: "stage RECONCILE_SERVICE (LINEAR)" in run.output()[1]
+                       or not run.running(), timeout=60, what="the LINEAR deploy to follow")
+            self.assertTrue(run.running(), run.output())
+            lock = tags_of(self.moto, self.service_arn)[LOCK_TAG]
+            held_for = int(lock.rsplit(" until ", 1)[1]) - time.time()
+            self.assertGreater(held_for, 24 * 3600, lock)
+            run.signal(signal.SIGINT)
+            code = run.wait(timeout=60)
+            out, err = run.output()
+        self.assertEqual(code, INTERRUPTED, out + err)
+        self.assertNotIn(LOCK_TAG, tags_of(self.moto, self.service_arn))
+        self.assertRegex(err.splitlines()[-1], "^slipway: error: interrupted by SIGINT while "
+                                               "following service deployment [^ ]+$")
+        self.assertIn("ECS carries on with it", err)
+
+    def test_status_shows_the_stage_and_the_traffic_split(self):
+        sequence = self.replay("canary_completes", hold_at=4)
+        self.write_service_file(recorded_configuration(sequence))
+        result = run_slipway(["ecs", "deploy", "--spec", self.spec, "--image",
+                              f"{REGISTRY}/app:{SHA1}", "--no-wait", *var_flags(self.outputs)],
+                             self.env())
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        for _ in range(5):  # the deployment stands at the canary step (recorded poll 4)
+            self.proxy.replay.next_poll()
+        text = run_slipway(["status", "--spec", self.spec], self.env())
+        self.assertEqual(text.returncode, 0, text.stderr)
+        self.assertIn("CANARY IN_PROGRESS at PRODUCTION_TRAFFIC_SHIFT, production traffic: "
+                      "revision 7 (new) 10.0%, revision 6 90.0%", text.stdout)
+        document = run_slipway(["status", "--spec", self.spec, "-o", "json"], self.env())
+        self.assertEqual(document.returncode, 0, document.stderr)
+        status = json.loads(document.stdout.splitlines()[-1])
+        deployment = status["service_deployment"]
+        self.assertEqual(deployment["arn"], sequence["followed_arn"])
+        self.assertEqual((deployment["strategy"], deployment["status"], deployment["stage"]),
+                         ("CANARY", "IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT"))
+        self.assertEqual(deployment["target_revision"]["production_traffic_percent"], 10.0)
+        self.assertEqual([r["production_traffic_percent"]
+                          for r in deployment["source_revisions"]], [90.0])
+
+    def test_rollback_runs_as_a_new_progressive_deployment(self):
+        sequence = self.replay("canary_completes")
+        configuration = recorded_configuration(sequence)
+        self.write_service_file(configuration)
+        result, first = self.ecs_deploy(SHA1)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.replay("canary_completes")
+        result, second = self.ecs_deploy(SHA2)
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.replay("canary_completes")
+        self.proxy.requests.clear()
+        result = run_slipway(["ecs", "rollback", "--spec", self.spec, "--poll-interval", "100ms",
+                              "-o", "json"], self.env())
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.check_update_service(configuration, first["task_definition"])
+        self.assertEqual(self.proxy.replay.index, sequence["expect"]["at_poll"])
+        self.assertEqual(service_task_definition(self.moto), first["task_definition"])
+        self.assertEqual(tags_of(self.moto, second["task_definition"])["slipway:outcome"],
+                         "rolled_back")
+        self.assertNotIn(LOCK_TAG, tags_of(self.moto, self.service_arn))
+
+
+if __name__ == "__main__":
+    unittest.main()
