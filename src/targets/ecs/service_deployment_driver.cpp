@@ -10,6 +10,7 @@
 #include "aws/errors.hpp"
 #include "aws/retry.hpp"
 #include "core/cancellation.hpp"
+#include "core/env.hpp"
 #include "release/deployment_strategy.hpp"
 #include "release/errors.hpp"
 #include "release/template.hpp"
@@ -17,9 +18,26 @@
 
 namespace slipway::targets::ecs {
 
+namespace {
+
+// The strategy a rendered service file names, with its configuration; nullopt under ROLLING.
+std::optional<ProgressiveConfiguration> strategy_of(const boost::json::value& document,
+                                                    const std::string& file) {
+  const auto* configuration =
+      document.is_object() ? document.as_object().if_contains("deploymentConfiguration") : nullptr;
+  if (configuration == nullptr || !configuration->is_object()) return std::nullopt;
+  auto strategy = release::read_deployment_strategy(configuration->as_object(), file,
+                                                    "deploymentConfiguration");
+  if (strategy.kind == release::DeploymentStrategyKind::rolling) return std::nullopt;
+  return ProgressiveConfiguration{.strategy = std::move(strategy),
+                                  .deployment_configuration = configuration->as_object()};
+}
+
+}  // namespace
+
 std::optional<ProgressiveConfiguration> progressive_deployment_configuration(
     const release::ServiceSpec& spec, const std::string& base_dir,
-    const std::map<std::string, std::string>& variables) {
+    std::map<std::string, std::string> variables) {
   const auto& file = spec.service_file;
   auto path = std::filesystem::path(file).is_absolute() ? std::filesystem::path(file)
                                                         : std::filesystem::path(base_dir) / file;
@@ -29,16 +47,40 @@ std::optional<ProgressiveConfiguration> progressive_deployment_configuration(
   if (!in) throw release::SpecError(file + ": cannot read it; create it or fix slipway.yaml");
   std::stringstream text;
   text << in.rdbuf();
-  auto document = release::parse_json_document(
-      release::render_template(text.str(), release::extra_then_environment(variables), file), file);
-  const auto* configuration =
-      document.is_object() ? document.as_object().if_contains("deploymentConfiguration") : nullptr;
-  if (configuration == nullptr || !configuration->is_object()) return std::nullopt;
-  auto strategy = release::read_deployment_strategy(configuration->as_object(), file,
-                                                    "deploymentConfiguration");
-  if (strategy.kind == release::DeploymentStrategyKind::rolling) return std::nullopt;
-  return ProgressiveConfiguration{.strategy = std::move(strategy),
-                                  .deployment_configuration = configuration->as_object()};
+  // As for the task definition: the spec's service name is ${SERVICE}'s default.
+  if (!variables.contains("SERVICE") && !core::env_string("SERVICE")) {
+    variables["SERVICE"] = spec.service;
+  }
+  const auto lookup = release::extra_then_environment(std::move(variables));
+  // The ECS target never needed the rest of the file (Terraform made the service), so a ${VAR}
+  // only Terraform knows must not stop a ROLLING deploy: a first reading puts 0 (valid JSON as a
+  // string's text and as a number) for every unset variable; only when that leaves the strategy
+  // in doubt or names another than ROLLING must the file render in full.
+  bool unset = false;
+  const auto lenient = release::render_template(
+      text.str(),
+      [&](const std::string& name) -> std::optional<std::string> {
+        auto value = lookup(name);
+        if (value) return value;
+        unset = true;
+        return "0";
+      },
+      file);
+  if (!unset) return strategy_of(release::parse_json_document(lenient, file), file);
+  std::optional<std::string> rendered;
+  try {
+    rendered = release::render_template(text.str(), lookup, file);
+  } catch (const release::SpecError&) {
+    bool rolling = false;
+    try {
+      rolling = !strategy_of(release::parse_json_document(lenient, file), file);
+    } catch (const release::SpecError&) {
+      // The strategy cannot be read without the unset variable: that variable is the error.
+    }
+    if (rolling) return std::nullopt;
+    throw;
+  }
+  return strategy_of(release::parse_json_document(*rendered, file), file);
 }
 
 ServiceDeploymentRun follow_service_deployment(

@@ -29,11 +29,13 @@ struct ProgressiveConfiguration {
 
 // The service file's deploymentConfiguration, rendered and checked with ECS's rules
 // (release::read_deployment_strategy), when its strategy is not ROLLING. nullopt under ROLLING
-// and when there is no service file (the service keeps what Terraform set). Throws
-// release::SpecError naming the file and member for a bad value.
+// and when there is no service file (the service keeps what Terraform set); ${SERVICE} defaults to
+// the spec's service. Throws release::SpecError naming the file and member for a bad value, or
+// the variable when one is unset — unless the file names ROLLING (or no strategy) whatever the
+// unset variables hold: the ROLLING path never needs them.
 std::optional<ProgressiveConfiguration> progressive_deployment_configuration(
     const release::ServiceSpec& spec, const std::string& base_dir,
-    const std::map<std::string, std::string>& variables);
+    std::map<std::string, std::string> variables);
 
 struct ServiceDeploymentRun {
   ServiceDeploymentVerdict verdict = ServiceDeploymentVerdict::in_progress;

@@ -162,6 +162,35 @@ TEST(ServiceDeploymentDriver, PassesTheServiceFilesStrategyThrough) {
   write(
       R"({"deploymentConfiguration": {"strategy": "CANARY", "canaryConfiguration": {"canaryPercent": 0}}})");
   EXPECT_THROW(progressive_deployment_configuration(spec, dir.string(), {}), release::SpecError);
+  // Variables only Terraform knows do not stop a ROLLING deploy, which never reads them; under
+  // another strategy the file renders in full, the unset variable named. ${SERVICE} is the spec's
+  // service, as in the task definition.
+  spec.service = "app";
+  write(R"({"serviceName": "${SERVICE}", "desiredCount": ${COUNT_NOBODY_SET},
+    "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["${SUBNET_NOBODY_SET}"]}},
+    "deploymentConfiguration": {"maximumPercent": 200, "strategy": "ROLLING"}})");
+  EXPECT_FALSE(progressive_deployment_configuration(spec, dir.string(), {}));
+  write(R"({"serviceName": "${SERVICE}",
+    "networkConfiguration": {"awsvpcConfiguration": {"subnets": ["${SUBNET_NOBODY_SET}"]}},
+    "deploymentConfiguration": {"strategy": "CANARY"}})");
+  try {
+    progressive_deployment_configuration(spec, dir.string(), {});
+    ADD_FAILURE() << "an unset variable under CANARY was accepted";
+  } catch (const release::SpecError& error) {
+    EXPECT_NE(std::string(error.what()).find("${SUBNET_NOBODY_SET} is not set"), std::string::npos)
+        << error.what();
+  }
+  EXPECT_TRUE(progressive_deployment_configuration(spec, dir.string(),
+                                                   {{"SUBNET_NOBODY_SET", "subnet-1"}}));
+  write(R"({"deploymentConfiguration": {"strategy": "${STRATEGY_NOBODY_SET}"}})");
+  try {
+    progressive_deployment_configuration(spec, dir.string(), {});
+    ADD_FAILURE() << "an unset strategy variable was accepted";
+  } catch (const release::SpecError& error) {
+    EXPECT_NE(std::string(error.what()).find("${STRATEGY_NOBODY_SET} is not set"),
+              std::string::npos)
+        << error.what();
+  }
   // No service file: the service keeps what Terraform gave it (today's ROLLING path).
   std::filesystem::remove(dir / "deploy" / "service.json");
   EXPECT_FALSE(progressive_deployment_configuration(spec, dir.string(), {}));
