@@ -280,6 +280,12 @@ class EcsProgressiveDeploy(unittest.TestCase):
         self.assertEqual(tags["slipway:outcome"], "succeeded")
         self.assertEqual(tags["slipway:strategy"], "CANARY")
         self.assertNotIn(LOCK_TAG, tags_of(self.moto, self.service_arn))
+        # The release record says how it went out and how it ended.
+        history = run_slipway(["history", "--spec", self.spec, "-o", "json"], self.env())
+        self.assertEqual(history.returncode, 0, history.stderr)
+        release = next(r for r in json.loads(history.stdout) if r["arn"] == arn)
+        self.assertEqual((release["strategy"], release["outcome"], release["commit"]),
+                         ("CANARY", "succeeded", SHA1))
 
     def test_a_failing_lifecycle_hook_is_rolled_back_with_exit_3(self):
         sequence = self.replay("blue_green_hook_fails_rolls_back")
