@@ -8,6 +8,7 @@
 #include <map>
 #include <set>
 #include <sstream>
+#include <utility>
 
 #include "core/env.hpp"
 #include "release/errors.hpp"
@@ -51,6 +52,9 @@ const std::vector<SpecField> kFields = {
      "A new replica not healthy within this counts as a failed task."},
     {"vm.engine", "enum", "auto",
      "Replica engine: auto (podman if installed, else process), podman or process."},
+    {"vm.replica_ports", "port range", "15000-19999",
+     "Ports replicas listen on, FIRST-LAST; keep them below the machine's ephemeral range "
+     "(/proc/sys/net/ipv4/ip_local_port_range) and away from other servers."},
     {"vm.strategy_minute", "duration", "60s",
      "How long one minute of deploy/service.json's deploymentConfiguration (bakeTimeInMinutes, "
      "stepBakeTimeInMinutes, canaryBakeTimeInMinutes) lasts on this machine, e.g. 1s for a local "
@@ -157,6 +161,29 @@ class Reader {
 
   void port(const YAML::Node& root, const std::string& key, int& out) const {
     if (auto value = scalar(root, key)) out = whole(key, *value, 1, 65535);
+  }
+
+  void port_range(const YAML::Node& root, const std::string& key, PortRange& out) const {
+    auto value = scalar(root, key);
+    if (!value) return;
+    const auto dash = value->find('-');
+    auto bad = [&] {
+      fail(key, "\"" + *value +
+                    "\" is not a port range; write FIRST-LAST with 1024 <= FIRST <= LAST <= 65535, "
+                    "e.g. 15000-19999");
+    };
+    if (dash == std::string::npos) bad();
+    auto number = [&](const std::string& text) {
+      if (text.empty() || text.size() > 5 || !std::all_of(text.begin(), text.end(), [](char c) {
+            return std::isdigit(static_cast<unsigned char>(c));
+          })) {
+        bad();
+      }
+      return std::stoi(text);
+    };
+    PortRange range{number(value->substr(0, dash)), number(value->substr(dash + 1))};
+    if (range.first < 1024 || range.first > range.last || range.last > 65535) bad();
+    out = range;
   }
 
   void count(const YAML::Node& root, const std::string& key, int& out) const {
@@ -287,6 +314,7 @@ ServiceSpec parse_spec(std::string_view yaml_text, std::string_view file_name) {
   reader.ratio(root, "vm.bake_max_5xx_ratio", vm.bake_max_5xx_ratio);
   reader.duration(root, "vm.ready_timeout", vm.ready_timeout);
   reader.string(root, "vm.engine", vm.engine);
+  reader.port_range(root, "vm.replica_ports", vm.replica_ports);
   reader.duration(root, "vm.strategy_minute", vm.strategy_minute);
   reader.commands(root, "vm.lifecycle_hooks", vm.lifecycle_hooks);
   reader.string(root, "ecs.cluster", spec.ecs.cluster);
@@ -323,6 +351,15 @@ ServiceSpec parse_spec(std::string_view yaml_text, std::string_view file_name) {
   }
   if (vm.listener_port == vm.stats_port && vm.listener_address == vm.stats_address) {
     reader.fail("vm.haproxy.stats_port", "must differ from vm.listener.port");
+  }
+  for (const auto& [key, port] : {std::pair{"vm.listener.port", vm.listener_port},
+                                  std::pair{"vm.haproxy.stats_port", vm.stats_port}}) {
+    if (vm.replica_ports.contains(port)) {
+      reader.fail("vm.replica_ports", std::to_string(vm.replica_ports.first) + "-" +
+                                          std::to_string(vm.replica_ports.last) + " contains " +
+                                          key + " " + std::to_string(port) +
+                                          "; choose a range without it");
+    }
   }
   if (spec.target == TargetKind::ecs && spec.ecs.cluster.empty()) {
     reader.fail("ecs.cluster", "required when target is ecs");

@@ -21,6 +21,14 @@ struct HealthCheckSpec {
   std::chrono::milliseconds timeout{1000};
 };
 
+// Inclusive range of TCP ports.
+struct PortRange {
+  int first = 0;
+  int last = 0;
+  bool contains(int port) const { return port >= first && port <= last; }
+  int size() const { return last - first + 1; }
+};
+
 struct VmSpec {
   std::string listener_address = "127.0.0.1";
   int listener_port = 8080;
@@ -32,6 +40,9 @@ struct VmSpec {
   double bake_max_5xx_ratio = 0.01;
   std::chrono::milliseconds ready_timeout{60000};
   std::string engine = "auto";  // auto | podman | process
+  // Where replicas listen: below Linux's ephemeral range (32768-60999 by default), so an outgoing
+  // connection never holds a port a replica is about to bind.
+  PortRange replica_ports{15000, 19999};
   // How long one of deploymentConfiguration's minutes (bakeTimeInMinutes,
   // stepBakeTimeInMinutes, canaryBakeTimeInMinutes) lasts on this machine: the service file
   // stays what ECS is given, and a local run or a test shortens the bakes here.
@@ -66,7 +77,7 @@ struct ServiceSpec {
 
 struct SpecField {
   std::string_view key;   // dotted path, e.g. "vm.health_check.interval"
-  std::string_view type;  // string, port, duration, count, ratio, enum, names, commands
+  std::string_view type;  // string, port, port range, duration, count, ratio, enum, names, commands
   std::string_view default_value;
   std::string_view description;
 };

@@ -116,16 +116,4 @@ bool port_free(const std::string& address, int port) {
   return ::bind(socket.fd(), reinterpret_cast<sockaddr*>(&target), sizeof target) == 0;
 }
 
-int pick_free_port(const std::string& address) {
-  Socket socket;
-  auto target = loopback_address(address, 0);
-  socklen_t length = sizeof target;
-  if (::bind(socket.fd(), reinterpret_cast<sockaddr*>(&target), sizeof target) != 0 ||
-      ::getsockname(socket.fd(), reinterpret_cast<sockaddr*>(&target), &length) != 0) {
-    throw EngineError(std::string("cannot find a free port on ") + address + ": " +
-                      std::strerror(errno));
-  }
-  return ntohs(target.sin_port);
-}
-
 }  // namespace slipway::targets::vm

@@ -19,7 +19,4 @@ bool port_accepting(const std::string& address, int port);
 // Returns true when address:port can be bound now (nothing listens there).
 bool port_free(const std::string& address, int port);
 
-// Returns a TCP port on `address` that is free right now (the kernel picks it).
-int pick_free_port(const std::string& address);
-
 }  // namespace slipway::targets::vm

@@ -9,6 +9,7 @@
 #include "core/private_files.hpp"
 #include "targets/vm/errors.hpp"
 #include "targets/vm/health_probe.hpp"
+#include "targets/vm/replica_ports.hpp"
 #include "targets/vm/rollout_plan.hpp"
 
 namespace slipway::targets::vm {
@@ -93,11 +94,8 @@ std::vector<ReplicaState> Rollout::launch(VmState& state, const RolloutRelease& 
     replica.revision = ref.revision;
     replica.image = ref.image;
     replica.backup = launch_as_backup_;
-    // None of these has bound its port yet: the kernel may offer the same free port twice.
-    do {
-      replica.port = pick_free_port(kLoopback);
-    } while (std::any_of(state.replicas.begin(), state.replicas.end(),
-                         [&](const ReplicaState& r) { return r.port == replica.port; }));
+    replica.port = allocate_replica_port(state, spec_.vm.replica_ports, stack_id(paths_.dir),
+                                         [](int port) { return port_free(kLoopback, port); });
     replica.stop_timeout_seconds = static_cast<int>(workload.stop_timeout.count());
 
     ReplicaLaunch spec;

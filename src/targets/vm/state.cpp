@@ -70,6 +70,9 @@ VmState load_state(const StatePaths& paths) {
       state.desired_count = d->to_number<int>();
     }
     state.next_replica_number = o.at("next_replica_number").to_number<int>();
+    if (const auto* n = o.if_contains("next_replica_port")) {
+      state.next_replica_port = n->to_number<int>();
+    }
     if (const auto* n = o.if_contains("slots")) state.slots = n->to_number<int>();
     if (const auto* n = o.if_contains("backup_slots")) state.backup_slots = n->to_number<int>();
     for (const auto& item : o.at("replicas").as_array()) {
@@ -129,6 +132,7 @@ void save_state(const StatePaths& paths, const VmState& state) {
                    {"current", release_json(state.current)},
                    {"previous", release_json(state.previous)},
                    {"next_replica_number", state.next_replica_number},
+                   {"next_replica_port", state.next_replica_port},
                    {"slots", state.slots},
                    {"backup_slots", state.backup_slots},
                    {"replicas", replicas}};

@@ -43,6 +43,7 @@ struct VmState {
   int backup_slots = 0;
   std::vector<ReplicaState> replicas;
   int next_replica_number = 1;
+  int next_replica_port = 0;  // where the next port search starts (replica_ports.hpp); 0: none yet
 
   // Returns the replicas of `revision`.
   std::vector<ReplicaState> replicas_of(std::int64_t revision) const;

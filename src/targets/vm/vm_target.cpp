@@ -15,6 +15,7 @@
 #include "targets/vm/haproxy_balancer.hpp"
 #include "targets/vm/lifecycle_hooks.hpp"
 #include "targets/vm/lock.hpp"
+#include "targets/vm/replica_ports.hpp"
 #include "targets/vm/rollout_plan.hpp"
 
 namespace slipway::targets::vm {
@@ -235,6 +236,21 @@ DeployReport VmTarget::deploy_locked(release::Release release, const release::Wo
       throw core::InputError(
           "deploymentConfiguration allows no progress with " + std::to_string(run.desired) +
           " replica(s): raise maximumPercent or lower minimumHealthyPercent in service.json");
+    }
+  }
+  {
+    const auto& ports = config_.spec.vm.replica_ports;
+    const auto needed = state.replicas.size() + static_cast<std::size_t>(run.desired);
+    if (static_cast<std::size_t>(ports.size()) < needed) {
+      throw core::InputError("vm.replica_ports " + std::to_string(ports.first) + "-" +
+                             std::to_string(ports.last) + " has " + std::to_string(ports.size()) +
+                             " port(s); this deploy runs up to " + std::to_string(needed) +
+                             " replicas at once: widen the range in slipway.yaml");
+    }
+    if (auto ephemeral = ephemeral_port_range()) {
+      if (auto warning = ephemeral_overlap_warning(ports, *ephemeral)) {
+        events_.progress("warning", *warning);
+      }
     }
   }
   if (state.engine.empty() || state.replicas.empty()) state.engine = engine_->name();

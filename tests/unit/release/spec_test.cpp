@@ -19,6 +19,8 @@ TEST(Spec, MinimalSpecGetsDefaults) {
   EXPECT_EQ(spec.vm.health_check.path, "/readyz");
   EXPECT_EQ(spec.vm.health_check.interval, 1000ms);
   EXPECT_EQ(spec.vm.drain_delay, 10s);
+  EXPECT_EQ(spec.vm.replica_ports.first, 15000);
+  EXPECT_EQ(spec.vm.replica_ports.last, 19999);
   EXPECT_EQ(spec.task_definition_file, "deploy/taskdef.json");
 }
 
@@ -36,6 +38,7 @@ vm:
   bake_max_5xx_ratio: 0.05
   ready_timeout: 20s
   engine: process
+  replica_ports: 21000-21099
 )",
                          "slipway.yaml");
   EXPECT_EQ(spec.image_repository, "registry.local/app");
@@ -53,6 +56,8 @@ vm:
   EXPECT_DOUBLE_EQ(spec.vm.bake_max_5xx_ratio, 0.05);
   EXPECT_EQ(spec.vm.ready_timeout, 20s);
   EXPECT_EQ(spec.vm.engine, "process");
+  EXPECT_EQ(spec.vm.replica_ports.first, 21000);
+  EXPECT_EQ(spec.vm.replica_ports.last, 21099);
 }
 
 TEST(Spec, BadInputNamesTheKey) {
@@ -84,6 +89,15 @@ TEST(Spec, BadInputNamesTheKey) {
       {"service: app\nsecrets: {reloaded_by_app: [[A]]}\n", "not a variable name"},
       {"service: app\nsecrets: {reloaded_by_app: [A, A]}\n", "listed twice"},
       {"service: app\nsecrets: {reload: [A]}\n", "secrets.reload: unknown key"},
+      {"service: app\nvm: {replica_ports: 15000}\n",
+       "vm.replica_ports: \"15000\" is not a port range"},
+      {"service: app\nvm: {replica_ports: 2000-1000}\n", "is not a port range"},
+      {"service: app\nvm: {replica_ports: 80-90}\n", "is not a port range"},
+      {"service: app\nvm: {replica_ports: 15000-70000}\n", "is not a port range"},
+      {"service: app\nvm: {replica_ports: a-b}\n", "is not a port range"},
+      {"service: app\nvm: {replica_ports: 8000-9000}\n",
+       "vm.replica_ports: 8000-9000 contains vm.listener.port 8080"},
+      {"service: app\nvm: {replica_ports: 8400-8410}\n", "contains vm.haproxy.stats_port 8404"},
   };
   for (const auto& c : cases) {
     try {

@@ -7,6 +7,7 @@
 
 #include <boost/json/parse.hpp>
 #include <filesystem>
+#include <set>
 
 #include "core/cancellation.hpp"
 #include "fake_balancer.hpp"
@@ -256,6 +257,35 @@ TEST_F(VmTargetTest, AReleaseLeftInProgressWithoutAStaleLockIsRecordedFailedByTh
   EXPECT_EQ(stuck->outcome, release::Outcome::failed);
   EXPECT_NE(stuck->reason.find("without recording an outcome"), std::string::npos) << stuck->reason;
   EXPECT_EQ(ledger().by_revision(3)->outcome, release::Outcome::succeeded);
+}
+
+TEST_F(VmTargetTest, ReplicasListenOnPortsOfTheConfiguredRangeRecordedInTheState) {
+  config_.spec.vm.replica_ports = {21000, 21003};
+  target();
+  ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
+  ASSERT_EQ(deploy(kV2).status, release::Outcome::succeeded);  // old and new fit in 4 ports
+  std::set<int> ports;
+  for (const auto& r : state().replicas) {
+    EXPECT_TRUE(config_.spec.vm.replica_ports.contains(r.port)) << r.name << " on " << r.port;
+    ports.insert(r.port);
+  }
+  EXPECT_EQ(ports.size(), 2u);
+  EXPECT_NE(state().next_replica_port, 0);
+}
+
+TEST_F(VmTargetTest, ARangeTooSmallForTheFleetChangesNothing) {
+  config_.spec.vm.replica_ports = {21000, 21001};
+  target();
+  ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
+  try {
+    deploy(kV2);  // two running and two new need four ports
+    FAIL() << "expected an input error";
+  } catch (const slipway::core::InputError& e) {
+    EXPECT_NE(std::string(e.what()).find("vm.replica_ports 21000-21001"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(ledger().by_revision(2));
+  EXPECT_EQ(engine_->started().size(), 2u);
 }
 
 TEST_F(VmTargetTest, AnUnknownImageChangesNothing) {
