@@ -53,23 +53,6 @@ targets::ecs::FollowTimeouts timeouts_of(const EcsFollowOptions& follow) {
   return timeouts;
 }
 
-// `slipway ecs deploy|rollback`'s result: {"result":{...}} with --output json, else one line.
-ExitCode print_result(const release::RolloutReport& report, const GlobalOptions& globals) {
-  const auto code = exit_code_of(report.status);
-  if (globals.output == OutputFormat::json) {
-    json::object result{{"verdict", release::to_string(report.status)}, {"reason", report.reason}};
-    for (const auto& [key, value] : report.details) result[key] = value;
-    result["exit_code"] = to_int(code);
-    print_json_line(std::cout, json::object{{"result", std::move(result)}});
-  } else {
-    const auto* calls = report.details.if_contains("api_calls");
-    std::cout << "result: " << release::to_string(report.status) << " ("
-              << (calls ? json::serialize(*calls) : "?") << " API calls, exit " << to_int(code)
-              << ")" << std::endl;
-  }
-  return code;
-}
-
 void add_common(CLI::App* command, EcsCommonOptions& common, bool with_family) {
   command
       ->add_option("--spec", common.spec_file,
@@ -179,12 +162,12 @@ ExitCode run_ecs_deploy(const EcsDeployOptions& options, const GlobalOptions& gl
   settings.check_image = options.check_image;
   settings.pin_secret_versions = options.pin_secret_versions;
   settings.log_lines_on_failure = options.log_lines;
-  return print_result(target->deploy(options.render.image), globals);
+  return print_rollout(target->deploy(options.render.image), globals);
 }
 
 ExitCode run_ecs_rollback(const EcsRollbackOptions& options, const GlobalOptions& globals) {
   auto target = ecs_target(options.common, globals, {}, options.follow);
-  return print_result(
+  return print_rollout(
       target->rollback(options.to.empty() ? std::nullopt : std::optional(options.to)), globals);
 }
 

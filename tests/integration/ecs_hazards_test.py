@@ -56,7 +56,7 @@ class EcsInterrupt(unittest.TestCase):
                               f"{REGISTRY}/app:{sha}", "--no-wait", *var_flags(self.outputs),
                               "-o", "json"], self.moto.env())
         self.assertEqual(result.returncode, 0, result.stderr)
-        return json.loads(result.stdout.splitlines()[-1])["result"]["task_definition"]
+        return json.loads(result.stdout.splitlines()[-1])["task_definition"]
 
     def interrupt_a_following_deploy(self, argv, signum, progress):
         """Runs `argv` until it follows the deployment (progress on stdout for `slipway ecs`, on

@@ -247,6 +247,13 @@ def var_flags(outputs):
             for flag in ("--var", f"{name}={outputs[name]}")]
 
 
+def result_of(completed):
+    """The result line `slipway ecs deploy|rollback -o json` ends with (the vm verbs' shape)."""
+    final = json.loads(completed.stdout.splitlines()[-1])
+    assert final["event"] == "result", final
+    return final
+
+
 def service_task_definition(moto):
     return moto.client("ecs").describe_services(cluster="slipway-test", services=["app"])[
         "services"][0]["taskDefinition"]
@@ -289,7 +296,7 @@ class EcsDeployRollback(unittest.TestCase):
         result = self.slipway("deploy", "--image", f"{REGISTRY}/app:{sha}", "--no-wait",
                               *var_flags(self.outputs), "-o", "json")
         self.assertEqual(result.returncode, 0, result.stderr)
-        arn = json.loads(result.stdout.splitlines()[-1])["result"]["task_definition"]
+        arn = result_of(result)["task_definition"]
         self.moto.client("ecs").tag_resource(resourceArn=arn, tags=[{"key": "slipway:outcome", "value": "succeeded"}])
         return arn
 
@@ -307,7 +314,8 @@ class EcsDeployRollback(unittest.TestCase):
                               "--pin-secret-versions", *var_flags(self.outputs), "-o", "json")
         self.assertEqual(result.returncode, 0, result.stderr)
         events = [json.loads(line) for line in result.stdout.splitlines()]
-        final = events[-1]["result"]
+        final = events[-1]
+        self.assertEqual(final["event"], "result", final)
         after = revisions(self.moto)
         self.assertEqual(len(after), len(before) + 1)
         new_arn = final["task_definition"]
@@ -388,7 +396,7 @@ class EcsDeployRollback(unittest.TestCase):
             result = self.slipway("deploy", "--image", f"{REGISTRY}/app:{sha}", "--no-wait",
                                   *var_flags(self.outputs), "-o", "json")
             self.assertEqual(result.returncode, 0, result.stderr)
-            arn = json.loads(result.stdout.splitlines()[-1])["result"]["task_definition"]
+            arn = result_of(result)["task_definition"]
             self.moto.client("ecs").tag_resource(resourceArn=arn, tags=[{"key": "slipway:outcome", "value": outcome}])
             arns.append(arn)
         current = service_task_definition(self.moto)
