@@ -45,7 +45,7 @@ ECS = botocore.session.get_session().get_service_model("ecs")
 TARGET_PREFIX = "AmazonEC2ContainerServiceV20141113."
 REPLAYED = {"ListServiceDeployments", "DescribeServiceDeployments", "StopServiceDeployment"}
 TIME_FIELDS = {"createdAt", "startedAt", "updatedAt", "finishedAt", "stoppedAt"}
-USAGE, ROLLED_BACK, INTERRUPTED = 2, 3, 130
+USAGE, ROLLED_BACK, TIMED_OUT, INTERRUPTED = 2, 3, 4, 130
 LOCK_TAG = "slipway:lock"
 # The deployer's rights, and DescribeAlarms as moto's IAM names it: moto checks CloudWatch actions
 # under the signing name ("monitoring:"), where AWS uses "cloudwatch:" (which the policy has).
@@ -315,6 +315,28 @@ class EcsProgressiveDeploy(unittest.TestCase):
         self.assertIn("alarm app-5xx in ALARM at PRODUCTION_TRAFFIC_SHIFT", final["reason"])
         self.assertEqual(tags_of(self.moto, final["task_definition"])["slipway:outcome"],
                          "rolled_back")
+        self.assertNotIn(LOCK_TAG, tags_of(self.moto, self.service_arn))
+
+    def test_the_rollout_timeout_asks_ecs_to_roll_back_and_exits_4(self):
+        sequence = self.replay("rollout_timeout_in_a_step_bake")
+        # No step bake and no final bake: the follow's budget is the start and rollout timeouts
+        # alone (2 s here); ECS's recorded read still shows its own minutes, which slipway does
+        # not read.
+        self.write_service_file(recorded_configuration(
+            sequence, bakeTimeInMinutes=0,
+            linearConfiguration={"stepPercent": 25.0, "stepBakeTimeInMinutes": 0}))
+        result = run_slipway(["ecs", "deploy", "--spec", self.spec, "--image",
+                              f"{REGISTRY}/app:{SHA1}", "--poll-interval", "100ms",
+                              "--start-timeout", "1s", "--rollout-timeout", "1s",
+                              *var_flags(self.outputs), "-o", "json"], self.env())
+        self.assertEqual(result.returncode, TIMED_OUT, result.stdout + result.stderr)
+        final = json.loads(result.stdout.splitlines()[-1])["result"]
+        self.assertIn("rollout timeout", final["reason"])
+        self.assertEqual([params for params, _ in self.proxy.replay.stops],
+                         [{"serviceDeploymentArn": sequence["followed_arn"],
+                           "stopType": "ROLLBACK"}])
+        self.assertEqual(tags_of(self.moto, final["task_definition"])["slipway:outcome"],
+                         "timed_out")
         self.assertNotIn(LOCK_TAG, tags_of(self.moto, self.service_arn))
 
     def test_a_bad_strategy_is_refused_before_anything_changes(self):
