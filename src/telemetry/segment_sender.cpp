@@ -1,6 +1,8 @@
 #include "telemetry/segment_sender.hpp"
 
+#include <algorithm>
 #include <exception>
+#include <utility>
 
 #include "telemetry/log.hpp"
 
@@ -27,13 +29,17 @@ SegmentSender::SegmentSender(std::string service_name, SenderOptions options, Se
       dropped_send_failed_(dropped_.with({"send_failed"})),
       dropped_rejected_(dropped_.with({"rejected"})) {
   if (options_.batch_size == 0) options_.batch_size = 1;
-  thread_ = std::jthread([this](std::stop_token stop) { run(stop); });
+  options_.max_batches_in_flight = std::max<std::size_t>(options_.max_batches_in_flight, 1);
+  threads_.reserve(options_.max_batches_in_flight);
+  for (std::size_t i = 0; i < options_.max_batches_in_flight; ++i) {
+    threads_.emplace_back([this](std::stop_token stop) { run(stop); });
+  }
 }
 
 SegmentSender::~SegmentSender() {
-  thread_.request_stop();
+  for (auto& thread : threads_) thread.request_stop();
   wake_.notify_all();
-  thread_.join();
+  for (auto& thread : threads_) thread.join();
 }
 
 bool SegmentSender::submit(SegmentRecord&& record) {
@@ -45,7 +51,8 @@ bool SegmentSender::submit(SegmentRecord&& record) {
       return false;
     }
     queue_.push_back(std::move(record));
-    wake = queue_.size() == options_.batch_size;
+    // One more full batch: wake one idle thread for it.
+    wake = queue_.size() % options_.batch_size == 0;
   }
   if (wake) wake_.notify_one();
   return true;
@@ -54,7 +61,7 @@ bool SegmentSender::submit(SegmentRecord&& record) {
 void SegmentSender::flush() {
   std::unique_lock lock(mutex_);
   flush_requested_ = true;
-  wake_.notify_one();
+  wake_.notify_all();
   idle_.wait(lock, [&] { return queue_.empty() && in_delivery_ == 0; });
 }
 
@@ -78,7 +85,7 @@ void SegmentSender::run(std::stop_token stop) {
       }
       if (queue_.empty()) {
         flush_requested_ = false;
-        idle_.notify_all();
+        if (in_delivery_ == 0) idle_.notify_all();
         if (stop.stop_requested()) return;
         continue;
       }
@@ -87,13 +94,14 @@ void SegmentSender::run(std::stop_token stop) {
         pending.push_back(std::move(queue_.front()));
         queue_.pop_front();
       }
-      in_delivery_ = count;
+      in_delivery_ += count;
     }
+    const auto count = pending.size();
     deliver(pending);
     pending.clear();
     std::lock_guard lock(mutex_);
-    in_delivery_ = 0;
-    if (queue_.empty()) idle_.notify_all();
+    in_delivery_ -= count;
+    if (queue_.empty() && in_delivery_ == 0) idle_.notify_all();
   }
 }
 
@@ -109,16 +117,19 @@ void SegmentSender::deliver(std::vector<SegmentRecord>& pending) {
     const auto refused = std::min(sink_(documents), documents.size());
     sent_.inc(documents.size() - refused);
     dropped_rejected_.inc(refused);
-    if (failing_) logger().info("trace segments are being delivered again");
-    failing_ = false;
+    if (set_failing(false)) logger().info("trace segments are being delivered again");
   } catch (const std::exception& e) {
     dropped_send_failed_.inc(documents.size());
-    if (!failing_) {
+    if (!set_failing(true)) {
       logger().warn("cannot deliver trace segments: dropping them until delivery works",
                     {{"error", e.what()}, {"segments", documents.size()}});
     }
-    failing_ = true;
   }
+}
+
+bool SegmentSender::set_failing(bool failing) {
+  std::lock_guard lock(mutex_);
+  return std::exchange(failing_, failing);
 }
 
 }  // namespace slipway::telemetry

@@ -1,9 +1,10 @@
 #pragma once
 // Sends finished segments off the request path: requests hand a record to a bounded queue (a
-// lock and a move, never I/O); one background thread renders them and passes batches to the
-// sink (PutTraceSegments). When the queue is full, or a batch cannot be delivered, segments are
-// dropped and counted in trace_segments_dropped_total{reason}: tracing must never slow or stop
-// the service.
+// lock and a move, never I/O); background threads render them and pass batches to the sink
+// (PutTraceSegments), several batches in flight at once: one call's round trip, not the
+// service's request rate, would otherwise bound how many segments per second reach X-Ray. When the
+// queue is full, or a batch cannot be delivered, segments are dropped and counted in
+// trace_segments_dropped_total{reason}: tracing must never slow or stop the service.
 
 #include <chrono>
 #include <condition_variable>
@@ -11,6 +12,7 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <stop_token>
 #include <string>
 #include <thread>
 #include <vector>
@@ -24,20 +26,22 @@ struct SenderOptions {
   std::size_t capacity = 1000;  // queued segments at most (the memory bound)
   std::size_t batch_size = 50;  // documents per call, as the X-Ray daemon sends them
   std::chrono::milliseconds flush_interval{1000};  // a partial batch waits at most this long
+  std::size_t max_batches_in_flight = 4;           // sending threads, each one call at a time
 };
 
 // Delivers one batch of segment documents; returns how many the receiver refused (X-Ray's
-// UnprocessedTraceSegments). Throws when the batch could not be delivered at all.
+// UnprocessedTraceSegments). Throws when the batch could not be delivered at all. Called from up
+// to max_batches_in_flight threads at once.
 using SegmentBatchSink = std::function<std::size_t(const std::vector<std::string>& documents)>;
 
 class SegmentSender {
  public:
   // Registers trace_segments_sent_total and trace_segments_dropped_total in `registry` (which
-  // must outlive the sender) and starts the sending thread.
+  // must outlive the sender) and starts the sending threads.
   SegmentSender(std::string service_name, SenderOptions options, SegmentBatchSink sink,
                 Registry& registry);
   // Sends what is still queued (dropping it, counted, when the last delivery failed: shutdown
-  // must not wait out a timeout per batch), then stops the thread.
+  // must not wait out a timeout per batch), then stops the threads.
   ~SegmentSender();
   SegmentSender(const SegmentSender&) = delete;
   SegmentSender& operator=(const SegmentSender&) = delete;
@@ -52,6 +56,8 @@ class SegmentSender {
   void run(std::stop_token stop);
   // Renders and delivers up to batch_size records from `pending`.
   void deliver(std::vector<SegmentRecord>& pending);
+  // Records whether the last delivery failed; returns what it was before.
+  bool set_failing(bool failing);
 
   std::string service_name_;
   SenderOptions options_;
@@ -67,9 +73,9 @@ class SegmentSender {
   std::condition_variable idle_;
   std::deque<SegmentRecord> queue_;
   bool flush_requested_ = false;
-  std::size_t in_delivery_ = 0;
-  bool failing_ = false;  // the last delivery failed: log once per failure streak
-  std::jthread thread_;   // last: started after every member it uses
+  std::size_t in_delivery_ = 0;        // records the threads are delivering now
+  bool failing_ = false;               // the last delivery failed: log once per failure streak
+  std::vector<std::jthread> threads_;  // last: started after every member they use
 };
 
 }  // namespace slipway::telemetry

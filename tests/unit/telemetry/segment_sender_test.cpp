@@ -2,10 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <condition_variable>
 #include <future>
+#include <mutex>
 #include <stdexcept>
 
 namespace slipway::telemetry {
@@ -62,7 +65,7 @@ TEST(SegmentSender, DropsAndCountsWhenTheQueueIsFull) {
   std::atomic<int> delivered{0};
   {
     SegmentSender sender(
-        "app", {.capacity = 3, .batch_size = 1, .flush_interval = 10s},
+        "app", {.capacity = 3, .batch_size = 1, .flush_interval = 10s, .max_batches_in_flight = 2},
         [&](const std::vector<std::string>& batch) -> std::size_t {
           released.wait();  // the receiver is stuck: the queue fills
           delivered += static_cast<int>(batch.size());
@@ -71,13 +74,70 @@ TEST(SegmentSender, DropsAndCountsWhenTheQueueIsFull) {
         registry);
     int accepted = 0;
     for (int i = 0; i < 20; ++i) accepted += sender.submit(request_record(200)) ? 1 : 0;
-    // At most the queue's capacity plus the one batch in delivery.
-    EXPECT_LE(accepted, 4);
+    // At most the queue's capacity plus the two batches (of one) in delivery.
+    EXPECT_LE(accepted, 5);
     EXPECT_EQ(dropped(registry, "queue_full"), static_cast<std::uint64_t>(20 - accepted));
     release.set_value();
     sender.flush();
     EXPECT_EQ(delivered.load(), accepted);
   }
+}
+
+// One call's round trip must not bound the rate: a receiver that answers only once two batches
+// are in it at the same time sees them both (with one batch in flight it would wait out the
+// deadline and see one).
+TEST(SegmentSender, SeveralBatchesAreInFlightAtOnce) {
+  Registry registry;
+  std::mutex mutex;
+  std::condition_variable both_inside;
+  int inside = 0;
+  int most_inside = 0;
+  {
+    SegmentSender sender(
+        "app",
+        {.capacity = 100, .batch_size = 1, .flush_interval = 10s, .max_batches_in_flight = 3},
+        [&](const std::vector<std::string>&) -> std::size_t {
+          std::unique_lock lock(mutex);
+          most_inside = std::max(most_inside, ++inside);
+          both_inside.notify_all();
+          both_inside.wait_for(lock, 5s, [&] { return most_inside >= 2; });
+          --inside;
+          return 0;
+        },
+        registry);
+    sender.submit(request_record(200));
+    sender.submit(request_record(200));
+    sender.flush();
+  }
+  EXPECT_EQ(most_inside, 2);
+  EXPECT_NE(registry.render_prometheus().find("trace_segments_sent_total 2\n"), std::string::npos);
+}
+
+TEST(SegmentSender, NeverMoreBatchesInFlightThanAllowed) {
+  Registry registry;
+  std::mutex mutex;
+  std::condition_variable changed;
+  int inside = 0;
+  int most_inside = 0;
+  {
+    SegmentSender sender(
+        "app",
+        {.capacity = 100, .batch_size = 1, .flush_interval = 10s, .max_batches_in_flight = 2},
+        [&](const std::vector<std::string>&) -> std::size_t {
+          std::unique_lock lock(mutex);
+          most_inside = std::max(most_inside, ++inside);
+          changed.notify_all();
+          // Holds each call until a second one is in (or briefly, for the last one).
+          changed.wait_for(lock, 200ms, [&] { return inside >= 2; });
+          --inside;
+          return 0;
+        },
+        registry);
+    for (int i = 0; i < 8; ++i) sender.submit(request_record(200));
+    sender.flush();
+  }
+  EXPECT_EQ(most_inside, 2);
+  EXPECT_NE(registry.render_prometheus().find("trace_segments_sent_total 8\n"), std::string::npos);
 }
 
 TEST(SegmentSender, CountsFailedAndRefusedDeliveries) {
