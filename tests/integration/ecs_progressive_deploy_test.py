@@ -35,8 +35,8 @@ import botocore.session
 from botocore.validate import ParamValidator
 
 from ecs_moto_test import (DEPLOYER_POLICY, REGISTRY, SHA1, SHA2, EcsMoto, create_infrastructure,
-                           make_service_dir, revisions, run_slipway, service_task_definition,
-                           tags_of, var_flags)
+                           make_service_dir, result_of, revisions, run_slipway,
+                           service_task_definition, tags_of, var_flags)
 from slipway_testlib import SOURCE_DIR, Process, binary, free_port, wait_until
 
 SLIPWAY = binary("src", "cli", "slipway")
@@ -248,8 +248,7 @@ class EcsProgressiveDeploy(unittest.TestCase):
         result = run_slipway(["ecs", "deploy", "--spec", self.spec, "--image",
                               f"{REGISTRY}/app:{sha}", "--poll-interval", "100ms",
                               *var_flags(self.outputs), "-o", "json"], self.env())
-        final = json.loads(result.stdout.splitlines()[-1]) if result.stdout else {}
-        return result, final.get("result", {})
+        return result, (result_of(result) if result.stdout else {})
 
     def check_update_service(self, configuration, task_definition):
         updates = self.proxy.calls("UpdateService")
@@ -265,7 +264,7 @@ class EcsProgressiveDeploy(unittest.TestCase):
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         arn = final["task_definition"]
         self.check_update_service(configuration, arn)
-        self.assertEqual((final["verdict"], final["strategy"]), ("succeeded", "CANARY"))
+        self.assertEqual((final["status"], final["strategy"]), ("succeeded", "CANARY"))
         self.assertEqual(final["deployment_id"], sequence["followed_arn"])
         self.assertIn("production traffic: revision 7 (new) 10.0%, revision 6 90.0%",
                       result.stdout)
@@ -296,7 +295,7 @@ class EcsProgressiveDeploy(unittest.TestCase):
         self.check_update_service(configuration, final["task_definition"])
         self.assertIn("lifecycle hook smoke-test FAILED at POST_TEST_TRAFFIC_SHIFT",
                       final["reason"])
-        self.assertEqual((final["verdict"], final["exit_code"]), ("rolled_back", ROLLED_BACK))
+        self.assertEqual((final["status"], final["exit_code"]), ("rolled_back", ROLLED_BACK))
         self.assertEqual(self.proxy.calls("StopServiceDeployment"), [])  # ECS rolled back itself
         tags = tags_of(self.moto, final["task_definition"])
         self.assertEqual(tags["slipway:outcome"], "rolled_back")
@@ -330,7 +329,7 @@ class EcsProgressiveDeploy(unittest.TestCase):
                               "--start-timeout", "1s", "--rollout-timeout", "1s",
                               *var_flags(self.outputs), "-o", "json"], self.env())
         self.assertEqual(result.returncode, TIMED_OUT, result.stdout + result.stderr)
-        final = json.loads(result.stdout.splitlines()[-1])["result"]
+        final = result_of(result)
         self.assertIn("rollout timeout", final["reason"])
         self.assertEqual([params for params, _ in self.proxy.replay.stops],
                          [{"serviceDeploymentArn": sequence["followed_arn"],
