@@ -180,6 +180,13 @@ run "deploy_role_only_from_the_deploy_environment_and_only_this_service" {
   }
 
   assert {
+    condition = tolist(one([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Resource if contains(s.Action, "ecs:StopServiceDeployment")])) == tolist(concat(var.service_arns, [
+      "arn:aws:ecs:eu-west-1:123456789012:service-deployment/slipway-test/slipway-test/*",
+    ]))
+    error_message = "Following and stopping service deployments must be scoped to this service's."
+  }
+
+  assert {
     condition     = tolist(one([for s in jsondecode(aws_iam_role_policy.this.policy).Statement : s.Resource if contains(s.Action, "ecr:PutImage")])) == tolist(["arn:aws:ecr:eu-west-1:123456789012:repository/slipway"])
     error_message = "Pushing must be scoped to this repository."
   }

@@ -49,6 +49,17 @@ locals {
         Resource = var.service_arns
       },
       {
+        # BLUE_GREEN, LINEAR and CANARY (deploy/service.json's strategy): follow the service
+        # deployment and roll it back. Describe and Stop require both the service and the
+        # service-deployment resource types (Service Authorization Reference).
+        Sid    = "FollowServiceDeployments"
+        Effect = "Allow"
+        Action = ["ecs:ListServiceDeployments", "ecs:DescribeServiceDeployments", "ecs:StopServiceDeployment"]
+        Resource = concat(var.service_arns, [
+          for s in var.service_arns : "${replace(s, ":service/", ":service-deployment/")}/*"
+        ])
+      },
+      {
         Sid    = "WatchTasks"
         Effect = "Allow"
         Action = ["ecs:ListTasks", "ecs:DescribeTasks"]
