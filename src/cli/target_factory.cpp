@@ -13,8 +13,10 @@ class OwnedVmTarget final : public release::Target {
  public:
   OwnedVmTarget(VmContext context, const GlobalOptions& globals)
       : context_(std::move(context)),
-        target_(*context_.target, context_.spec.service, make_secret_resolver(globals),
-                [this](const release::Release& r) { return context_.workload_for(r); }) {}
+        target_(
+            *context_.target, context_.spec.service, make_secret_resolver(globals),
+            [this](const release::Release& r) { return context_.workload_for(r); },
+            make_current_versions(globals.session_options())) {}
 
   release::TargetKind kind() const override { return target_.kind(); }
   release::RolloutReport deploy(const std::string& image) override { return target_.deploy(image); }

@@ -11,6 +11,8 @@
 #include "core/errors.hpp"
 #include "core/redaction.hpp"
 #include "release/template.hpp"
+#include "secrets/freshness.hpp"
+#include "secrets/secret_store.hpp"
 #include "secrets/session_resolver.hpp"
 #include "targets/vm/errors.hpp"
 #include "targets/vm/state.hpp"
@@ -138,6 +140,24 @@ targets::vm::SecretResolver make_secret_resolver(const GlobalOptions& globals) {
     for (auto& secret : resolved) {
       if (!secret.version.empty()) out.versions[secret.name] = secret.version;
       out.values[secret.name] = std::move(secret.value);
+    }
+    return out;
+  };
+}
+
+release::CurrentSecretVersions make_current_versions(const aws::SessionOptions& options) {
+  return [options](const std::vector<release::SecretRef>& refs) {
+    std::vector<secrets::SecretRequest> requests;
+    for (const auto& ref : refs) requests.push_back({ref.name, ref.value_from});
+    std::map<std::string, std::string> out;
+    std::unique_ptr<aws::Session> session;
+    std::unique_ptr<secrets::SecretStore> store;
+    if (secrets::needs_aws(requests)) {
+      session = std::make_unique<aws::Session>(options);
+      store = secrets::make_aws_store(*session);
+    }
+    for (const auto& secret : secrets::check_freshness(requests, {}, {}, store.get())) {
+      out[secret.name] = secret.current;
     }
     return out;
   };

@@ -11,6 +11,7 @@
 
 #include "cli/command.hpp"
 #include "release/ledger.hpp"
+#include "release/secret_versions.hpp"
 #include "release/spec.hpp"
 #include "release/target.hpp"
 #include "targets/vm/events.hpp"
@@ -61,6 +62,10 @@ VmContext make_vm_context(const VmOptions& options, const GlobalOptions& globals
 // A resolver over secrets::resolve_secrets: env:// and file:// locally, Secrets Manager and SSM
 // through the AWS session the global options describe.
 targets::vm::SecretResolver make_secret_resolver(const GlobalOptions& globals);
+
+// The versions secret references mean now, over secrets::check_freshness (metadata only: no value
+// is read), with an AWS session only when a reference needs one.
+release::CurrentSecretVersions make_current_versions(const aws::SessionOptions& session);
 
 struct BuiltImage {
   std::string image;  // REPOSITORY:SHA (or SHA-dirty)

@@ -28,6 +28,7 @@ json::object to_json(const Release& r) {
                  {"outcome", to_string(r.outcome)},
                  {"reason", r.reason}};
   if (r.rollback_of) o["rollback_of"] = *r.rollback_of;
+  if (r.refresh_of) o["refresh_of"] = *r.refresh_of;
   if (!r.task_definition.empty()) o["task_definition"] = json::parse(r.task_definition);
   return o;
 }
@@ -50,6 +51,7 @@ Release from_json(const json::value& v, const std::string& path) {
       r.reason = json::value_to<std::string>(*reason);
     if (const auto* of = o.if_contains("rollback_of"))
       r.rollback_of = of->to_number<std::int64_t>();
+    if (const auto* of = o.if_contains("refresh_of")) r.refresh_of = of->to_number<std::int64_t>();
     if (const auto* td = o.if_contains("task_definition")) {
       if (!td->is_object()) throw LedgerError(path + ": a task_definition is not a JSON object");
       r.task_definition = json::serialize(*td);
@@ -141,8 +143,11 @@ std::optional<Release> Ledger::last_good_before(std::int64_t current_revision) c
   for (auto it = releases_.rbegin(); it != releases_.rend(); ++it) {
     if (it->revision >= current_revision || it->outcome != Outcome::succeeded) continue;
     // The same image and task definition would change nothing; the same image with another
-    // task definition (a setting, a secret reference) is another release.
-    if (current && it->image == current->image && it->task_definition == current->task_definition) {
+    // task definition (a setting, a secret reference) is another release. Below a refresh (the
+    // same image and task definition with newer secret versions) the versions tell them apart:
+    // rolling a refresh back returns to the versions before it.
+    if (current && it->image == current->image && it->task_definition == current->task_definition &&
+        (!current->refresh_of || it->secret_versions == current->secret_versions)) {
       continue;
     }
     return *it;

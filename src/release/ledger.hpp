@@ -25,6 +25,9 @@ struct Release {
   Outcome outcome = Outcome::in_progress;
   std::string reason;                       // why it ended so (empty on success)
   std::optional<std::int64_t> rollback_of;  // set when this release is a rollback target
+  // Set when this release is a refresh of that revision: the same image and task definition,
+  // started with the secret versions current at the refresh.
+  std::optional<std::int64_t> refresh_of;
   // The rendered task definition it ran with (compact JSON; secret references, never values);
   // empty for releases recorded before slipway kept it. A rollback restores exactly this.
   std::string task_definition;
@@ -55,7 +58,8 @@ class Ledger {
   Release find(std::string_view what) const;
 
   // Returns the newest succeeded release older than `current_revision` that differs from the
-  // current one in its image or its recorded task definition; nullopt when there is none.
+  // current one in its image or its recorded task definition (or, when the current one is a
+  // refresh, in its secret versions); nullopt when there is none.
   std::optional<Release> last_good_before(std::int64_t current_revision) const;
 
   // Returns the images of the newest `keep` succeeded releases (distinct images, newest first):

@@ -97,6 +97,7 @@ std::vector<ReplicaState> Rollout::launch(VmState& state, const RolloutRelease& 
     replica.port = allocate_replica_port(state, spec_.vm.replica_ports, stack_id(paths_.dir),
                                          [](int port) { return port_free(kLoopback, port); });
     replica.stop_timeout_seconds = static_cast<int>(workload.stop_timeout.count());
+    replica.secret_versions = release.secrets.versions;
 
     ReplicaLaunch spec;
     spec.name = replica.name;

@@ -101,6 +101,11 @@ VmState load_state(const StatePaths& paths) {
       } else if (replica.in_haproxy && replica.backup) {
         replica.backup_server = replica.name + ".backup";
       }
+      if (const auto* versions = r.if_contains("secret_versions")) {
+        for (const auto& [name, version] : versions->as_object()) {
+          replica.secret_versions[std::string(name)] = json::value_to<std::string>(version);
+        }
+      }
       state.replicas.push_back(std::move(replica));
     }
   } catch (const std::exception& e) {
@@ -115,6 +120,8 @@ VmState load_state(const StatePaths& paths) {
 void save_state(const StatePaths& paths, const VmState& state) {
   json::array replicas;
   for (const auto& r : state.replicas) {
+    json::object versions;
+    for (const auto& [name, version] : r.secret_versions) versions[name] = version;
     replicas.push_back(json::object{{"name", r.name},
                                     {"revision", r.revision},
                                     {"image", r.image},
@@ -125,7 +132,8 @@ void save_state(const StatePaths& paths, const VmState& state) {
                                     {"in_haproxy", r.in_haproxy},
                                     {"stop_timeout_seconds", r.stop_timeout_seconds},
                                     {"server", r.server},
-                                    {"backup_server", r.backup_server}});
+                                    {"backup_server", r.backup_server},
+                                    {"secret_versions", std::move(versions)}});
   }
   json::object doc{{"service", state.service},
                    {"engine", state.engine},

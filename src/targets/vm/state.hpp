@@ -4,6 +4,7 @@
 // shell. Saved atomically after every change, so a killed run leaves a state that says what runs.
 
 #include <cstdint>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -30,6 +31,10 @@ struct ReplicaState {
   std::string server;
   std::string backup_server;
   std::string supervisor_identity;  // the supervisor's process_identity() at start (process engine)
+  // The secret versions it was started with (env name -> version id or parameter version): what
+  // `status` compares with the current ones. Empty in state written before they were recorded
+  // (the ledger's versions of its revision stand in).
+  std::map<std::string, std::string> secret_versions;
 };
 
 struct VmState {

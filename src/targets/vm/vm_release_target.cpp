@@ -4,6 +4,7 @@
 #include <sstream>
 
 #include "core/cancellation.hpp"
+#include "core/redaction.hpp"
 #include "release/identity.hpp"
 
 namespace slipway::targets::vm {
@@ -21,11 +22,13 @@ std::vector<std::string> lines_of(const std::string& text) {
 }  // namespace
 
 VmReleaseTarget::VmReleaseTarget(VmTarget& target, std::string service, SecretResolver secrets,
-                                 WorkloadRenderer render)
+                                 WorkloadRenderer render,
+                                 release::CurrentSecretVersions current_versions)
     : target_(target),
       service_(std::move(service)),
       secrets_(std::move(secrets)),
-      render_(std::move(render)) {}
+      render_(std::move(render)),
+      current_versions_(std::move(current_versions)) {}
 
 release::RolloutReport VmReleaseTarget::deploy(const std::string& image) {
   auto ref = release::parse_image_ref(image);
@@ -123,7 +126,40 @@ release::StatusReport VmReleaseTarget::status() {
         (r.replica.backup ? " (backup)" : "") + "\tsessions " + std::to_string(r.current_sessions) +
         "\t5xx " + std::to_string(r.responses_5xx) + "/" + std::to_string(r.responses));
   }
+  if (state.current) {
+    auto secrets = secrets_status(report);
+    document["secrets"] = std::move(secrets.document);
+    out.lines.insert(out.lines.end(), secrets.lines.begin(), secrets.lines.end());
+  }
   return out;
+}
+
+release::SecretsStatus VmReleaseTarget::secrets_status(const StatusReport& report) {
+  const auto ledger = release::Ledger::load(target_.paths().ledger_file());
+  const auto current = ledger.by_revision(report.state.current->revision);
+  if (!current) return release::secrets_status_unknown("the current release is not in the ledger");
+  std::vector<release::SecretRef> references;
+  std::map<std::string, std::string> now;
+  try {
+    references = render_(*current).secrets;
+    if (references.empty()) return {.document = {{"secrets", json::array{}}}, .lines = {}};
+    if (!current_versions_) return release::secrets_status_unknown("no secret store configured");
+    now = current_versions_(references);
+  } catch (const std::exception& e) {
+    // Status still shows the replicas: a deleted secret or an unreachable store is one line.
+    return release::secrets_status_unknown(core::redact(e.what()));
+  }
+  std::vector<release::SecretHolder> holders;
+  for (const auto& r : report.replicas) {
+    auto running = r.replica.secret_versions;
+    if (running.empty()) {
+      // Started before replicas recorded their versions: its release's are the best record.
+      if (auto of = ledger.by_revision(r.replica.revision)) running = of->secret_versions;
+    }
+    holders.push_back({r.replica.name, std::move(running)});
+  }
+  return release::secrets_status(references, holders, now, target_.spec().secrets.reloaded_by_app,
+                                 "replica");
 }
 
 std::vector<std::string> VmReleaseTarget::logs(std::size_t lines) {

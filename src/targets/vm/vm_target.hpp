@@ -122,6 +122,9 @@ class VmTarget {
 
   const StatePaths& paths() const { return paths_; }
 
+  // The service spec this target was configured with.
+  const release::ServiceSpec& spec() const { return config_.spec; }
+
  private:
   struct DeployRun;
   void ensure_balancer(VmState& state);

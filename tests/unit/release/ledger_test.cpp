@@ -94,6 +94,30 @@ TEST_F(LedgerTest, KeepsTheTaskDefinitionAndTellsReleasesApartByIt) {
   EXPECT_THROW(Ledger::load(path_), slipway::release::LedgerError);
 }
 
+TEST_F(LedgerTest, ARefreshIsItsOwnReleaseAndRollsBackToTheVersionsBeforeIt) {
+  auto ledger = Ledger::load(path_);
+  auto first = release('a', Outcome::succeeded);
+  first.secret_versions = {{"DATABASE_PASSWORD", "v1"}};
+  auto redeploy = first;  // the same release again: nothing to return to
+  auto refresh = first;
+  refresh.secret_versions = {{"DATABASE_PASSWORD", "v2"}};
+  refresh.refresh_of = 2;
+  ledger.append(release('z', Outcome::succeeded));  // 1
+  ledger.append(first);                             // 2
+  ledger.append(refresh);                           // 3
+  ledger.save();
+  auto again = Ledger::load(path_);
+  EXPECT_EQ(again.by_revision(3)->refresh_of, 2);
+  EXPECT_FALSE(again.by_revision(2)->refresh_of.has_value());
+  // From the refresh, revision 2 (same image and task definition, older versions) is the
+  // release to return to; without refresh_of it would be skipped for revision 1.
+  EXPECT_EQ(again.last_good_before(3)->revision, 2);
+  // A plain redeploy with other versions is not told apart by them (a rotation is not undone).
+  redeploy.secret_versions = {{"DATABASE_PASSWORD", "v3"}};
+  again.append(redeploy);  // 4
+  EXPECT_EQ(again.last_good_before(4)->revision, 1);
+}
+
 TEST_F(LedgerTest, FindByRevisionOrShaPrefix) {
   auto ledger = Ledger::load(path_);
   ledger.append(release('a', Outcome::succeeded));

@@ -38,7 +38,18 @@ TEST_F(StateDir, RoundTripsEverything) {
   state.previous = ReleaseRef{2, std::string(40, 'b'), "app:b"};
   state.desired_count = 4;
   state.next_replica_number = 9;
-  state.replicas.push_back({"app-r3-8", 3, "app:c", 40000, 1234, true, true, 12, "", "b2", ""});
+  state.replicas.push_back({"app-r3-8",
+                            3,
+                            "app:c",
+                            40000,
+                            1234,
+                            true,
+                            true,
+                            12,
+                            "",
+                            "b2",
+                            "",
+                            {{"DATABASE_PASSWORD", "v-7"}, {"COUNT", "3"}}});
   state.slots = 16;
   state.backup_slots = 8;
   save_state(paths, state);
@@ -56,6 +67,8 @@ TEST_F(StateDir, RoundTripsEverything) {
   EXPECT_EQ(loaded.replicas[0].stop_timeout_seconds, 12);
   EXPECT_EQ(loaded.replicas[0].server, "");
   EXPECT_EQ(loaded.replicas[0].backup_server, "b2");
+  EXPECT_EQ(loaded.replicas[0].secret_versions,
+            (std::map<std::string, std::string>{{"COUNT", "3"}, {"DATABASE_PASSWORD", "v-7"}}));
   EXPECT_EQ(loaded.slots, 16);
   EXPECT_EQ(loaded.backup_slots, 8);
 }
