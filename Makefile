@@ -52,13 +52,17 @@ test-terraform: policy-tools
 	cmake --preset dev >/dev/null
 	ctest --preset dev -L terraform $(CTEST_ARGS)
 
-# Every cell of the vm fault-injection suite (tests/integration/vm_faults_test.py; `make test`
-# runs its fast subset). SEED=N replays another cell order; the table goes to build/faults.jsonl.
+# Every cell of the fault-injection suites (tests/integration/vm_faults_test.py, ~8 min, and
+# ecs_faults_test.py, ~1.5 min; `make test` runs their fast subsets). SEED=N replays another vm
+# cell order; the table goes to build/faults.jsonl.
 test-faults: build
 	rm -f build/faults.jsonl
 	cd tests/integration && SLIPWAY_FAULT_SWEEP=full SLIPWAY_FAULT_SEED=$${SEED:-13} \
 		SLIPWAY_FAULT_REPORT=$(CURDIR)/build/faults.jsonl SLIPWAY_BUILD_DIR=$(CURDIR)/build/dev \
 		SLIPWAY_SOURCE_DIR=$(CURDIR) python3 vm_faults_test.py -v
+	cd tests/integration && SLIPWAY_FAULT_SWEEP=full \
+		SLIPWAY_FAULT_REPORT=$(CURDIR)/build/faults.jsonl SLIPWAY_BUILD_DIR=$(CURDIR)/build/dev \
+		SLIPWAY_SOURCE_DIR=$(CURDIR) python3 ecs_faults_test.py -v
 
 # Prometheus (from Debian) scraping the local stack, with the alert rules of ops/prometheus.
 monitor: deps
