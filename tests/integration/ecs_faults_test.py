@@ -134,6 +134,18 @@ class EcsFaults(unittest.TestCase):
             hold.release()
             return self.finish(run)
 
+    def test_sigint_while_taking_the_lock_changes_nothing(self):
+        code, out, err = self.interrupt_deploy_at("TagResource", 1, "--start-timeout", "10m")
+        self.check("deploy: SIGINT while taking the lock", code, out, err,
+                   exit_code=INTERRUPTED, service="good", error="interrupted by SIGINT")
+
+    def test_sigint_while_registering_leaves_the_service_and_marks_the_revision_failed(self):
+        code, out, err = self.interrupt_deploy_at("RegisterTaskDefinition", 1,
+                                                  "--start-timeout", "10m")
+        self.check("deploy: SIGINT during RegisterTaskDefinition", code, out, err,
+                   exit_code=INTERRUPTED, service="good", outcome="failed",
+                   error="interrupted by SIGINT")
+
     def test_sigint_during_update_service_exits_130_and_ecs_carries_on(self):
         code, out, err = self.interrupt_deploy_at("UpdateService", 1, "--start-timeout", "10m")
         self.check("deploy: SIGINT during UpdateService", code, out, err,
@@ -241,7 +253,22 @@ class EcsFaults(unittest.TestCase):
         self.check("deploy: endless throttling of RegisterTaskDefinition", code, out, err,
                    exit_code=AWS_ERROR, service="good", error="RegisterTaskDefinition.*Throttling")
 
+    def test_refused_update_service_marks_the_revision_failed(self):
+        self.proxy.fail("UpdateService", "503")
+        code, out, err = self.deploy_with("--start-timeout", "10m")
+        self.check("deploy: UpdateService 503 every time", code, out, err,
+                   exit_code=AWS_ERROR, service="good", outcome="failed",
+                   error="UpdateService.*ServiceUnavailable")
+
     @full_sweep_only
+    def test_update_service_applied_but_answered_500(self):
+        self.proxy.fail("UpdateService", "applied:500")
+        code, out, err = self.deploy_with("--start-timeout", "10m")
+        # The service runs the revision: it is not marked failed.
+        self.check("deploy: UpdateService applied, answered 500 every time", code, out, err,
+                   exit_code=AWS_ERROR, service="new", outcome="in_progress",
+                   error="UpdateService.*ServerException")
+
     @full_sweep_only
     def test_two_500s_on_update_service_are_retried(self):
         self.proxy.complete_deployments = True

@@ -450,12 +450,29 @@ DeployResult EcsTarget::deploy(const DeployInput& input) {
                                      std::chrono::minutes(5)
                                : std::chrono::milliseconds(std::chrono::minutes(1));
   const Unlock unlock{lock_service(service, hold)};
+  // A signal that came while the lock was taken: nothing has changed yet, stop here.
+  core::throw_if_cancelled("taking the lock of service " + input.where.service +
+                           "; nothing was changed");
   auto tags =
       release_tags(commit_of_image(input.image), input.image, digest, deployer(), utc_now());
   tags[std::string(kTagStrategy)] = strategy_name(progressive);
   const auto registered = aws::EcsClient(session_).register_task_definition(document, tags);
   report_("progress", "registered " + short_name(registered.arn) + " for " + input.image +
                           (digest.empty() ? "" : " (" + digest + ")"));
+  // Until UpdateService is accepted the revision never ran: a stop here marks it failed, so the
+  // ledger has no release in_progress that the service never pointed at.
+  const auto never_deployed = [&](const std::string& why) {
+    try {
+      record_outcome(registered.arn, release::Outcome::failed, why);
+    } catch (const aws::AwsError& error) {
+      report_("info", "could not mark " + short_name(registered.arn) + " failed: " + error.what());
+    }
+  };
+  if (core::cancellation_requested()) {
+    never_deployed("interrupted before UpdateService; the service was not changed");
+    core::throw_if_cancelled("registering " + short_name(registered.arn) +
+                             "; the service was not changed");
+  }
   DeployResult result;
   if (progressive) {
     result =
@@ -463,11 +480,26 @@ DeployResult EcsTarget::deploy(const DeployInput& input) {
                            input.wait, input.timeouts, start + input.timeouts.rollout + planned,
                            input.poll_interval, input.log_lines_on_failure);
   } else {
-    const auto updated = aws::EcsClient(session_).update_service({.cluster = input.where.cluster,
-                                                                  .service = input.where.service,
-                                                                  .task_definition = registered.arn,
-                                                                  .desired_count = std::nullopt,
-                                                                  .force_new_deployment = false});
+    aws::EcsService updated;
+    try {
+      updated = aws::EcsClient(session_).update_service({.cluster = input.where.cluster,
+                                                         .service = input.where.service,
+                                                         .task_definition = registered.arn,
+                                                         .desired_count = std::nullopt,
+                                                         .force_new_deployment = false});
+    } catch (const aws::AwsError& error) {
+      // A 5xx or a lost answer may have been applied all the same: judge by what the service
+      // runs.
+      try {
+        if (describe_service(input.where).task_definition != registered.arn) {
+          never_deployed(std::string("UpdateService refused: ") + error.what());
+        }
+      } catch (const std::exception& unreadable) {
+        report_("info", "could not read what service " + input.where.service +
+                            " runs after UpdateService failed: " + unreadable.what());
+      }
+      throw;
+    }
     result = follow(input.where, registered.arn, service.task_definition, updated, input.wait,
                     input.timeouts, input.poll_interval, input.log_lines_on_failure);
     result.strategy = strategy_name(progressive);
@@ -538,6 +570,7 @@ DeployResult EcsTarget::rollback(const RollbackInput& input) {
   report_("progress", "rolling back " + input.where.service + " from " +
                           short_name(service.task_definition) + " to " + short_name(target.arn) +
                           (target.commit.empty() ? "" : " (commit " + target.commit + ")"));
+  core::throw_if_cancelled("choosing the release to roll back to; nothing was changed");
   if (progressive) {
     // UpdateService and the follow in one; marking the release we leave comes after ECS
     // accepted the move, as below. No automatic "rollback of the rollback".
