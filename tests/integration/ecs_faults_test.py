@@ -285,6 +285,23 @@ class EcsFaults(unittest.TestCase):
                    exit_code=AWS_ERROR, service="good", error="TagResource.*ServerException")
 
     @full_sweep_only
+    def test_slipways_rollback_refused(self):
+        self.proxy.fail("UpdateService", "500", skip=1)
+        code, out, err = self.deploy_with("--start-timeout", "1s")
+        self.check("deploy: timed out, slipway's rollback UpdateService 500 every time", code,
+                   out, err, exit_code=AWS_ERROR, service="new", outcome="timed_out",
+                   error="UpdateService.*ServerException.*still runs.*slipway ecs rollback")
+
+    @full_sweep_only
+    def test_outcome_tag_refused(self):
+        self.proxy.complete_deployments = True
+        self.proxy.fail("TagResource", "503", skip=1)
+        code, out, err = self.deploy_with("--bake-time", "0s")
+        self.check("deploy: succeeded, outcome TagResource 503 every time", code, out, err,
+                   exit_code=OK, service="new", outcome="in_progress")
+        self.assertIn("could not record", out)
+
+    @full_sweep_only
     def test_rollback_update_service_throttled(self):
         self.deploy_direct(SHA2)
         self.before = revisions(self.moto)

@@ -345,11 +345,20 @@ DeployResult EcsTarget::follow(const ServiceLocation& where, const std::string& 
     print_last_logs(task_definition_arn, since_ms, log_lines);
   }
   if (step.slipway_must_roll_back && !previous.empty() && previous != task_definition_arn) {
-    aws::EcsClient(session_).update_service({.cluster = where.cluster,
-                                             .service = where.service,
-                                             .task_definition = previous,
-                                             .desired_count = std::nullopt,
-                                             .force_new_deployment = false});
+    try {
+      aws::EcsClient(session_).update_service({.cluster = where.cluster,
+                                               .service = where.service,
+                                               .task_definition = previous,
+                                               .desired_count = std::nullopt,
+                                               .force_new_deployment = false});
+    } catch (const aws::AwsError& error) {
+      // The verdict stands; the caller records it, then fails with what still runs.
+      result.restore_error = std::string(error.what()) + "; the service still runs " +
+                             short_name(task_definition_arn) + " (" +
+                             std::string(release::to_string(result.outcome)) +
+                             "): run `slipway ecs rollback` to return to " + short_name(previous);
+      return result;
+    }
     result.slipway_rolled_back = true;
     report_("progress", "slipway rolled the service back to " + short_name(previous));
   }
@@ -506,10 +515,24 @@ DeployResult EcsTarget::deploy(const DeployInput& input) {
   }
   result.image = input.image;
   if (result.outcome != release::Outcome::in_progress) {
-    record_outcome(registered.arn, result.outcome, result.reason);
+    auto reason = result.reason;
+    if (!result.restore_error.empty()) {
+      reason +=
+          "; slipway could not point the service back to " + short_name(service.task_definition);
+    }
+    try {
+      record_outcome(registered.arn, result.outcome, reason);
+    } catch (const aws::AwsError& error) {
+      // The service is where the verdict left it; only the ledger lags.
+      report_("info", "could not record the outcome " +
+                          std::string(release::to_string(result.outcome)) + " on " +
+                          short_name(registered.arn) + ": " + error.what() +
+                          "; `slipway history` shows it in_progress");
+    }
   }
   report_("verdict", std::string(release::to_string(result.outcome)) +
                          (result.reason.empty() ? "" : ": " + result.reason));
+  if (!result.restore_error.empty()) throw aws::AwsError(result.restore_error);
   result.api_calls = session_.requests_sent() - calls_before;
   return result;
 }

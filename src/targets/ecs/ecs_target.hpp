@@ -55,6 +55,9 @@ struct DeployResult {
   std::string deployment_id;         // a service deployment ARN under BLUE_GREEN, LINEAR, CANARY
   std::string strategy;              // the service file's strategy; ROLLING when it names none
   bool slipway_rolled_back = false;  // slipway pointed the service back itself
+  // Set when slipway had to point the service back and AWS refused: what failed, what still
+  // runs and the fix (the deploy records its verdict, then fails with it).
+  std::string restore_error;
   std::uint64_t api_calls = 0;
 };
 
