@@ -203,6 +203,13 @@ HttpResponse Session::send_signed(const ServiceInfo& service, std::string_view o
       code = error.code.empty() ? "HTTP" + std::to_string(status) : error.code;
       failure = std::string(service.signing_name) + " " + std::string(operation) +
                 " failed: " + code + (error.message.empty() ? "" : ": " + one_line(error.message));
+      if (code == "ExpiredTokenException" || code == "ExpiredToken") {
+        // Temporary credentials ran out mid-command; nothing slipway can refresh from static
+        // environment variables.
+        failure +=
+            "; the AWS credentials expired: get fresh ones (a new session token, `aws sso "
+            "login`, or the job's credentials step again) and run the command again";
+      }
       if (!is_retryable_response(status, code) || attempt >= options_.retry.max_attempts) {
         throw ServiceError(failure, code, status);
       }

@@ -302,6 +302,32 @@ class EcsFaults(unittest.TestCase):
         self.assertIn("could not record", out)
 
     @full_sweep_only
+    def test_lock_release_refused(self):
+        self.proxy.fail("UntagResource", "throttle")
+        code, out, err = self.deploy_with("--start-timeout", "1s")
+        self.assertIn("untag-resource", out)
+        self.check("deploy: UntagResource (lock release) throttled every time", code, out, err,
+                   exit_code=TIMED_OUT, service="good", outcome="timed_out", lock=True,
+                   next_exit=LOCKED)
+
+    def test_credentials_expire_while_following(self):
+        self.proxy.fail("*", "expired", after="UpdateService")
+        code, out, err = self.deploy_with("--start-timeout", "10m")
+        self.check("deploy: credentials expire while following", code, out, err,
+                   exit_code=AWS_ERROR, service="new", outcome="in_progress", lock=True,
+                   error="ExpiredToken.*credentials expired: get fresh ones", next_exit=LOCKED)
+        self.assertIn("aws ecs untag-resource", out)  # the lock it could not remove, and how
+
+    @full_sweep_only
+    def test_credentials_expire_before_register(self):
+        self.proxy.fail("*", "expired", after="TagResource")
+        code, out, err = self.deploy_with("--start-timeout", "10m")
+        self.check("deploy: credentials expire at RegisterTaskDefinition", code, out, err,
+                   exit_code=AWS_ERROR, service="good", lock=True,
+                   error="ExpiredToken.*credentials expired: get fresh ones", next_exit=LOCKED)
+        self.assertIn("aws ecs untag-resource", out)
+
+    @full_sweep_only
     def test_rollback_update_service_throttled(self):
         self.deploy_direct(SHA2)
         self.before = revisions(self.moto)

@@ -196,11 +196,18 @@ std::function<void()> EcsTarget::lock_service(const aws::EcsService& service,
   const auto expires = now + std::chrono::duration_cast<std::chrono::seconds>(hold).count() + 1;
   ecs.tag_resource(service.arn, {{std::string(kTagLock),
                                   tag_value(deployer() + " until " + std::to_string(expires))}});
-  return [this, arn = service.arn] {
+  return [this, arn = service.arn, name = service.name, expires] {
     try {
       aws::EcsClient(session_).untag_resource(arn, {std::string(kTagLock)});
     } catch (const aws::AwsError& error) {
-      report_("info", std::string("could not release the lock tag: ") + error.what());
+      // AWS refused the release too (credentials expired, a throttling storm): the tag blocks
+      // every deploy until it expires, so say how to remove it.
+      report_("info", "could not release the lock tag " + std::string(kTagLock) + " of service " +
+                          name + ": " + error.what() + "; it expires in " +
+                          std::to_string(expires - static_cast<std::int64_t>(epoch_seconds())) +
+                          " s, or remove it once AWS answers: aws ecs untag-resource "
+                          "--resource-arn " +
+                          arn + " --tag-keys " + std::string(kTagLock));
     }
   };
 }
