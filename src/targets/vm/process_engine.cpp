@@ -5,8 +5,10 @@
 #include <signal.h>
 
 #include <algorithm>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <map>
 #include <sstream>
 #include <thread>
 
@@ -32,6 +34,20 @@ std::string read_line(const fs::path& path) {
   std::string line;
   std::getline(in, line);
   return line;
+}
+
+// A container sees only its task definition's environment (podman gets exactly those names). A
+// process replica stands in for one: it gets the same, plus what a process needs from the host
+// to run at all, and never slipway's own environment (the deployer's AWS credentials, stack.env,
+// CI tokens). No HOME either: an AWS SDK would find the deployer's ~/.aws through it.
+std::map<std::string, std::string> replica_environment(const ReplicaLaunch& launch) {
+  std::map<std::string, std::string> environment;
+  for (const char* name : {"PATH", "LANG", "LC_ALL", "TZ", "TMPDIR"}) {
+    if (const char* value = std::getenv(name)) environment[name] = value;
+  }
+  if (!environment.contains("PATH")) environment["PATH"] = "/usr/local/bin:/usr/bin:/bin";
+  for (const auto& [name, value] : launch.environment) environment[name] = value;
+  return environment;
 }
 
 }  // namespace
@@ -103,7 +119,7 @@ ReplicaHandle ProcessEngine::start(const ReplicaLaunch& launch) {
   SupervisedProgram program;
   program.argv = {
       (fs::path(process_image_dir(images_dir(), launch.image)) / "entrypoint").string()};
-  program.environment = core::build_environment(launch.environment, true);
+  program.environment = core::build_environment(replica_environment(launch), false);
   program.log_path = launch.log_path.empty() ? (dir / "log").string() : launch.log_path;
   program.pid_path = (dir / "pid").string();
   program.identity_path = (dir / "identity").string();

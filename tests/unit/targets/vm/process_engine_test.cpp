@@ -101,6 +101,25 @@ TEST_F(ProcessEngineTest, RunsWithEnvironmentRestartsAfterKillAndStops) {
   EXPECT_NE(log().find("got-term"), std::string::npos);  // SIGTERM reached the app
 }
 
+// A container sees only its task definition's environment; a process replica must not see
+// slipway's own (the deployer's AWS credentials, say), only PATH-like basics and its launch's.
+TEST_F(ProcessEngineTest, AReplicaGetsItsLaunchEnvironmentNotSlipways) {
+  ::setenv("AWS_SECRET_ACCESS_KEY", "deployer-credential-3c9e", 1);
+  ::setenv("SLIPWAY_STACK_ONLY", "stack-value", 1);
+  ProcessEngine engine(dir_.string());
+  image(engine, "app:env", "env; echo env-done; while :; do sleep 0.05; done");
+  auto handle = engine.start(launch("app:env"));
+  ::unsetenv("AWS_SECRET_ACCESS_KEY");
+  ::unsetenv("SLIPWAY_STACK_ONLY");
+  ASSERT_TRUE(eventually([&] { return log().find("env-done") != std::string::npos; })) << log();
+  const auto text = log();
+  engine.stop(handle, 5s);
+  EXPECT_NE(text.find("GREETING=hello"), std::string::npos) << text;
+  EXPECT_NE(text.find("PATH="), std::string::npos) << text;
+  EXPECT_EQ(text.find("deployer-credential-3c9e"), std::string::npos) << text;
+  EXPECT_EQ(text.find("SLIPWAY_STACK_ONLY"), std::string::npos) << text;
+}
+
 TEST_F(ProcessEngineTest, StopEscalatesToSigkillAfterTheTimeout) {
   ProcessEngine engine(dir_.string());
   image(engine, "app:stubborn", "trap '' TERM; echo ignoring-term; while :; do sleep 0.05; done");
