@@ -316,6 +316,28 @@ class EcsProgressiveDeploy(unittest.TestCase):
                          "rolled_back")
         self.assertNotIn(LOCK_TAG, tags_of(self.moto, self.service_arn))
 
+    def test_an_alarm_in_slipways_bake_after_success_points_the_service_back(self):
+        sequence = self.replay("canary_successful_then_alarm_in_slipway_bake")
+        self.write_service_file(recorded_configuration(sequence))
+        previous = service_task_definition(self.moto)
+        result = run_slipway(["ecs", "deploy", "--spec", self.spec, "--image",
+                              f"{REGISTRY}/app:{SHA1}", "--poll-interval", "100ms",
+                              "--bake-time", "60s", *var_flags(self.outputs), "-o", "json"],
+                             self.env())
+        self.assertEqual(result.returncode, ROLLED_BACK, result.stdout + result.stderr)
+        final = result_of(result)
+        self.assertTrue(final["slipway_rolled_back"], final)
+        self.assertIn("app-5xx", final["reason"])
+        # ECS's deployment was over: no StopServiceDeployment, a plain UpdateService back.
+        self.assertEqual(self.proxy.replay.stops, [])
+        updates = self.proxy.calls("UpdateService")
+        self.assertEqual(len(updates), 2, updates)
+        self.assertEqual(updates[1], {"cluster": "slipway-test", "service": "app",
+                                      "taskDefinition": previous})
+        self.assertEqual(service_task_definition(self.moto), previous)
+        self.assertEqual(tags_of(self.moto, final["task_definition"])["slipway:outcome"],
+                         "rolled_back")
+
     def test_the_rollout_timeout_asks_ecs_to_roll_back_and_exits_4(self):
         sequence = self.replay("rollout_timeout_in_a_step_bake")
         # No step bake and no final bake: the follow's budget is the start and rollout timeouts

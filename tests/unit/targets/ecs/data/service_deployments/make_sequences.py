@@ -445,6 +445,25 @@ def sequences():
         "expect": {"verdict": "rolled_back", "at_poll": 1, "cause": "alarm (watched by slipway)",
                    "point_service_back": True},
     }
+    ok = [{"name": "app-5xx", "state": "OK"}]
+    canary_done = scale_up("CANARY", CANARY_10) + [
+        poll(60, deployment("IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT", 10, 60, config=CANARY_10)),
+        poll(180, deployment("IN_PROGRESS", "PRODUCTION_TRAFFIC_SHIFT", 100, 180,
+                             config=CANARY_10))] + finish_ok("CANARY", 200, CANARY_10)
+    for p in canary_done:
+        p["alarms"] = ok
+    out["canary_successful_then_alarm_in_slipway_bake"] = {
+        "description": "CANARY completes (SUCCESSFUL, blue gone), then the alarm slipway watches "
+                       "fires in its own bake: ECS's deployment is over, so slipway points the "
+                       "service back to the previous revision.",
+        "follows": [SD, CANARY],
+        "timeouts": {"bake_ms": 60000},
+        "polls": canary_done + [
+            poll(560, deployment("SUCCESSFUL", "CLEAN_UP", 100, 540, config=CANARY_10),
+                 alarms=[{"name": "app-5xx", "state": "ALARM"}])],
+        "expect": {"verdict": "rolled_back", "at_poll": 10, "cause": "alarm (watched by slipway)",
+                   "point_service_back": True},
+    }
     out["throttled_beyond_the_bound"] = {
         "description": "Every poll throttled: after inconclusive_polls, timed out.",
         "follows": [SD],
