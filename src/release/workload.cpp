@@ -251,13 +251,6 @@ void check_vm_strategy(const ServiceSpec& spec, const DeploymentStrategy& strate
                       ": COMMAND to slipway.yaml");
     }
   }
-  // Until the vm target runs them, a strategy it would silently replace by ROLLING is refused.
-  if (strategy.kind == DeploymentStrategyKind::linear ||
-      strategy.kind == DeploymentStrategyKind::canary) {
-    throw SpecError(file +
-                    ": deploymentConfiguration.strategy: " + std::string(to_string(strategy.kind)) +
-                    " is not run by the vm target yet; use ROLLING or BLUE_GREEN there");
-  }
 }
 
 }  // namespace slipway::release

@@ -73,9 +73,8 @@ Workload load_recorded_workload(const ServiceSpec& spec, const std::string& base
                                 std::string_view recorded_task_definition, std::string_view origin);
 
 // Checks what the vm target needs beyond ECS's own rules: every AWS_LAMBDA hook's function has a
-// command in slipway.yaml's vm.lifecycle_hooks, no hook is PAUSE (the vm has no
-// ContinueServiceDeployment), and the strategy is one the vm target runs; throws SpecError
-// naming the service file's field and the fix.
+// command in slipway.yaml's vm.lifecycle_hooks and no hook is PAUSE (the vm has no
+// ContinueServiceDeployment); throws SpecError naming the service file's field and the fix.
 void check_vm_strategy(const ServiceSpec& spec, const DeploymentStrategy& strategy);
 
 }  // namespace slipway::release

@@ -1,10 +1,11 @@
 #pragma once
 // The balancer in front of the replicas, as the rollout drives it: put a healthy replica in
 // rotation (as an active server, or as a backup that serves only while no active one is up),
-// drain it, take it out, read its counters. HaproxyBalancer (haproxy_balancer.hpp) is the real
-// one; unit tests drive the target through a fake.
+// weight it, drain it, take it out, read its counters. HaproxyBalancer (haproxy_balancer.hpp) is
+// the real one; unit tests drive the target through a fake.
 
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "targets/vm/haproxy_api.hpp"
@@ -29,6 +30,19 @@ class Balancer {
   // Puts `replica` (healthy: it enters UP) in rotation, as a backup server when `backup`, and
   // returns the name of the server it fills. Throws HaproxyError.
   virtual std::string add(const VmState& state, const ReplicaState& replica, bool backup) = 0;
+
+  // Puts `replica` in rotation as an active server with `weight` (0-256; 0 takes no requests)
+  // from its first request on, and returns the server's name. Throws HaproxyError.
+  virtual std::string add_weighted(const VmState& state, const ReplicaState& replica,
+                                   int weight) = 0;
+
+  // Sets several servers' weights (0-256) at once: one runtime-API command, so a traffic split
+  // never passes through an intermediate mix. Throws NoSuchServer, HaproxyError.
+  virtual void set_weights(const std::vector<std::pair<std::string, int>>& weights) = 0;
+
+  // Restarts every counter from zero: the response times of a reused server slot then are its
+  // new replica's alone. Throws HaproxyError.
+  virtual void clear_counters() = 0;
 
   // Sends `server` no new requests; in-flight ones finish. Throws NoSuchServer when the balancer
   // does not know it, HaproxyError when it cannot be reached.

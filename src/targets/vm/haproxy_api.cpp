@@ -75,6 +75,8 @@ std::vector<ServerStat> parse_show_stat(std::string_view csv) {
       row.responses += number(get(code));
     }
     row.backup = number(get("bck")) > 0;
+    row.weight = static_cast<int>(number(get("weight")));
+    row.response_time_ms = number(get("rtime"));
     rows.push_back(std::move(row));
   }
   return rows;
@@ -157,7 +159,7 @@ void HaproxyApi::add_server(const std::string& backend, const std::string& name,
 }
 
 void HaproxyApi::fill_slot(const std::string& backend, const std::string& name,
-                           const std::string& address, int port) const {
+                           const std::string& address, int port, int weight) const {
   auto line =
       "set server " + backend + "/" + name + " addr " + address + " port " + std::to_string(port);
   auto answer = command(line);
@@ -171,6 +173,8 @@ void HaproxyApi::fill_slot(const std::string& backend, const std::string& name,
     throw_refusal(line, answer);
   }
   core::fault_point("haproxy_slot_addr_set");
+  // A slot keeps the weight it had (a traffic split of an earlier deploy): set before it serves.
+  action("set server " + backend + "/" + name + " weight " + std::to_string(weight));
   action("set server " + backend + "/" + name + " state ready");
 }
 
@@ -184,6 +188,22 @@ void HaproxyApi::drain_server(const std::string& backend, const std::string& nam
 
 void HaproxyApi::delete_server(const std::string& backend, const std::string& name) const {
   action("del server " + backend + "/" + name);
+}
+
+void HaproxyApi::set_weights(const std::string& backend,
+                             const std::vector<std::pair<std::string, int>>& weights) const {
+  if (weights.empty()) return;
+  std::string line;
+  for (const auto& [server, weight] : weights) {
+    if (!line.empty()) line += "; ";
+    line += "set server " + backend + "/" + server + " weight " + std::to_string(weight);
+  }
+  // Each command answers nothing on success: any text is a refusal of one of them.
+  action(line);
+}
+
+void HaproxyApi::clear_counters() const {
+  action("clear counters all");
 }
 
 std::vector<ServerStat> HaproxyApi::server_stats(const std::string& backend) const {

@@ -9,6 +9,7 @@
 #include <map>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace slipway::targets::vm {
@@ -22,6 +23,10 @@ struct ServerStat {
   std::int64_t responses = 0;  // sum of hrsp_1xx..hrsp_other
   std::int64_t responses_5xx = 0;
   bool backup = false;
+  int weight = 0;  // the server's current weight (0-256)
+  // HAProxy's rtime: the mean response time (ms) of the server's last 1024 responses (since the
+  // counters were last cleared).
+  std::int64_t response_time_ms = 0;
 };
 
 // Parses `show stat` CSV (header line "# pxname,svname,...") into rows; unknown columns are
@@ -50,8 +55,9 @@ class HaproxyApi {
   // Points the slot BE/NAME (in maintenance) at ADDRESS:PORT and puts it in rotation (`set server
   // … addr … port …`, then `state ready`). Call only once the replica passed its own health
   // checks: a slot leaving maintenance is UP at once.
+  // `weight` (0-256) is set before the slot leaves maintenance, so its first request is weighted.
   void fill_slot(const std::string& backend, const std::string& name, const std::string& address,
-                 int port) const;
+                 int port, int weight = 1) const;
 
   // set server BE/NAME state maint: the server takes no traffic (a slot may be filled again).
   void maint_server(const std::string& backend, const std::string& name) const;
@@ -62,6 +68,14 @@ class HaproxyApi {
   // del server BE/NAME (a dynamic server in maintenance with no connections left); throws
   // NoSuchServer when there is none, HaproxyError while connections remain.
   void delete_server(const std::string& backend, const std::string& name) const;
+
+  // Sets the weights of servers of `backend` (name, 0-256) in one runtime command line (the
+  // commands joined with ';'), so a traffic split changes at once, not server by server.
+  void set_weights(const std::string& backend,
+                   const std::vector<std::pair<std::string, int>>& weights) const;
+
+  // clear counters all: every proxy's and server's counters restart from zero (rtime included).
+  void clear_counters() const;
 
   // Returns the `show stat` rows of one backend's servers.
   std::vector<ServerStat> server_stats(const std::string& backend) const;

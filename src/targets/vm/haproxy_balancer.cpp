@@ -14,6 +14,7 @@ using Clock = std::chrono::steady_clock;
 
 constexpr const char* kLoopback = "127.0.0.1";
 constexpr const char* kBackupSuffix = ".backup";
+constexpr int kDefaultWeight = 1;  // what the configuration's server lines give every server
 
 bool is_slot(const VmState& state, const std::string& server) {
   for (int k = 1; k <= state.slots; ++k) {
@@ -93,6 +94,24 @@ void HaproxyBalancer::stop() {
 }
 
 std::string HaproxyBalancer::add(const VmState& state, const ReplicaState& replica, bool backup) {
+  return add(state, replica, backup, kDefaultWeight);
+}
+
+std::string HaproxyBalancer::add_weighted(const VmState& state, const ReplicaState& replica,
+                                          int weight) {
+  return add(state, replica, false, weight);
+}
+
+void HaproxyBalancer::set_weights(const std::vector<std::pair<std::string, int>>& weights) {
+  api_.set_weights(base_.service, weights);
+}
+
+void HaproxyBalancer::clear_counters() {
+  api_.clear_counters();
+}
+
+std::string HaproxyBalancer::add(const VmState& state, const ReplicaState& replica, bool backup,
+                                 int weight) {
   const int count = backup ? state.backup_slots : state.slots;
   for (int k = 1; k <= count; ++k) {
     auto name = backup ? backup_slot_name(k) : slot_name(k);
@@ -100,12 +119,13 @@ std::string HaproxyBalancer::add(const VmState& state, const ReplicaState& repli
     for (const auto& r : state.replicas)
       taken = taken || r.server == name || r.backup_server == name;
     if (taken) continue;
-    api_.fill_slot(base_.service, name, kLoopback, replica.port);
+    api_.fill_slot(base_.service, name, kLoopback, replica.port, weight);
     return name;
   }
   // Beyond the slots: a dynamic server works the same, only without backend connection reuse.
   auto name = backup ? replica.name + kBackupSuffix : replica.name;
-  api_.add_server(base_.service, name, kLoopback, replica.port, server_options(base_, backup));
+  api_.add_server(base_.service, name, kLoopback, replica.port,
+                  server_options(base_, backup) + " weight " + std::to_string(weight));
   events_.progress("balancer_slots",
                    "no free " + std::string(backup ? "backup " : "") + "server slot of " +
                        std::to_string(count) + ": " + replica.name +

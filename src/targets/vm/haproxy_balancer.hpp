@@ -23,6 +23,9 @@ class HaproxyBalancer final : public Balancer {
   void start(VmState& state) override;
   void stop() override;
   std::string add(const VmState& state, const ReplicaState& replica, bool backup) override;
+  std::string add_weighted(const VmState& state, const ReplicaState& replica, int weight) override;
+  void set_weights(const std::vector<std::pair<std::string, int>>& weights) override;
+  void clear_counters() override;
   void drain(const std::string& server) override;
   void remove(const VmState& state, const std::string& server) override;
   std::vector<ServerStat> stats() override;
@@ -31,6 +34,7 @@ class HaproxyBalancer final : public Balancer {
  private:
   HaproxySettings settings(const VmState& state) const;  // with the state's slots
   std::vector<HaproxyServer> servers(const VmState& state) const;
+  std::string add(const VmState& state, const ReplicaState& replica, bool backup, int weight);
 
   HaproxySettings base_;
   std::string config_path_;

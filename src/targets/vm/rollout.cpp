@@ -150,7 +150,8 @@ std::vector<ReplicaState> Rollout::launch(VmState& state, const RolloutRelease& 
 }
 
 void Rollout::admit(VmState& state, ReplicaState& replica) {
-  auto server = balancer_.add(state, replica, replica.backup);
+  auto server = launch_unweighted_ ? balancer_.add_weighted(state, replica, 0)
+                                   : balancer_.add(state, replica, replica.backup);
   (replica.backup ? replica.backup_server : replica.server) = server;
   replica.in_haproxy = true;
   if (auto* recorded = find_replica(state, replica.name)) *recorded = replica;
@@ -441,6 +442,102 @@ RollResult Rollout::stand_up_beside(VmState& state, const RolloutRelease& releas
   }
   launch_as_backup_ = false;
   return result;
+}
+
+RollResult Rollout::stand_up_unweighted(VmState& state, const RolloutRelease& release, int desired,
+                                        Clock::time_point deadline) {
+  balancer_.clear_counters();
+  launch_unweighted_ = true;
+  int failures = 0;
+  RollResult result;
+  try {
+    result = start_and_admit(state, release, desired, failures, circuit_breaker_threshold(desired),
+                             deadline);
+  } catch (...) {
+    launch_unweighted_ = false;
+    throw;
+  }
+  launch_unweighted_ = false;
+  return result;
+}
+
+void Rollout::weigh(const VmState& state, std::int64_t revision, int new_weight, int old_weight) {
+  std::vector<std::pair<std::string, int>> weights;
+  for (const auto& r : state.replicas) {
+    if (!r.in_haproxy || r.backup || r.server.empty()) continue;
+    weights.emplace_back(r.server, r.revision == revision ? new_weight : old_weight);
+  }
+  balancer_.set_weights(weights);
+}
+
+TrafficWeights Rollout::shift_traffic(const VmState& state, std::int64_t revision,
+                                      int share_tenths) {
+  int fresh = 0;
+  int previous = 0;
+  for (const auto& r : state.replicas) {
+    if (!r.in_haproxy || r.backup || r.server.empty()) continue;
+    (r.revision == revision ? fresh : previous) += 1;
+  }
+  auto weights = traffic_weights(share_tenths, fresh, previous);
+  weigh(state, revision, weights.new_weight, weights.old_weight);
+  return weights;
+}
+
+StepSample Rollout::step_sample(const VmState& state, std::int64_t revision) {
+  StepSample sample;
+  double fresh_time = 0;
+  double previous_time = 0;
+  for (const auto& stat : balancer_.stats()) {
+    for (const auto& r : state.replicas) {
+      if (!r.in_haproxy || r.backup || stat.server != r.server) continue;
+      auto& counters = r.revision == revision ? sample.fresh : sample.previous;
+      counters.responses += stat.responses;
+      counters.responses_5xx += stat.responses_5xx;
+      (r.revision == revision ? fresh_time : previous_time) +=
+          static_cast<double>(stat.response_time_ms) * static_cast<double>(stat.responses);
+    }
+  }
+  // rtime is per server: the release's is their mean weighted by the responses each served.
+  if (sample.fresh.responses > 0)
+    sample.fresh.mean_response_ms = fresh_time / static_cast<double>(sample.fresh.responses);
+  if (sample.previous.responses > 0)
+    sample.previous.mean_response_ms =
+        previous_time / static_cast<double>(sample.previous.responses);
+  return sample;
+}
+
+Rollout::StepWatch Rollout::watch_step(const VmState& state, std::int64_t revision,
+                                       milliseconds duration, const StepLimits& limits,
+                                       Clock::time_point deadline) {
+  auto health = [&state, revision, this] {
+    BakeSample s;
+    for (const auto& stat : balancer_.stats()) {
+      for (const auto& r : state.replicas) {
+        if (r.revision == revision && r.in_haproxy && stat.server == r.server &&
+            stat.status.starts_with("DOWN"))
+          ++s.servers_down;
+      }
+    }
+    for (const auto& r : state.replicas) {
+      if (r.revision == revision) s.restarts += engine_.restarts(handle_of(r));
+    }
+    return s;
+  };
+  StepWatch watch;
+  watch.start = step_sample(state, revision);
+  watch.last = watch.start;
+  const auto health_start = health();
+  const auto end = Clock::now() + duration;
+  while (Clock::now() < end && Clock::now() < deadline) {
+    pause_until(std::min(end, Clock::now() + kStepSampleInterval),
+                "watching revision " + std::to_string(revision));
+    watch.last = step_sample(state, revision);
+    watch.breach = step_breach(watch.start, watch.last, limits);
+    // Only DOWN and restarts from the health sample: step_breach judges the 5xx.
+    if (!watch.breach) watch.breach = bake_breach(health_start, health(), 1.0);
+    if (watch.breach) return watch;
+  }
+  return watch;
 }
 
 void Rollout::switch_to(VmState& state, std::int64_t revision) {

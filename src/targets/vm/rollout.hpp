@@ -19,6 +19,7 @@
 #include "targets/vm/events.hpp"
 #include "targets/vm/secret_source.hpp"
 #include "targets/vm/state.hpp"
+#include "targets/vm/step_judge.hpp"
 
 namespace slipway::targets::vm {
 
@@ -72,6 +73,37 @@ class Rollout {
   RollResult stand_up_beside(VmState& state, const RolloutRelease& release, int desired,
                              std::chrono::steady_clock::time_point deadline);
 
+  // LINEAR / CANARY: starts `desired` replicas of `release` beside the fleet that serves and
+  // admits each as an active server of weight 0 (in rotation, taking no request until
+  // shift_traffic gives the release a share). The counters restart first, so every server's
+  // response time is its replica's own. Returns !ok like roll() (failed replicas are stopped).
+  RollResult stand_up_unweighted(VmState& state, const RolloutRelease& release, int desired,
+                                 std::chrono::steady_clock::time_point deadline);
+
+  // Gives the active servers of `revision` `share_tenths` / 1000 of the requests and the other
+  // active servers the rest (traffic_weights), in one balancer command; returns the weights.
+  TrafficWeights shift_traffic(const VmState& state, std::int64_t revision, int share_tenths);
+
+  // Sets the active servers of `revision` to `new_weight` and the other active servers to
+  // `old_weight`, in one balancer command (0 takes no requests; 1 is every server's default).
+  void weigh(const VmState& state, std::int64_t revision, int new_weight, int old_weight);
+
+  // The counters of `revision`'s active servers and of the other active servers, now.
+  StepSample step_sample(const VmState& state, std::int64_t revision);
+
+  // How a watched step went: the breach, if any, and the samples it was judged on.
+  struct StepWatch {
+    std::optional<std::string> breach;
+    StepSample start;
+    StepSample last;
+  };
+  // Watches `revision` against the other active servers for `duration` (at most until
+  // `deadline`), sampling the balancer every kStepSampleInterval into step_breach, and a
+  // server of it DOWN or a replica restarting; returns at the first breach.
+  StepWatch watch_step(const VmState& state, std::int64_t revision,
+                       std::chrono::milliseconds duration, const StepLimits& limits,
+                       std::chrono::steady_clock::time_point deadline);
+
   // BLUE_GREEN's production shift: the backups of `revision` become active servers, then every
   // other replica in rotation is drained into a warm backup (switched back by promote()).
   void switch_to(VmState& state, std::int64_t revision);
@@ -113,8 +145,13 @@ class Rollout {
   Balancer& balancer_;
   ReplicaProbe probe_;
   bool observe_cancellation_ = true;
-  bool launch_as_backup_ = false;  // stand_up_beside: new replicas join as backups
+  bool launch_as_backup_ = false;   // stand_up_beside: new replicas join as backups
+  bool launch_unweighted_ = false;  // stand_up_unweighted: new replicas join with weight 0
 };
+
+// How often a LINEAR / CANARY step samples the balancer: a breach is seen within this of the
+// responses that make it (the issue asks for ≤ 1 s; one `show stat` costs ~1 ms).
+inline constexpr std::chrono::milliseconds kStepSampleInterval{250};
 
 // The balancer server a replica serves from now: its backup entry while it is a backup.
 std::string serving_server(const ReplicaState& replica);

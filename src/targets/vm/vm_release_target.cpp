@@ -97,6 +97,8 @@ release::StatusReport VmReleaseTarget::status() {
                          {"running", r.running},
                          {"restarts", r.restarts},
                          {"backup", r.replica.backup},
+                         {"server", serving_server(r.replica)},
+                         {"weight", r.weight},
                          {"haproxy_status", r.haproxy_status},
                          {"sessions", r.current_sessions},
                          {"responses", r.responses},

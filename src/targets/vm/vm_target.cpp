@@ -11,6 +11,7 @@
 #include "core/redaction.hpp"
 #include "release/errors.hpp"
 #include "release/identity.hpp"
+#include "release/traffic_plan.hpp"
 #include "targets/vm/errors.hpp"
 #include "targets/vm/haproxy_balancer.hpp"
 #include "targets/vm/lifecycle_hooks.hpp"
@@ -70,6 +71,8 @@ struct VmTarget::DeployRun {
   Clock::time_point deadline;
   Clock::time_point phase_started;
   DeployReport report;
+  // LINEAR / CANARY changed server weights: a restore puts every request on the prior release.
+  bool weighted = false;
 
   void phase(const std::string& name) {
     report.phases.push_back({name, seconds_since(phase_started)});
@@ -333,8 +336,14 @@ void VmTarget::record_outcome(std::int64_t revision, release::Outcome outcome, s
 DeployReport VmTarget::roll_out(DeployRun& run, VmState& state, const RolloutRelease& release,
                                 const SecretResolver& secrets, const WorkloadRenderer& previous) {
   // A first deploy has no blue fleet: it starts like any other.
-  if (release.workload.strategy.kind == release::DeploymentStrategyKind::blue_green && run.prior) {
+  const auto kind = release.workload.strategy.kind;
+  if (kind == release::DeploymentStrategyKind::blue_green && run.prior) {
     return blue_green(run, state, release, secrets, previous);
+  }
+  if ((kind == release::DeploymentStrategyKind::linear ||
+       kind == release::DeploymentStrategyKind::canary) &&
+      run.prior) {
+    return progressive(run, state, release);
   }
 
   auto result = rollout_.roll(state, release, run.desired, true, run.deadline);
@@ -393,19 +402,7 @@ DeployReport VmTarget::blue_green(DeployRun& run, VmState& state, const RolloutR
                                   const SecretResolver& secrets, const WorkloadRenderer& previous) {
   using release::LifecycleStage;
   const auto& strategy = release.workload.strategy;
-  const std::map<std::string, std::string> context{{"SERVICE_NAME", config_.spec.service},
-                                                   {"SLIPWAY_RELEASE", run.ref.commit},
-                                                   {"SLIPWAY_IMAGE", run.ref.image},
-                                                   {"SLIPWAY_PREVIOUS_RELEASE", run.prior->commit}};
-  // Runs the stage's hooks; returns why the stage failed, if it did.
-  auto stage = [&](LifecycleStage at) -> std::optional<std::string> {
-    events_.progress("stage", std::string(release::to_string(at)) + " (BLUE_GREEN)",
-                     json::object{{"stage", release::to_string(at)}, {"strategy", "BLUE_GREEN"}});
-    auto outcome = run_lifecycle_hooks(config_.spec, strategy, at, context);
-    for (const auto& line : outcome.lines) events_.progress("hook", line);
-    if (outcome.passed) return std::nullopt;
-    return outcome.failure;
-  };
+  auto stage = [&](LifecycleStage at) { return run_stage(run, strategy, at); };
   // Before the switch blue never stopped serving: dropping green is the whole rollback.
   auto drop_green = [&](const std::string& why, DeployStatus status, release::Outcome outcome) {
     std::vector<ReplicaState> green;
@@ -478,8 +475,161 @@ DeployReport VmTarget::blue_green(DeployRun& run, VmState& state, const RolloutR
   return finish(run, DeployStatus::succeeded, release::Outcome::succeeded, "");
 }
 
+std::optional<std::string> VmTarget::run_stage(const DeployRun& run,
+                                               const release::DeploymentStrategy& strategy,
+                                               release::LifecycleStage at) {
+  const std::string name(release::to_string(strategy.kind));
+  events_.progress("stage", std::string(release::to_string(at)) + " (" + name + ")",
+                   json::object{{"stage", release::to_string(at)}, {"strategy", name}});
+  const std::map<std::string, std::string> context{
+      {"SERVICE_NAME", config_.spec.service},
+      {"SLIPWAY_RELEASE", run.ref.commit},
+      {"SLIPWAY_IMAGE", run.ref.image},
+      {"SLIPWAY_PREVIOUS_RELEASE", run.prior ? run.prior->commit : ""}};
+  auto outcome = run_lifecycle_hooks(config_.spec, strategy, at, context);
+  for (const auto& line : outcome.lines) events_.progress("hook", line);
+  if (outcome.passed) return std::nullopt;
+  return outcome.failure;
+}
+
+DeployReport VmTarget::progressive(DeployRun& run, VmState& state, const RolloutRelease& release) {
+  using release::LifecycleStage;
+  const auto& strategy = release.workload.strategy;
+  const std::string name(release::to_string(strategy.kind));
+  const auto plan = release::plan_traffic(strategy, config_.spec.vm.strategy_minute);
+  // The steps' bakes are part of the run: the deploy timeout is for everything else.
+  run.deadline += release::planned_duration(plan);
+  const auto revision = run.ref.revision;
+  const auto prior = run.prior->revision;
+  StepLimits limits;
+  limits.max_5xx_ratio = config_.spec.vm.bake_max_5xx_ratio;
+  auto stage = [&](LifecycleStage at) { return run_stage(run, strategy, at); };
+  auto retire_green = [&](const std::string& why) {
+    std::vector<ReplicaState> green;
+    for (const auto& r : state.replicas) {
+      if (r.revision == revision) green.push_back(r);
+    }
+    rollout_.retire(state, green, why);
+  };
+  // Until a step gives it a share, green takes no request: dropping it is the whole rollback.
+  auto drop_green = [&](const std::string& why, DeployStatus status, release::Outcome outcome) {
+    events_.progress("rollback_started",
+                     "revision " + std::to_string(prior) + " keeps serving: " + why);
+    retire_green(why);
+    return finish(run, status, outcome, why);
+  };
+  // Every request back on the previous release in one balancer command, then green goes.
+  auto shift_back = [&](const std::string& why) {
+    events_.progress("rollback_started",
+                     "all traffic back on revision " + std::to_string(prior) + ": " + why);
+    rollout_.weigh(state, revision, 0, 1);
+    events_.progress("traffic",
+                     "0% on revision " + std::to_string(revision) + ", 100% on revision " +
+                         std::to_string(prior),
+                     json::object{{"strategy", name},
+                                  {"revision", revision},
+                                  {"previous_revision", prior},
+                                  {"new_share_percent", 0},
+                                  {"rollback", true}});
+    run.phase("shift_back");
+    state.current = run.prior;
+    state.previous = run.prior_previous;
+    save_state(paths_, state);
+    retire_green(why);
+    run.phase("restore");
+    return finish(run, DeployStatus::rolled_back, release::Outcome::rolled_back, why);
+  };
+
+  if (auto failure = stage(LifecycleStage::pre_scale_up)) {
+    return drop_green(*failure, DeployStatus::rolled_back, release::Outcome::rolled_back);
+  }
+  run.weighted = true;
+  auto result = rollout_.stand_up_unweighted(state, release, run.desired, run.deadline);
+  run.phase("scale_up");
+  if (!result.ok) {
+    return result.timed_out
+               ? drop_green(result.reason, DeployStatus::timed_out, release::Outcome::timed_out)
+               : drop_green(result.reason, DeployStatus::rolled_back,
+                            release::Outcome::rolled_back);
+  }
+  // No test listener on the vm target yet: the test traffic stages run their hooks only.
+  for (auto at :
+       {LifecycleStage::post_scale_up, LifecycleStage::test_traffic_shift,
+        LifecycleStage::post_test_traffic_shift, LifecycleStage::pre_production_traffic_shift}) {
+    if (auto failure = stage(at)) {
+      return drop_green(*failure, DeployStatus::rolled_back, release::Outcome::rolled_back);
+    }
+  }
+  const int steps = static_cast<int>(plan.steps.size());
+  for (int i = 0; i < steps; ++i) {
+    const auto& step = plan.steps[static_cast<std::size_t>(i)];
+    const auto step_name = "step " + std::to_string(i + 1) + "/" + std::to_string(steps) + " (" +
+                           release::percent_text(step.new_share_tenths) + "%)";
+    auto weights = rollout_.shift_traffic(state, revision, step.new_share_tenths);
+    if (step.new_share_tenths >= 1000) {
+      state.previous = run.prior;
+      state.current = run.ref;
+      save_state(paths_, state);
+    }
+    events_.progress(
+        "traffic",
+        step_name + ": " + release::percent_text(weights.effective_share_tenths) +
+            "% on revision " + std::to_string(revision) + ", " +
+            release::percent_text(1000 - weights.effective_share_tenths) + "% on revision " +
+            std::to_string(prior) + " (weights " + std::to_string(weights.new_weight) + ":" +
+            std::to_string(weights.old_weight) + ")",
+        json::object{{"strategy", name},
+                     {"step", i + 1},
+                     {"steps", steps},
+                     {"revision", revision},
+                     {"previous_revision", prior},
+                     {"new_share_percent", step.new_share_tenths / 10.0},
+                     {"effective_share_percent", weights.effective_share_tenths / 10.0},
+                     {"new_weight", weights.new_weight},
+                     {"old_weight", weights.old_weight}});
+    if (auto failure = stage(LifecycleStage::production_traffic_shift)) {
+      return shift_back(step_name + ": " + *failure);
+    }
+    if (step.bake.count() == 0) continue;
+    auto watch = rollout_.watch_step(state, revision, step.bake, limits, run.deadline);
+    run.phase("step_" + std::to_string(i + 1));
+    if (watch.breach) return shift_back(step_name + ": " + *watch.breach);
+  }
+  events_.progress("switched", "all traffic on revision " + std::to_string(revision) + " (" +
+                                   short_sha(run.ref.commit) + "); revision " +
+                                   std::to_string(prior) + " kept warm");
+  if (auto failure = stage(LifecycleStage::post_production_traffic_shift)) {
+    return shift_back(*failure);
+  }
+  if (plan.final_bake.count() > 0) {
+    events_.progress("stage", "BAKE_TIME (" + name + ")",
+                     json::object{{"stage", "BAKE_TIME"}, {"strategy", name}});
+    auto watch = rollout_.watch_step(state, revision, plan.final_bake, limits, run.deadline);
+    run.phase("bake");
+    if (watch.breach) return shift_back("bake: " + *watch.breach);
+  }
+  events_.progress("stage", "CLEAN_UP (" + name + ")",
+                   json::object{{"stage", "CLEAN_UP"}, {"strategy", name}});
+  // Green back to the default weight before blue leaves: no server keeps a step's weight.
+  rollout_.weigh(state, revision, 1, 0);
+  std::vector<ReplicaState> blue;
+  for (const auto& r : state.replicas) {
+    if (r.revision != revision) blue.push_back(r);
+  }
+  rollout_.retire(state, blue, "replaced by revision " + std::to_string(revision));
+  run.phase("retire_old");
+  return finish(run, DeployStatus::succeeded, release::Outcome::succeeded, "");
+}
+
 bool VmTarget::restore_prior(DeployRun& run, VmState& state, const SecretResolver& secrets,
                              const WorkloadRenderer& previous, const std::string& why) {
+  if (run.weighted) {
+    try {
+      rollout_.weigh(state, run.ref.revision, 0, 1);
+    } catch (const HaproxyError&) {
+      // The balancer is what failed: a restarted HAProxy gives every server its default weight.
+    }
+  }
   std::vector<ReplicaState> mine;
   std::vector<ReplicaState> backups;
   int prior_in_service = 0;
@@ -682,6 +832,7 @@ StatusReport VmTarget::status() {
         s.current_sessions = stat.current_sessions;
         s.responses = stat.responses;
         s.responses_5xx = stat.responses_5xx;
+        s.weight = stat.weight;
       }
     }
     report.replicas.push_back(std::move(s));

@@ -53,6 +53,7 @@ struct ReplicaStatus {
   std::int64_t current_sessions = 0;
   std::int64_t responses = 0;
   std::int64_t responses_5xx = 0;
+  int weight = 0;  // the HAProxy server's weight (0 takes no requests)
 };
 
 struct StatusReport {
@@ -140,6 +141,17 @@ class VmTarget {
   // switches back.
   DeployReport blue_green(DeployRun& run, VmState& state, const RolloutRelease& release,
                           const SecretResolver& secrets, const WorkloadRenderer& previous);
+  // LINEAR / CANARY (deploymentConfiguration.strategy) when a release serves: the full new fleet
+  // joins beside it with weight 0, production traffic shifts by HAProxy weights step by step
+  // (release::plan_traffic), each step judged from the balancer's counters (step_judge.hpp),
+  // lifecycle hooks at each stage; a breach or a failed hook puts every request back on the
+  // previous release in one balancer command.
+  // Blue never leaves rotation before the end, so nothing needs restarting on the way back.
+  DeployReport progressive(DeployRun& run, VmState& state, const RolloutRelease& release);
+  // Reports the lifecycle stage `at` and runs its hooks; returns why the stage failed, if it did.
+  std::optional<std::string> run_stage(const DeployRun& run,
+                                       const release::DeploymentStrategy& strategy,
+                                       release::LifecycleStage at);
   // Puts the release the run replaces back in service when it no longer fully is: backups
   // promoted, the old fleet rolled forward again if it was reduced; the run's replicas retired.
   // Returns false when that could not be done.

@@ -160,8 +160,9 @@ TEST(DeploymentStrategy, TheVmTargetNeedsALocalCommandPerHook) {
     {"targetType":"PAUSE","lifecycleStages":["POST_SCALE_UP"]}]})");
   EXPECT_NE(pause.find("targetType: PAUSE"), std::string::npos) << pause;
   EXPECT_EQ(vm_error(spec, "{}"), "(accepted)");
-  EXPECT_NE(vm_error(spec, R"({"strategy":"CANARY"})").find("not run by the vm target yet"),
-            std::string::npos);
+  // Every strategy runs on the vm target now.
+  EXPECT_EQ(vm_error(spec, R"({"strategy":"CANARY"})"), "(accepted)");
+  EXPECT_EQ(vm_error(spec, R"({"strategy":"LINEAR"})"), "(accepted)");
 }
 
 TEST(DeploymentStrategy, SlipwayYamlRefusesBadHookCommands) {

@@ -6,6 +6,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "targets/vm/balancer.hpp"
@@ -21,11 +22,21 @@ class FakeBalancer final : public Balancer {
     int port = 0;
     bool backup = false;
     std::string state = "UP";  // UP or DRAIN
+    int weight = 1;
   };
 
   // Called first by every operation with its name ("add", "drain", "remove", "stats") and the
   // server (empty for stats); a test throws from it to make that operation fail.
   std::function<void(const std::string& operation, const std::string& server)> before;
+
+  // Fills the counters a server reports (responses, 5xx, response time); called by stats() for
+  // every server, after the fake's own fields. Counters restart from zero with clear_counters().
+  std::function<void(ServerStat& stat, const Server& server)> counters;
+
+  // Every weight change, in order: one entry per set_weights() call (what one runtime-API
+  // command would carry).
+  std::vector<std::vector<std::pair<std::string, int>>> weight_changes;
+  int counter_clears = 0;
 
   // The servers of `image` report DOWN from now on.
   void report_down(const std::string& image) { down_images_.insert(image); }
@@ -37,7 +48,7 @@ class FakeBalancer final : public Balancer {
   std::multiset<std::string> active_images() const {
     std::multiset<std::string> out;
     for (const auto& [name, server] : servers_) {
-      if (!server.backup && server.state == "UP") out.insert(server.image);
+      if (!server.backup && server.state == "UP" && server.weight > 0) out.insert(server.image);
     }
     return out;
   }
@@ -67,6 +78,23 @@ class FakeBalancer final : public Balancer {
     servers_[name] = {replica.name, replica.image, replica.port, backup, "UP"};
     return name;
   }
+  std::string add_weighted(const VmState& state, const ReplicaState& replica, int weight) override {
+    auto name = add(state, replica, false);
+    servers_[name].weight = weight;
+    return name;
+  }
+  void set_weights(const std::vector<std::pair<std::string, int>>& weights) override {
+    if (before) before("set_weights", "");
+    for (const auto& [name, weight] : weights) {
+      if (!servers_.contains(name)) throw NoSuchServer("no server " + name);
+    }
+    for (const auto& [name, weight] : weights) servers_[name].weight = weight;
+    weight_changes.push_back(weights);
+  }
+  void clear_counters() override {
+    if (before) before("clear_counters", "");
+    ++counter_clears;
+  }
   void drain(const std::string& server) override {
     if (before) before("drain", server);
     auto it = servers_.find(server);
@@ -86,6 +114,8 @@ class FakeBalancer final : public Balancer {
       stat.server = name;
       stat.status = down_images_.contains(server.image) ? "DOWN" : server.state;
       stat.backup = server.backup;
+      stat.weight = server.weight;
+      if (counters) counters(stat, server);
       out.push_back(stat);
     }
     return out;

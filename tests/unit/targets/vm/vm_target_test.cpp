@@ -7,6 +7,7 @@
 
 #include <boost/json/parse.hpp>
 #include <filesystem>
+#include <functional>
 #include <set>
 
 #include "core/cancellation.hpp"
@@ -492,6 +493,144 @@ TEST_F(VmBlueGreenTest, ABreachInTheBakeSwitchesBackToWarmBlue) {
             (std::map<std::string, std::string>{{blue[0].name, kV1}, {blue[1].name, kV1}}));
   EXPECT_EQ(state().current->revision, 1);
   EXPECT_EQ(ledger().by_revision(2)->outcome, release::Outcome::rolled_back);
+}
+
+class VmProgressiveTest : public VmBlueGreenTest {  // for record_operations()
+ protected:
+  // CANARY or LINEAR with one minute = 40 ms; the target copies the spec: call before target().
+  void strategy(const std::string& configuration) {
+    config_.spec.vm.strategy_minute = 40ms;
+    workload_.strategy = release::read_deployment_strategy(
+        boost::json::parse(configuration).as_object(), "service.json", "deploymentConfiguration");
+  }
+  // Each stats() call adds 20 responses to every server that has weight, `errors_of(image)` of
+  // them 5xx, and reports `response_ms(image)` as its rtime.
+  void serve(std::function<int(const std::string&)> errors_of,
+             std::function<int(const std::string&)> response_ms) {
+    balancer_->counters = [this, errors_of, response_ms](ServerStat& stat,
+                                                         const FakeBalancer::Server& server) {
+      auto& served = served_[stat.server];
+      if (server.weight > 0 && !server.backup && server.state == "UP") {
+        served.first += 20;
+        served.second += errors_of(server.image);
+      }
+      stat.responses = served.first;
+      stat.responses_5xx = served.second;
+      stat.response_time_ms = response_ms(server.image);
+    };
+  }
+  // The weights of every set_weights() call, as "image:weight" sorted: one string per call.
+  std::vector<std::string> weight_changes() const {
+    std::vector<std::string> out;
+    for (const auto& change : balancer_->weight_changes) {
+      std::vector<std::string> parts;
+      for (const auto& [server, weight] : change) {
+        parts.push_back((of_revision(server, 2) ? "v2:" : "v1:") + std::to_string(weight));
+      }
+      std::sort(parts.begin(), parts.end());
+      std::string joined;
+      for (const auto& part : parts) joined += (joined.empty() ? "" : " ") + part;
+      out.push_back(joined);
+    }
+    return out;
+  }
+  std::map<std::string, std::pair<std::int64_t, std::int64_t>> served_;
+};
+
+TEST_F(VmProgressiveTest, AGoodCanaryTakesItsShareThenAllTrafficThenBlueLeaves) {
+  strategy(R"({"strategy":"CANARY","bakeTimeInMinutes":2,
+               "canaryConfiguration":{"canaryPercent":10,"canaryBakeTimeInMinutes":5}})");
+  target();
+  ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
+  serve([](const std::string&) { return 0; }, [](const std::string&) { return 10; });
+  // When the first split is set, green is in rotation but has taken no request (weight 0).
+  std::multiset<std::string> before_first_split;
+  balancer_->before = [&](const std::string& operation, const std::string&) {
+    if (operation == "set_weights" && balancer_->weight_changes.empty())
+      before_first_split = balancer_->active_images();
+  };
+  auto report = deploy(kV2);
+  EXPECT_EQ(report.status, release::Outcome::succeeded) << report.reason;
+  EXPECT_EQ(before_first_split, (std::multiset<std::string>{kV1, kV1}));
+  // 10 % of two servers against two: 28:252 gives 10.0 %; then all of it; then the default
+  // weight for green while blue, at 0, leaves.
+  EXPECT_EQ(weight_changes(),
+            (std::vector<std::string>{"v1:252 v1:252 v2:28 v2:28", "v1:0 v1:0 v2:256 v2:256",
+                                      "v1:0 v1:0 v2:1 v2:1"}));
+  EXPECT_EQ(balancer_->counter_clears, 1);
+  EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV2, kV2}));
+  for (const auto& [name, image] : engine_->running_images()) EXPECT_EQ(image, kV2) << name;
+  EXPECT_EQ(state().current->revision, 2);
+  EXPECT_EQ(ledger().by_revision(2)->outcome, release::Outcome::succeeded);
+}
+
+TEST_F(VmProgressiveTest, ACanaryAnswering5xxPutsAllTrafficBackInOneCommand) {
+  strategy(R"({"strategy":"CANARY","canaryConfiguration":{"canaryPercent":10,
+               "canaryBakeTimeInMinutes":50}})");
+  target();
+  ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
+  auto blue = state().replicas;
+  serve([](const std::string& image) { return image == kV2 ? 2 : 0; },
+        [](const std::string&) { return 10; });
+  record_operations();
+  auto report = deploy(kV2);
+  EXPECT_EQ(report.status, release::Outcome::rolled_back);
+  EXPECT_TRUE(report.reason.starts_with("step 1/2 (10.0%): ")) << report.reason;
+  EXPECT_NE(report.reason.find("were 5xx"), std::string::npos) << report.reason;
+  // Caught at its first samples (20 responses per balancer read), not at the end of the step.
+  for (const auto& [server, served] : served_) {
+    if (of_revision(server, 2)) {
+      EXPECT_LE(served.first, 10 * 20) << server;
+    }
+  }
+  EXPECT_EQ(weight_changes(),
+            (std::vector<std::string>{"v1:252 v1:252 v2:28 v2:28", "v1:1 v1:1 v2:0 v2:0"}));
+  EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
+  for (const auto& op : operations_) {
+    EXPECT_FALSE(op.starts_with("drain ") && of_revision(op, 1)) << "blue drained: " << op;
+  }
+  EXPECT_EQ(engine_->running_images(),
+            (std::map<std::string, std::string>{{blue[0].name, kV1}, {blue[1].name, kV1}}));
+  EXPECT_EQ(state().current->revision, 1);
+  EXPECT_EQ(ledger().by_revision(2)->outcome, release::Outcome::rolled_back);
+}
+
+TEST_F(VmProgressiveTest, ALinearReleaseThatIsOnlySlowerIsCaughtAtTheFirstStep) {
+  strategy(R"({"strategy":"LINEAR","linearConfiguration":{"stepPercent":25,
+               "stepBakeTimeInMinutes":50}})");
+  target();
+  ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
+  serve([](const std::string&) { return 0; },
+        [](const std::string& image) { return image == kV2 ? 30 : 10; });
+  auto report = deploy(kV2);
+  EXPECT_EQ(report.status, release::Outcome::rolled_back);
+  EXPECT_TRUE(report.reason.starts_with("step 1/4 (25.0%): the new release answers in 30 ms"))
+      << report.reason;
+  EXPECT_EQ(weight_changes(),
+            (std::vector<std::string>{"v1:255 v1:255 v2:85 v2:85", "v1:1 v1:1 v2:0 v2:0"}));
+  EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
+  EXPECT_EQ(ledger().by_revision(2)->outcome, release::Outcome::rolled_back);
+}
+
+TEST_F(VmProgressiveTest, AHookFailingAtAProductionShiftShiftsBack) {
+  config_.spec.vm.lifecycle_hooks = {
+      {"gate", "test \"$SLIPWAY_LIFECYCLE_STAGE\" != PRODUCTION_TRAFFIC_SHIFT || exit 5"}};
+  strategy(R"({"strategy":"LINEAR","linearConfiguration":{"stepPercent":50,
+               "stepBakeTimeInMinutes":1},
+               "lifecycleHooks":[{"hookTargetArn":"arn:aws:lambda:us-east-1:1:function:gate",
+               "lifecycleStages":["POST_SCALE_UP","PRODUCTION_TRAFFIC_SHIFT"]}]})");
+  target();
+  ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
+  auto report = deploy(kV2);
+  EXPECT_EQ(report.status, release::Outcome::rolled_back);
+  EXPECT_TRUE(
+      report.reason.starts_with("step 1/2 (50.0%): lifecycle hook gate at "
+                                "PRODUCTION_TRAFFIC_SHIFT exited 5"))
+      << report.reason;
+  EXPECT_EQ(weight_changes(),
+            (std::vector<std::string>{"v1:256 v1:256 v2:256 v2:256", "v1:1 v1:1 v2:0 v2:0"}));
+  EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
+  EXPECT_EQ(state().current->revision, 1);
 }
 
 }  // namespace
