@@ -360,6 +360,42 @@ class EcsProgressiveDeploy(unittest.TestCase):
                          "timed_out")
         self.assertNotIn(LOCK_TAG, tags_of(self.moto, self.service_arn))
 
+    def test_a_service_left_on_canary_moves_back_only_when_the_file_says_rolling(self):
+        def leave_on_canary():
+            self.moto.client("ecs").update_service(
+                cluster="slipway-test", service="app", deploymentConfiguration={
+                    "strategy": "CANARY", "bakeTimeInMinutes": 5,
+                    "canaryConfiguration": {"canaryPercent": 10.0, "canaryBakeTimeInMinutes": 2}})
+
+        def strategy_in_moto():
+            return self.moto.client("ecs").describe_services(
+                cluster="slipway-test", services=["app"])["services"][0][
+                "deploymentConfiguration"].get("strategy")
+
+        def deploy(sha):
+            self.proxy.requests.clear()
+            result = run_slipway(["ecs", "deploy", "--spec", self.spec, "--image",
+                                  f"{REGISTRY}/app:{sha}", "--no-wait", *var_flags(self.outputs)],
+                                 self.env())
+            self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+            return result.stdout, self.proxy.calls("UpdateService")
+
+        rolling = {"maximumPercent": 200, "minimumHealthyPercent": 100, "strategy": "ROLLING"}
+        self.write_service_file(rolling)
+        leave_on_canary()
+        out, updates = deploy(SHA1)
+        self.assertIn("moving app from CANARY back to ROLLING", out)
+        self.assertEqual([u["deploymentConfiguration"] for u in updates], [rolling])
+        self.assertEqual(strategy_in_moto(), "ROLLING")
+        # No strategy in the file: UpdateService leaves ECS's alone, and the deploy says so.
+        with open(os.path.join(self.dir, "deploy", "service.json"), "w") as f:
+            f.write(service_file({"maximumPercent": 200}))
+        leave_on_canary()
+        out, updates = deploy(SHA2)
+        self.assertIn("runs CANARY (an earlier deploy set it)", out)
+        self.assertEqual([u.get("deploymentConfiguration") for u in updates], [None])
+        self.assertEqual(strategy_in_moto(), "CANARY")
+
     def test_a_bad_strategy_is_refused_before_anything_changes(self):
         self.replay("canary_completes")
         self.write_service_file({"strategy": "CANARY",

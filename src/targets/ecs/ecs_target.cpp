@@ -374,24 +374,14 @@ DeployResult EcsTarget::follow(const ServiceLocation& where, const std::string& 
 
 DeployResult EcsTarget::follow_progressive(
     const ServiceLocation& where, const std::string& task_definition_arn,
-    const std::string& previous, const ProgressiveConfiguration& progressive, bool wait,
-    const FollowTimeouts& timeouts, std::chrono::milliseconds rollout,
-    std::chrono::milliseconds poll_interval, std::size_t log_lines,
-    const std::function<void()>& accepted) {
+    const std::string& previous, const ProgressiveConfiguration& progressive,
+    const aws::EcsService& updated, double updated_at, bool wait, const FollowTimeouts& timeouts,
+    std::chrono::milliseconds rollout, std::chrono::milliseconds poll_interval,
+    std::size_t log_lines) {
   DeployResult result;
   result.task_definition_arn = task_definition_arn;
   result.previous_task_definition = previous;
   result.strategy = std::string(release::to_string(progressive.strategy.kind));
-  // Taken before the call: ECS stamps the deployment it starts no earlier (the listing's filter).
-  const auto updated_at = epoch_seconds();
-  const auto updated = aws::EcsServiceDeploymentClient(session_).update_service(
-      {.cluster = where.cluster,
-       .service = where.service,
-       .task_definition = task_definition_arn,
-       .desired_count = std::nullopt,
-       .force_new_deployment = false},
-      progressive.deployment_configuration);
-  if (accepted) accepted();
   result.deployment_id = updated.current_service_deployment;
   report_("progress", result.strategy + " deployment " +
                           (result.deployment_id.empty() ? std::string("(to be listed)")
@@ -416,11 +406,20 @@ DeployResult EcsTarget::follow_progressive(
   // ECS's deployment ended SUCCESSFUL and an alarm fired in slipway's bake after it: as on the
   // ROLLING path, point the service back (ECS runs that as a deployment of its own strategy).
   if (run.point_service_back && !previous.empty() && previous != task_definition_arn) {
-    aws::EcsClient(session_).update_service({.cluster = where.cluster,
-                                             .service = where.service,
-                                             .task_definition = previous,
-                                             .desired_count = std::nullopt,
-                                             .force_new_deployment = false});
+    try {
+      aws::EcsClient(session_).update_service({.cluster = where.cluster,
+                                               .service = where.service,
+                                               .task_definition = previous,
+                                               .desired_count = std::nullopt,
+                                               .force_new_deployment = false});
+    } catch (const aws::AwsError& error) {
+      // As follow(): the verdict stands; the caller records it, then fails with what runs.
+      result.restore_error = std::string(error.what()) + "; the service still runs " +
+                             short_name(task_definition_arn) + " (" +
+                             std::string(release::to_string(result.outcome)) +
+                             "): run `slipway ecs rollback` to return to " + short_name(previous);
+      return result;
+    }
     result.slipway_rolled_back = true;
     report_("progress", "slipway rolled the service back to " + short_name(previous));
   }
@@ -460,6 +459,20 @@ DeployResult EcsTarget::deploy(const DeployInput& input) {
   // has changed yet.
   const auto progressive =
       progressive_deployment_configuration(input.spec, input.base_dir, input.variables);
+  // A service an earlier deploy left on BLUE_GREEN, LINEAR or CANARY keeps that strategy through
+  // an UpdateService without one: the file must say ROLLING to move it back.
+  std::optional<boost::json::object> back_to_rolling;
+  if (!progressive && !service.deployment_strategy.empty() &&
+      service.deployment_strategy != "ROLLING") {
+    back_to_rolling = explicit_rolling_configuration(input.spec, input.base_dir, input.variables);
+    report_("info", back_to_rolling
+                        ? "moving " + input.where.service + " from " + service.deployment_strategy +
+                              " back to ROLLING, as " + input.spec.service_file + " says"
+                        : input.where.service + " runs " + service.deployment_strategy +
+                              " (an earlier deploy set it) and " + input.spec.service_file +
+                              " does not name ROLLING, so ECS keeps it: set \"strategy\" in "
+                              "its deploymentConfiguration");
+  }
   const auto start = effective_start_timeout(input.timeouts, service);
   const auto planned = planned_minutes(progressive);
   const auto hold = input.wait ? start + input.timeouts.rollout + input.timeouts.bake + planned +
@@ -489,37 +502,45 @@ DeployResult EcsTarget::deploy(const DeployInput& input) {
     core::throw_if_cancelled("registering " + short_name(registered.arn) +
                              "; the service was not changed");
   }
-  DeployResult result;
-  if (progressive) {
-    result =
-        follow_progressive(input.where, registered.arn, service.task_definition, *progressive,
-                           input.wait, input.timeouts, start + input.timeouts.rollout + planned,
-                           input.poll_interval, input.log_lines_on_failure);
-  } else {
-    aws::EcsService updated;
-    try {
-      updated = aws::EcsClient(session_).update_service({.cluster = input.where.cluster,
-                                                         .service = input.where.service,
-                                                         .task_definition = registered.arn,
-                                                         .desired_count = std::nullopt,
-                                                         .force_new_deployment = false});
-    } catch (const aws::AwsError& error) {
-      // A 5xx or a lost answer may have been applied all the same: judge by what the service
-      // runs.
-      try {
-        if (describe_service(input.where).task_definition != registered.arn) {
-          never_deployed(std::string("UpdateService refused: ") + error.what());
-        }
-      } catch (const std::exception& unreadable) {
-        report_("info", "could not read what service " + input.where.service +
-                            " runs after UpdateService failed: " + unreadable.what());
-      }
-      throw;
+  const aws::UpdateServiceInput update{.cluster = input.where.cluster,
+                                       .service = input.where.service,
+                                       .task_definition = registered.arn,
+                                       .desired_count = std::nullopt,
+                                       .force_new_deployment = false};
+  // Taken before the call: ECS stamps the deployment it starts no earlier (the listing's filter).
+  const auto updated_at = epoch_seconds();
+  aws::EcsService updated;
+  try {
+    if (progressive) {
+      updated = aws::EcsServiceDeploymentClient(session_).update_service(
+          update, progressive->deployment_configuration);
+    } else if (back_to_rolling) {
+      updated = aws::EcsServiceDeploymentClient(session_).update_service(update, *back_to_rolling);
+    } else {
+      updated = aws::EcsClient(session_).update_service(update);
     }
-    result = follow(input.where, registered.arn, service.task_definition, updated, input.wait,
-                    input.timeouts, input.poll_interval, input.log_lines_on_failure);
-    result.strategy = strategy_name(progressive);
+  } catch (const aws::AwsError& error) {
+    // A 5xx or a lost answer may have been applied all the same: judge by what the service
+    // runs.
+    try {
+      if (describe_service(input.where).task_definition != registered.arn) {
+        never_deployed(std::string("UpdateService refused: ") + error.what());
+      }
+    } catch (const std::exception& unreadable) {
+      report_("info", "could not read what service " + input.where.service +
+                          " runs after UpdateService failed: " + unreadable.what());
+    }
+    throw;
   }
+  auto result =
+      progressive
+          ? follow_progressive(input.where, registered.arn, service.task_definition, *progressive,
+                               updated, updated_at, input.wait, input.timeouts,
+                               start + input.timeouts.rollout + planned, input.poll_interval,
+                               input.log_lines_on_failure)
+          : follow(input.where, registered.arn, service.task_definition, updated, input.wait,
+                   input.timeouts, input.poll_interval, input.log_lines_on_failure);
+  result.strategy = strategy_name(progressive);
   result.image = input.image;
   if (result.outcome != release::Outcome::in_progress) {
     auto reason = result.reason;
@@ -601,31 +622,25 @@ DeployResult EcsTarget::rollback(const RollbackInput& input) {
                           short_name(service.task_definition) + " to " + short_name(target.arn) +
                           (target.commit.empty() ? "" : " (commit " + target.commit + ")"));
   core::throw_if_cancelled("choosing the release to roll back to; nothing was changed");
-  if (progressive) {
-    // UpdateService and the follow in one; marking the release we leave comes after ECS
-    // accepted the move, as below. No automatic "rollback of the rollback".
-    result = follow_progressive(
-        input.where, target.arn, "", *progressive, input.wait, input.timeouts,
-        start + input.timeouts.rollout + planned, input.poll_interval, 20,
-        [&] { mark_rolled_back_from(service.task_definition, releases, target); });
-    result.previous_task_definition = service.task_definition;
-    result.image = target.image;
-    report_("verdict", std::string(release::to_string(result.outcome)) +
-                           (result.reason.empty() ? "" : ": " + result.reason));
-    result.api_calls = session_.requests_sent() - calls_before;
-    return result;
-  }
   // Rolling back from a release marks it bad, so the next rollback does not return to it; a
   // move to a newer revision (roll forward with --to) judges nothing.
-  const auto updated = aws::EcsClient(session_).update_service({.cluster = input.where.cluster,
-                                                                .service = input.where.service,
-                                                                .task_definition = target.arn,
-                                                                .desired_count = std::nullopt,
-                                                                .force_new_deployment = false});
+  const aws::UpdateServiceInput update{.cluster = input.where.cluster,
+                                       .service = input.where.service,
+                                       .task_definition = target.arn,
+                                       .desired_count = std::nullopt,
+                                       .force_new_deployment = false};
+  const auto updated_at = epoch_seconds();
+  const auto updated = progressive ? aws::EcsServiceDeploymentClient(session_).update_service(
+                                         update, progressive->deployment_configuration)
+                                   : aws::EcsClient(session_).update_service(update);
   mark_rolled_back_from(service.task_definition, releases, target);
   // No automatic "rollback of the rollback": the revision we leave is the bad one.
-  result = follow(input.where, target.arn, "", updated, input.wait, input.timeouts,
-                  input.poll_interval, 20);
+  result = progressive ? follow_progressive(input.where, target.arn, "", *progressive, updated,
+                                            updated_at, input.wait, input.timeouts,
+                                            start + input.timeouts.rollout + planned,
+                                            input.poll_interval, 20)
+                       : follow(input.where, target.arn, "", updated, input.wait, input.timeouts,
+                                input.poll_interval, 20);
   result.strategy = strategy_name(progressive);
   result.previous_task_definition = service.task_definition;
   result.image = target.image;

@@ -143,17 +143,17 @@ class EcsTarget {
                       const std::string& previous, const aws::EcsService& updated, bool wait,
                       const FollowTimeouts& timeouts, std::chrono::milliseconds poll_interval,
                       std::size_t log_lines);
-  // UpdateService with the service file's strategy, then the service deployment followed through
-  // the ServiceDeployment APIs (service_deployment_driver.hpp) within `rollout` (the start and
-  // rollout timeouts and the strategy's planned minutes); `accepted` runs once ECS accepted
-  // UpdateService.
+  // After UpdateService carried the service file's strategy (`updated`: ECS's answer, sent at
+  // `updated_at`): the service deployment followed through the ServiceDeployment APIs
+  // (service_deployment_driver.hpp) within `rollout` (the start and rollout timeouts and the
+  // strategy's planned minutes), as follow() does for ROLLING.
   DeployResult follow_progressive(const ServiceLocation& where,
                                   const std::string& task_definition_arn,
                                   const std::string& previous,
-                                  const ProgressiveConfiguration& progressive, bool wait,
+                                  const ProgressiveConfiguration& progressive,
+                                  const aws::EcsService& updated, double updated_at, bool wait,
                                   const FollowTimeouts& timeouts, std::chrono::milliseconds rollout,
-                                  std::chrono::milliseconds poll_interval, std::size_t log_lines,
-                                  const std::function<void()>& accepted = {});
+                                  std::chrono::milliseconds poll_interval, std::size_t log_lines);
   // `role_documents`: the execution role's policies (nullopt: the role does not exist).
   std::vector<VerifyCheck> secrets_readable_by(
       const std::string& role_arn, const std::optional<std::vector<std::string>>& role_documents,

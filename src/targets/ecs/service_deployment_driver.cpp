@@ -33,32 +33,71 @@ std::optional<ProgressiveConfiguration> strategy_of(const boost::json::value& do
                                   .deployment_configuration = configuration->as_object()};
 }
 
-}  // namespace
-
-std::optional<ProgressiveConfiguration> progressive_deployment_configuration(
-    const release::ServiceSpec& spec, const std::string& base_dir,
-    std::map<std::string, std::string> variables) {
+// The service file's text; nullopt when there is none (ECS runs the service Terraform made: it
+// keeps its own configuration).
+std::optional<std::string> service_file_text(const release::ServiceSpec& spec,
+                                             const std::string& base_dir) {
   const auto& file = spec.service_file;
   auto path = std::filesystem::path(file).is_absolute() ? std::filesystem::path(file)
                                                         : std::filesystem::path(base_dir) / file;
-  // ECS runs the service Terraform made: without a service file it keeps its own configuration.
   if (!std::filesystem::exists(path)) return std::nullopt;
   std::ifstream in(path);
   if (!in) throw release::SpecError(file + ": cannot read it; create it or fix slipway.yaml");
   std::stringstream text;
   text << in.rdbuf();
-  // As for the task definition: the spec's service name is ${SERVICE}'s default.
+  return text.str();
+}
+
+// As for the task definition: the spec's service name is ${SERVICE}'s default.
+release::VariableLookup service_file_lookup(const release::ServiceSpec& spec,
+                                            std::map<std::string, std::string> variables) {
   if (!variables.contains("SERVICE") && !core::env_string("SERVICE")) {
     variables["SERVICE"] = spec.service;
   }
-  const auto lookup = release::extra_then_environment(std::move(variables));
+  return release::extra_then_environment(std::move(variables));
+}
+
+}  // namespace
+
+std::optional<boost::json::object> explicit_rolling_configuration(
+    const release::ServiceSpec& spec, const std::string& base_dir,
+    std::map<std::string, std::string> variables) {
+  const auto& file = spec.service_file;
+  const auto text = service_file_text(spec, base_dir);
+  if (!text) return std::nullopt;
+  boost::json::value document;
+  try {
+    document = release::parse_json_document(
+        release::render_template(*text, service_file_lookup(spec, std::move(variables)), file),
+        file);
+  } catch (const release::SpecError&) {
+    return std::nullopt;  // not rendered in full: nothing safe to send
+  }
+  const auto* configuration =
+      document.is_object() ? document.as_object().if_contains("deploymentConfiguration") : nullptr;
+  if (configuration == nullptr || !configuration->is_object()) return std::nullopt;
+  const auto* strategy = configuration->as_object().if_contains("strategy");
+  if (strategy == nullptr || !strategy->is_string() || strategy->as_string() != "ROLLING") {
+    return std::nullopt;
+  }
+  return configuration->as_object();
+}
+
+std::optional<ProgressiveConfiguration> progressive_deployment_configuration(
+    const release::ServiceSpec& spec, const std::string& base_dir,
+    std::map<std::string, std::string> variables) {
+  const auto& file = spec.service_file;
+  const auto source = service_file_text(spec, base_dir);
+  if (!source) return std::nullopt;
+  const auto& text = *source;
+  const auto lookup = service_file_lookup(spec, std::move(variables));
   // The ECS target never needed the rest of the file (Terraform made the service), so a ${VAR}
   // only Terraform knows must not stop a ROLLING deploy: a first reading puts 0 (valid JSON as a
   // string's text and as a number) for every unset variable; only when that leaves the strategy
   // in doubt or names another than ROLLING must the file render in full.
   bool unset = false;
   const auto lenient = release::render_template(
-      text.str(),
+      text,
       [&](const std::string& name) -> std::optional<std::string> {
         auto value = lookup(name);
         if (value) return value;
@@ -69,7 +108,7 @@ std::optional<ProgressiveConfiguration> progressive_deployment_configuration(
   if (!unset) return strategy_of(release::parse_json_document(lenient, file), file);
   std::optional<std::string> rendered;
   try {
-    rendered = release::render_template(text.str(), lookup, file);
+    rendered = release::render_template(text, lookup, file);
   } catch (const release::SpecError&) {
     bool rolling = false;
     try {

@@ -37,6 +37,14 @@ std::optional<ProgressiveConfiguration> progressive_deployment_configuration(
     const release::ServiceSpec& spec, const std::string& base_dir,
     std::map<std::string, std::string> variables);
 
+// The service file's deploymentConfiguration when it names "strategy": "ROLLING" itself and
+// renders in full (${SERVICE} defaulted as above): what UpdateService is given to move a service
+// an earlier deploy left on BLUE_GREEN, LINEAR or CANARY back to ROLLING. nullopt otherwise (no
+// file, no strategy member, another strategy, an unset variable).
+std::optional<boost::json::object> explicit_rolling_configuration(
+    const release::ServiceSpec& spec, const std::string& base_dir,
+    std::map<std::string, std::string> variables);
+
 struct ServiceDeploymentRun {
   ServiceDeploymentVerdict verdict = ServiceDeploymentVerdict::in_progress;
   RollbackCause cause = RollbackCause::none;
