@@ -1,5 +1,6 @@
 #include "service/faults.hpp"
 
+#include <charconv>
 #include <string>
 
 #include "core/env.hpp"
@@ -28,13 +29,37 @@ Faults parse_faults(std::string_view text) {
         throw core::InputError("FAULT_INJECT item \"" + std::string(item) +
                                "\" is invalid: give a duration such as unhealthy_after=30s");
       }
+    } else if (item.starts_with("errors_percent=")) {
+      const auto digits = item.substr(15);
+      int value = -1;
+      const auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+      if (ec != std::errc{} || end != digits.data() + digits.size() || value < 0 || value > 100) {
+        throw core::InputError("FAULT_INJECT item \"" + std::string(item) +
+                               "\" is invalid: give a whole percentage such as errors_percent=5");
+      }
+      faults.errors_percent = value;
+    } else if (item.starts_with("latency=")) {
+      const auto latency = core::parse_duration(item.substr(8));
+      if (!latency) {
+        throw core::InputError("FAULT_INJECT item \"" + std::string(item) +
+                               "\" is invalid: give a duration such as latency=30ms");
+      }
+      faults.latency = *latency;
     } else {
       throw core::InputError("FAULT_INJECT item \"" + std::string(item) +
-                             "\" is unknown: use unready, crash, errors, slow or "
-                             "unhealthy_after=DURATION");
+                             "\" is unknown: use unready, crash, errors, errors_percent=N, slow, "
+                             "latency=DURATION or unhealthy_after=DURATION");
     }
   }
   return faults;
+}
+
+bool fails_request(std::uint64_t index, int percent) {
+  // Request i fails when the running count of failures due, floor((i + 1) x N / 100), steps up.
+  const auto due = [percent](std::uint64_t n) {
+    return n * static_cast<std::uint64_t>(percent) / 100;
+  };
+  return due(index + 1) > due(index);
 }
 
 }  // namespace slipway::service

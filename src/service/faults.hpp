@@ -1,9 +1,11 @@
 #pragma once
 // Fault injection for rollout tests (FAULT_INJECT): a release that never becomes healthy, one
-// that turns unhealthy later, one that fails requests, one that crashes, and a slow route for
-// drain tests. Comma-separated; empty means none. Off in production by simply not setting it.
+// that turns unhealthy later, one that fails all or some requests, one that crashes, one that
+// answers slower, and a slow route for drain tests. Comma-separated; empty means none. Off in
+// production by simply not setting it.
 
 #include <chrono>
+#include <cstdint>
 #include <optional>
 #include <string_view>
 
@@ -15,9 +17,16 @@ struct Faults {
   bool errors = false;                                       // GET / answers 500
   bool slow_route = false;                                   // GET /debug/slow?ms=N is served
   std::optional<std::chrono::milliseconds> unhealthy_after;  // health turns 503 after this
+  int errors_percent = 0;  // errors_percent=N: N of every 100 GET / answer 500, evenly spread
+  std::chrono::milliseconds latency{0};  // latency=DURATION: GET / answers this much later
 };
 
-// Parses "unready,unhealthy_after=30s,slow"; throws core::InputError naming the bad item.
+// Whether the `index`-th request (from 0) is one of the `percent` in 100 that fail: evenly
+// spread (5 % fails requests 19, 39, 59 ...), so a short window sees its share.
+bool fails_request(std::uint64_t index, int percent);
+
+// Parses "unready,unhealthy_after=30s,slow,errors_percent=5,latency=30ms"; throws core::InputError
+// naming the bad item.
 Faults parse_faults(std::string_view text);
 
 }  // namespace slipway::service

@@ -4,6 +4,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <string>
 
 #include "service/faults.hpp"
@@ -17,6 +18,7 @@ struct ServiceState {
   Faults faults;
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::atomic<bool> draining{false};
+  std::atomic<std::uint64_t> greetings{0};  // GET / answered so far (FAULT_INJECT=errors_percent)
   telemetry::Registry* registry = nullptr;
 };
 
