@@ -29,6 +29,13 @@ json::object to_json(const Release& r) {
                  {"reason", r.reason}};
   if (r.rollback_of) o["rollback_of"] = *r.rollback_of;
   if (r.refresh_of) o["refresh_of"] = *r.refresh_of;
+  if (!r.strategy.empty()) o["strategy"] = r.strategy;
+  if (!r.stage.empty()) o["stage"] = r.stage;
+  if (!r.steps.empty()) {
+    json::array steps;
+    for (const auto& step : r.steps) steps.push_back(json::parse(step));
+    o["steps"] = std::move(steps);
+  }
   if (!r.task_definition.empty()) o["task_definition"] = json::parse(r.task_definition);
   return o;
 }
@@ -52,6 +59,15 @@ Release from_json(const json::value& v, const std::string& path) {
     if (const auto* of = o.if_contains("rollback_of"))
       r.rollback_of = of->to_number<std::int64_t>();
     if (const auto* of = o.if_contains("refresh_of")) r.refresh_of = of->to_number<std::int64_t>();
+    if (const auto* strategy = o.if_contains("strategy"))
+      r.strategy = json::value_to<std::string>(*strategy);
+    if (const auto* stage = o.if_contains("stage")) r.stage = json::value_to<std::string>(*stage);
+    if (const auto* steps = o.if_contains("steps")) {
+      for (const auto& step : steps->as_array()) {
+        if (!step.is_object()) throw LedgerError(path + ": a rollout step is not a JSON object");
+        r.steps.push_back(json::serialize(step));
+      }
+    }
     if (const auto* td = o.if_contains("task_definition")) {
       if (!td->is_object()) throw LedgerError(path + ": a task_definition is not a JSON object");
       r.task_definition = json::serialize(*td);
@@ -110,6 +126,19 @@ void Ledger::set_outcome(std::int64_t revision, Outcome outcome, std::string rea
     if (r.revision == revision) {
       r.outcome = outcome;
       r.reason = std::move(reason);
+      return;
+    }
+  }
+  throw ReleaseNotFound("release revision " + std::to_string(revision) + " is not in the ledger");
+}
+
+void Ledger::set_progress(std::int64_t revision, std::string strategy, std::string stage,
+                          std::vector<std::string> steps) {
+  for (auto& r : releases_) {
+    if (r.revision == revision) {
+      r.strategy = std::move(strategy);
+      r.stage = std::move(stage);
+      r.steps = std::move(steps);
       return;
     }
   }

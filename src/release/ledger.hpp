@@ -31,6 +31,15 @@ struct Release {
   // The rendered task definition it ran with (compact JSON; secret references, never values);
   // empty for releases recorded before slipway kept it. A rollback restores exactly this.
   std::string task_definition;
+  // The deploymentConfiguration strategy the rollout ran (ROLLING, BLUE_GREEN, LINEAR, CANARY);
+  // empty for releases recorded before slipway kept it.
+  std::string strategy;
+  // The lifecycle stage it is at while in progress, the last one it reached once ended
+  // (PRE_SCALE_UP ... BAKE_TIME, CLEAN_UP); empty under ROLLING.
+  std::string stage;
+  // Each production traffic step as it went (LINEAR / CANARY): one compact JSON object per step
+  // with its share and weights, the judge's figures and its verdict.
+  std::vector<std::string> steps;
 };
 
 class Ledger {
@@ -47,6 +56,11 @@ class Ledger {
 
   // Records how a release ended; throws ReleaseNotFound for an unknown revision.
   void set_outcome(std::int64_t revision, Outcome outcome, std::string reason);
+
+  // Records the strategy, stage and steps of a release's rollout as it goes; throws
+  // ReleaseNotFound for an unknown revision.
+  void set_progress(std::int64_t revision, std::string strategy, std::string stage,
+                    std::vector<std::string> steps);
 
   const std::vector<Release>& releases() const { return releases_; }
 

@@ -24,15 +24,20 @@ class VmProgressive(unittest.TestCase):
         self.stack = vm.Stack(bake_time="0s")
         self.addCleanup(self.stack.cleanup)
         s = self.stack
+        # A hook at every production shift asks `slipway status` while the deploy holds the lock.
+        self.status_log = os.path.join(s.dir, "status.jsonl")
         s.write_spec(bake_time="0s", health_interval="300ms", ready_timeout="6s", drain_delay="2s",
-                     extra="  strategy_minute: 500ms\n")
+                     extra=f"  strategy_minute: 500ms\n  lifecycle_hooks:\n"
+                           f"    status: {vm.slipway_binary()} status --output json >> {self.status_log}\n")
         service = os.path.join(s.dir, "deploy", "service.json")
         with open(service) as f:
             text = f.read()
         with open(service, "w") as f:
             f.write(text.replace('"deploymentConfiguration": {', '''"deploymentConfiguration": {
     "strategy": "CANARY", "bakeTimeInMinutes": 1,
-    "canaryConfiguration": {"canaryPercent": 20, "canaryBakeTimeInMinutes": 2},'''))
+    "canaryConfiguration": {"canaryPercent": 20, "canaryBakeTimeInMinutes": 2},
+    "lifecycleHooks": [{"hookTargetArn": "arn:aws:lambda:us-east-1:123456789012:function:status",
+      "lifecycleStages": ["PRODUCTION_TRAFFIC_SHIFT"]}],'''))
 
     def under_traffic(self, action):
         """Runs `action` while a loop sends GET / (one connection per request); returns the
@@ -81,6 +86,24 @@ class VmProgressive(unittest.TestCase):
         self.assertLess(shares[b], 0.35 * shares["total"], shares)
         self.assertEqual(s.version()["commit"], b)
         self.assertEqual(s.history()[0]["outcome"], "succeeded")
+        # Live, from the hooks: the split from HAProxy's weights and the stage from the ledger.
+        with open(self.status_log) as f:
+            live = [json.loads(line) for line in f]
+        self.assertEqual(len(live), 2, live)
+        self.assertEqual(live[0]["traffic"], [{"revision": 2, "share_percent": 20.0},
+                                              {"revision": 1, "share_percent": 80.0}])
+        self.assertEqual(live[1]["traffic"], [{"revision": 2, "share_percent": 100.0}])
+        for document in live:
+            self.assertEqual((document["rollout"]["revision"], document["rollout"]["strategy"],
+                              document["rollout"]["stage"], document["rollout"]["outcome"]),
+                             (2, "CANARY", "PRODUCTION_TRAFFIC_SHIFT", "in_progress"))
+        # The ledger keeps the strategy, every step with its weights and figures, and the verdict.
+        entry = s.history()[0]
+        self.assertEqual((entry["strategy"], entry["stage"]), ("CANARY", "CLEAN_UP"))
+        self.assertEqual([(st.get("step"), st["new_share_percent"], st["verdict"]) for st in entry["steps"]],
+                         [(1, 20.0, "passed"), (2, 100.0, "passed"), (None, 100.0, "passed")])
+        self.assertGreater(entry["steps"][0]["responses"], 5, entry["steps"][0])
+        self.assertEqual(entry["steps"][0]["responses_5xx"], 0)
         replicas = s.status()["replicas"]
         self.assertEqual({(r["revision"], r["backup"]) for r in replicas}, {(2, False)}, replicas)
         self.assertEqual(len(replicas), 2)
@@ -118,7 +141,10 @@ class VmProgressive(unittest.TestCase):
         self.assertGreater(len(after), 10)
         self.assertEqual(s.version()["commit"], a)
         self.assertEqual(s.history()[0]["outcome"], "rolled_back")
-        replicas = s.status()["replicas"]
+        self.assertEqual(s.history()[0]["steps"][0]["verdict"], "breached")
+        status = s.status()
+        self.assertEqual(status["traffic"], [{"revision": 1, "share_percent": 100.0}])
+        replicas = status["replicas"]
         self.assertEqual({(r["revision"], r["backup"]) for r in replicas}, {(1, False)}, replicas)
         # The previous release's servers are back at the default weight, the canary's slots at 0.
         weights = {row["svname"]: (row["status"], row["weight"]) for row in self.show_stat()

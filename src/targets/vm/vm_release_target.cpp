@@ -1,6 +1,9 @@
 #include "targets/vm/vm_release_target.hpp"
 
 #include <boost/json.hpp>
+#include <cmath>
+#include <cstdio>
+#include <map>
 #include <sstream>
 
 #include "core/cancellation.hpp"
@@ -17,6 +20,36 @@ std::vector<std::string> lines_of(const std::string& text) {
   std::string line;
   while (std::getline(in, line)) lines.push_back(line);
   return lines;
+}
+
+json::array steps_of(const release::Release& r) {
+  json::array steps;
+  for (const auto& step : r.steps) steps.push_back(json::parse(step));
+  return steps;
+}
+
+// The share of requests each release's servers get now: active servers HAProxy has UP with
+// weight > 0 (a backup serves only when no active one is up), by weight.
+json::array traffic_split(const StatusReport& report) {
+  std::map<std::int64_t, int> weights;
+  int total = 0;
+  for (const auto& r : report.replicas) {
+    if (r.replica.backup || !r.haproxy_status.starts_with("UP") || r.weight <= 0) continue;
+    weights[r.replica.revision] += r.weight;
+    total += r.weight;
+  }
+  json::array split;
+  for (auto it = weights.rbegin(); it != weights.rend(); ++it) {
+    split.push_back({{"revision", it->first},
+                     {"share_percent", std::round(1000.0 * it->second / total) / 10.0}});
+  }
+  return split;
+}
+
+std::string percent(double value) {
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.1f%%", value);
+  return buffer;
 }
 
 }  // namespace
@@ -68,6 +101,9 @@ std::vector<release::ReleaseRecord> VmReleaseTarget::history(std::size_t limit) 
     if (!it->task_definition.empty()) {
       record.details["task_definition"] = json::parse(it->task_definition);
     }
+    if (!it->strategy.empty()) record.details["strategy"] = it->strategy;
+    if (!it->stage.empty()) record.details["stage"] = it->stage;
+    if (!it->steps.empty()) record.details["steps"] = steps_of(*it);
     records.push_back(std::move(record));
   }
   return records;
@@ -111,6 +147,26 @@ release::StatusReport VmReleaseTarget::status() {
     replicas.push_back(std::move(replica));
   }
   document["replicas"] = std::move(replicas);
+  // The split now, and the rollout in progress (or the last one) as its ledger entry says.
+  const auto split = traffic_split(report);
+  document["traffic"] = split;
+  const auto ledger = release::Ledger::load(target_.paths().ledger_file());
+  std::optional<release::Release> rollout;
+  if (!ledger.releases().empty() &&
+      ledger.releases().back().outcome == release::Outcome::in_progress) {
+    rollout = ledger.releases().back();
+  } else if (state.current) {
+    rollout = ledger.by_revision(state.current->revision);
+  }
+  if (rollout && !rollout->strategy.empty()) {
+    document["rollout"] = {{"revision", rollout->revision},
+                           {"strategy", rollout->strategy},
+                           {"stage", rollout->stage},
+                           {"outcome", release::to_string(rollout->outcome)},
+                           {"steps", steps_of(*rollout)}};
+  } else {
+    document["rollout"] = nullptr;
+  }
 
   out.lines.push_back(service_ + " on " + report.listener + " (HAProxy " +
                       (report.haproxy_running ? "running" : "stopped") + ", metrics " +
@@ -119,6 +175,28 @@ release::StatusReport VmReleaseTarget::status() {
                           ? "release: revision " + std::to_string(state.current->revision) + " " +
                                 state.current->image
                           : "release: none deployed");
+  if (!split.empty()) {
+    std::string line = "traffic:";
+    for (const auto& share : split) {
+      line += " revision " + std::to_string(share.at("revision").as_int64()) + " " +
+              percent(share.at("share_percent").as_double()) + ";";
+    }
+    line.pop_back();
+    out.lines.push_back(line);
+  }
+  if (rollout && !rollout->strategy.empty()) {
+    std::string line = "rollout: revision " + std::to_string(rollout->revision) + " " +
+                       rollout->strategy + " " + std::string(release::to_string(rollout->outcome));
+    if (!rollout->stage.empty()) line += ", stage " + rollout->stage;
+    if (!rollout->steps.empty()) {
+      const auto last = json::parse(rollout->steps.back()).as_object();
+      if (const auto* step = last.if_contains("step")) {
+        line += ", step " + std::to_string(step->as_int64()) + "/" +
+                std::to_string(last.at("steps").as_int64());
+      }
+    }
+    out.lines.push_back(line);
+  }
   for (const auto& r : report.replicas) {
     out.lines.push_back(
         "  " + r.replica.name + "\tport " + std::to_string(r.replica.port) + "\t" +

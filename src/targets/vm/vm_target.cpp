@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <boost/json/serialize.hpp>
 #include <filesystem>
 #include <sstream>
 
@@ -73,6 +74,10 @@ struct VmTarget::DeployRun {
   DeployReport report;
   // LINEAR / CANARY changed server weights: a restore puts every request on the prior release.
   bool weighted = false;
+  // What the ledger records of the rollout as it goes (Release::strategy, stage, steps).
+  std::string strategy = "ROLLING";
+  std::string stage;
+  std::vector<std::string> steps;
 
   void phase(const std::string& name) {
     report.phases.push_back({name, seconds_since(phase_started)});
@@ -337,6 +342,10 @@ DeployReport VmTarget::roll_out(DeployRun& run, VmState& state, const RolloutRel
                                 const SecretResolver& secrets, const WorkloadRenderer& previous) {
   // A first deploy has no blue fleet: it starts like any other.
   const auto kind = release.workload.strategy.kind;
+  if (run.prior && kind != release::DeploymentStrategyKind::rolling) {
+    run.strategy = std::string(release::to_string(kind));
+  }
+  record_progress(run);
   if (kind == release::DeploymentStrategyKind::blue_green && run.prior) {
     return blue_green(run, state, release, secrets, previous);
   }
@@ -445,8 +454,7 @@ DeployReport VmTarget::blue_green(DeployRun& run, VmState& state, const RolloutR
                                    std::to_string(run.prior->revision) + " kept warm");
   auto breach = stage(LifecycleStage::post_production_traffic_shift);
   if (!breach) {
-    events_.progress("stage", "BAKE_TIME (BLUE_GREEN)",
-                     json::object{{"stage", "BAKE_TIME"}, {"strategy", "BLUE_GREEN"}});
+    enter_stage(run, "BAKE_TIME");
     breach = rollout_.bake(state, run.ref.revision, run.deadline,
                            config_.spec.vm.strategy_minute * strategy.bake_time_minutes);
     run.phase("bake");
@@ -464,8 +472,7 @@ DeployReport VmTarget::blue_green(DeployRun& run, VmState& state, const RolloutR
     run.phase("restore");
     return finish(run, DeployStatus::rolled_back, release::Outcome::rolled_back, *breach);
   }
-  events_.progress("stage", "CLEAN_UP (BLUE_GREEN)",
-                   json::object{{"stage", "CLEAN_UP"}, {"strategy", "BLUE_GREEN"}});
+  enter_stage(run, "CLEAN_UP");
   std::vector<ReplicaState> blue;
   for (const auto& r : state.replicas) {
     if (r.backup || r.revision != run.ref.revision) blue.push_back(r);
@@ -475,12 +482,43 @@ DeployReport VmTarget::blue_green(DeployRun& run, VmState& state, const RolloutR
   return finish(run, DeployStatus::succeeded, release::Outcome::succeeded, "");
 }
 
-std::optional<std::string> VmTarget::run_stage(const DeployRun& run,
+void VmTarget::record_progress(const DeployRun& run) {
+  auto ledger = release::Ledger::load(paths_.ledger_file());
+  ledger.set_progress(run.ref.revision, run.strategy, run.stage, run.steps);
+  ledger.save();
+}
+
+void VmTarget::record_step(DeployRun& run, json::object record,
+                           const std::optional<Rollout::StepWatch>& watch,
+                           const std::string& breach) {
+  if (watch) {
+    const auto& start = watch->start;
+    const auto& last = watch->last;
+    record["responses"] = last.fresh.responses - start.fresh.responses;
+    record["responses_5xx"] = last.fresh.responses_5xx - start.fresh.responses_5xx;
+    record["previous_responses"] = last.previous.responses - start.previous.responses;
+    record["previous_responses_5xx"] = last.previous.responses_5xx - start.previous.responses_5xx;
+    record["mean_response_ms"] = last.fresh.mean_response_ms;
+    record["previous_mean_response_ms"] = last.previous.mean_response_ms;
+  }
+  record["verdict"] = breach.empty() ? "passed" : "breached";
+  if (!breach.empty()) record["reason"] = breach;
+  run.steps.back() = json::serialize(record);
+  record_progress(run);
+}
+
+void VmTarget::enter_stage(DeployRun& run, const std::string& stage) {
+  run.stage = stage;
+  events_.progress(
+      "stage", stage + " (" + run.strategy + ")",
+      json::object{{"stage", stage}, {"strategy", run.strategy}, {"revision", run.ref.revision}});
+  record_progress(run);
+}
+
+std::optional<std::string> VmTarget::run_stage(DeployRun& run,
                                                const release::DeploymentStrategy& strategy,
                                                release::LifecycleStage at) {
-  const std::string name(release::to_string(strategy.kind));
-  events_.progress("stage", std::string(release::to_string(at)) + " (" + name + ")",
-                   json::object{{"stage", release::to_string(at)}, {"strategy", name}});
+  enter_stage(run, std::string(release::to_string(at)));
   const std::map<std::string, std::string> context{
       {"SERVICE_NAME", config_.spec.service},
       {"SLIPWAY_RELEASE", run.ref.commit},
@@ -587,12 +625,25 @@ DeployReport VmTarget::progressive(DeployRun& run, VmState& state, const Rollout
                      {"effective_share_percent", weights.effective_share_tenths / 10.0},
                      {"new_weight", weights.new_weight},
                      {"old_weight", weights.old_weight}});
+    json::object record{{"step", i + 1},
+                        {"steps", steps},
+                        {"new_share_percent", step.new_share_tenths / 10.0},
+                        {"effective_share_percent", weights.effective_share_tenths / 10.0},
+                        {"new_weight", weights.new_weight},
+                        {"old_weight", weights.old_weight},
+                        {"bake_ms", step.bake.count()}};
+    run.steps.push_back(json::serialize(record));
     if (auto failure = stage(LifecycleStage::production_traffic_shift)) {
+      record_step(run, record, std::nullopt, "hook failed: " + *failure);
       return shift_back(step_name + ": " + *failure);
     }
-    if (step.bake.count() == 0) continue;
+    if (step.bake.count() == 0) {
+      record_step(run, record, std::nullopt, "");
+      continue;
+    }
     auto watch = rollout_.watch_step(state, revision, step.bake, limits, run.deadline);
     run.phase("step_" + std::to_string(i + 1));
+    record_step(run, record, watch, watch.breach.value_or(""));
     if (watch.breach) return shift_back(step_name + ": " + *watch.breach);
   }
   events_.progress("switched", "all traffic on revision " + std::to_string(revision) + " (" +
@@ -602,14 +653,16 @@ DeployReport VmTarget::progressive(DeployRun& run, VmState& state, const Rollout
     return shift_back(*failure);
   }
   if (plan.final_bake.count() > 0) {
-    events_.progress("stage", "BAKE_TIME (" + name + ")",
-                     json::object{{"stage", "BAKE_TIME"}, {"strategy", name}});
+    enter_stage(run, "BAKE_TIME");
     auto watch = rollout_.watch_step(state, revision, plan.final_bake, limits, run.deadline);
     run.phase("bake");
+    json::object record{
+        {"stage", "BAKE_TIME"}, {"new_share_percent", 100.0}, {"bake_ms", plan.final_bake.count()}};
+    run.steps.push_back(json::serialize(record));
+    record_step(run, record, watch, watch.breach.value_or(""));
     if (watch.breach) return shift_back("bake: " + *watch.breach);
   }
-  events_.progress("stage", "CLEAN_UP (" + name + ")",
-                   json::object{{"stage", "CLEAN_UP"}, {"strategy", name}});
+  enter_stage(run, "CLEAN_UP");
   // Green back to the default weight before blue leaves: no server keeps a step's weight.
   rollout_.weigh(state, revision, 1, 0);
   std::vector<ReplicaState> blue;

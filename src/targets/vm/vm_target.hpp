@@ -5,6 +5,7 @@
 // the previous release restored on failure. All state lives in the state directory; every
 // changing command holds the state lock.
 
+#include <boost/json/object.hpp>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -148,9 +149,16 @@ class VmTarget {
   // previous release in one balancer command.
   // Blue never leaves rotation before the end, so nothing needs restarting on the way back.
   DeployReport progressive(DeployRun& run, VmState& state, const RolloutRelease& release);
+  // Writes the run's strategy, stage and steps into its ledger entry (status reads them live).
+  void record_progress(const DeployRun& run);
+  // Completes the run's last step record with the judge's figures (from `watch`, when the step
+  // was watched) and its verdict (`breach` empty: passed), and records it.
+  void record_step(DeployRun& run, boost::json::object record,
+                   const std::optional<Rollout::StepWatch>& watch, const std::string& breach);
+  // Reports and records that the run entered `stage`.
+  void enter_stage(DeployRun& run, const std::string& stage);
   // Reports the lifecycle stage `at` and runs its hooks; returns why the stage failed, if it did.
-  std::optional<std::string> run_stage(const DeployRun& run,
-                                       const release::DeploymentStrategy& strategy,
+  std::optional<std::string> run_stage(DeployRun& run, const release::DeploymentStrategy& strategy,
                                        release::LifecycleStage at);
   // Puts the release the run replaces back in service when it no longer fully is: backups
   // promoted, the old fleet rolled forward again if it was reduced; the run's replicas retired.

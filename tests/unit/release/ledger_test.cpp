@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <boost/json/parse.hpp>
 #include <filesystem>
 #include <fstream>
 
@@ -56,6 +57,25 @@ TEST_F(LedgerTest, MissingFileIsEmptyAndRoundTrips) {
   EXPECT_EQ(again.releases()[0].outcome, Outcome::succeeded);
   EXPECT_EQ(again.releases()[1].outcome, Outcome::rolled_back);
   EXPECT_EQ(again.releases()[1].reason, "circuit breaker");
+}
+
+TEST_F(LedgerTest, KeepsTheRolloutsStrategyStageAndSteps) {
+  auto ledger = Ledger::load(path_);
+  ledger.append(release('a', Outcome::in_progress));
+  ledger.append(release('b', Outcome::in_progress));
+  ledger.set_progress(2, "CANARY", "PRODUCTION_TRAFFIC_SHIFT",
+                      {R"({"step":1,"new_share_percent":10.0,"verdict":"passed"})"});
+  ledger.save();
+  auto again = Ledger::load(path_);
+  EXPECT_EQ(again.by_revision(2)->strategy, "CANARY");
+  EXPECT_EQ(again.by_revision(2)->stage, "PRODUCTION_TRAFFIC_SHIFT");
+  ASSERT_EQ(again.by_revision(2)->steps.size(), 1u);
+  EXPECT_EQ(boost::json::parse(again.by_revision(2)->steps[0]),
+            boost::json::parse(R"({"step":1,"new_share_percent":10.0,"verdict":"passed"})"));
+  // Releases recorded without them (or before slipway kept them) read back empty.
+  EXPECT_TRUE(again.by_revision(1)->strategy.empty());
+  EXPECT_TRUE(again.by_revision(1)->steps.empty());
+  EXPECT_THROW(again.set_progress(9, "LINEAR", "", {}), slipway::release::ReleaseNotFound);
 }
 
 TEST_F(LedgerTest, LastGoodSkipsFailedAndSameImage) {

@@ -562,6 +562,22 @@ TEST_F(VmProgressiveTest, AGoodCanaryTakesItsShareThenAllTrafficThenBlueLeaves) 
   for (const auto& [name, image] : engine_->running_images()) EXPECT_EQ(image, kV2) << name;
   EXPECT_EQ(state().current->revision, 2);
   EXPECT_EQ(ledger().by_revision(2)->outcome, release::Outcome::succeeded);
+  // The ledger: the strategy, the last stage, each step with its weights, figures and verdict.
+  const auto recorded = *ledger().by_revision(2);
+  EXPECT_EQ(recorded.strategy, "CANARY");
+  EXPECT_EQ(recorded.stage, "CLEAN_UP");
+  ASSERT_EQ(recorded.steps.size(), 3u);
+  const auto canary = boost::json::parse(recorded.steps[0]).as_object();
+  EXPECT_EQ(canary.at("step"), 1);
+  EXPECT_EQ(canary.at("new_weight"), 28);
+  EXPECT_EQ(canary.at("verdict"), "passed");
+  EXPECT_GT(canary.at("responses").as_int64(), 0);
+  EXPECT_EQ(canary.at("responses_5xx"), 0);
+  EXPECT_EQ(canary.at("mean_response_ms"), 10.0);
+  EXPECT_EQ(boost::json::parse(recorded.steps[1]).at("new_share_percent"), 100.0);
+  EXPECT_EQ(boost::json::parse(recorded.steps[2]).at("stage"), "BAKE_TIME");
+  // A first deploy ran as a rolling one, and says so.
+  EXPECT_EQ(ledger().by_revision(1)->strategy, "ROLLING");
 }
 
 TEST_F(VmProgressiveTest, ACanaryAnswering5xxPutsAllTrafficBackInOneCommand) {
@@ -593,6 +609,12 @@ TEST_F(VmProgressiveTest, ACanaryAnswering5xxPutsAllTrafficBackInOneCommand) {
             (std::map<std::string, std::string>{{blue[0].name, kV1}, {blue[1].name, kV1}}));
   EXPECT_EQ(state().current->revision, 1);
   EXPECT_EQ(ledger().by_revision(2)->outcome, release::Outcome::rolled_back);
+  const auto recorded = *ledger().by_revision(2);
+  ASSERT_EQ(recorded.steps.size(), 1u);
+  const auto canary = boost::json::parse(recorded.steps[0]).as_object();
+  EXPECT_EQ(canary.at("verdict"), "breached");
+  EXPECT_GE(canary.at("responses_5xx").as_int64(), 3);
+  EXPECT_NE(canary.at("reason").as_string().find("were 5xx"), std::string::npos);
 }
 
 TEST_F(VmProgressiveTest, ALinearReleaseThatIsOnlySlowerIsCaughtAtTheFirstStep) {
