@@ -7,6 +7,7 @@
 #include <memory>
 
 #include "cli/output.hpp"
+#include "cli/vm_context.hpp"
 #include "core/env.hpp"
 #include "core/errors.hpp"
 #include "release/spec.hpp"
@@ -141,6 +142,7 @@ std::unique_ptr<EcsReleaseTarget> make_ecs_target(const EcsCommonOptions& common
   if (!settings.spec.ecs.endpoint.empty() && !common.real_aws) {
     session.fallback_endpoint_url = settings.spec.ecs.endpoint;
   }
+  settings.current_versions = make_current_versions(session);
   return std::make_unique<EcsReleaseTarget>(session, std::move(settings),
                                             reporter(globals, progress));
 }

@@ -1,8 +1,9 @@
-// `slipway secrets get|set|import|list|exec`: the secret store from the command line. Values are
-// printed only by an explicit `get`; `exec` puts them in the environment of a program it execs.
+// `slipway secrets get|set|rotate|import|list|exec`: the secret store from the command line. Values
+// are printed only by an explicit `get`; `exec` puts them in the environment of a program it execs.
 #include <termios.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
 #include <cctype>
 #include <cerrno>
@@ -49,6 +50,12 @@ struct ImportOptions {
   std::string prefix;
   bool ssm = false;
   bool print_env = false;
+};
+
+struct RotateOptions {
+  std::string name;
+  std::optional<std::string> from_file;
+  bool ssm = false;
 };
 
 struct ListOptions {
@@ -176,6 +183,79 @@ ExitCode run_set(const GlobalOptions& globals, const SetOptions& options) {
     std::cout << options.name << " " << written.action
               << (written.arn.empty() ? "" : " " + written.arn)
               << (written.version.empty() ? "" : " version " + written.version) << "\n";
+  }
+  return ExitCode::ok;
+}
+
+// The version id holding `stage`, or "" when none does.
+std::string version_in_stage(const aws::SecretDescription& description, const std::string& stage) {
+  for (const auto& [version, stages] : description.versions) {
+    if (std::find(stages.begin(), stages.end(), stage) != stages.end()) return version;
+  }
+  return "";
+}
+
+// A new version of an existing secret or parameter: Secrets Manager moves AWSCURRENT to it and
+// AWSPREVIOUS to the version before; SSM adds a parameter version. What runs keeps its version
+// until `slipway refresh` (or the app re-reads it), which `slipway status` shows.
+ExitCode run_rotate(const GlobalOptions& globals, const RotateOptions& options) {
+  std::string value;
+  if (options.from_file) {
+    value = read_value_file(*options.from_file);
+  } else if (::isatty(STDIN_FILENO) == 1) {
+    value = prompt_hidden("New value for " + options.name + ": ");
+  } else {
+    throw core::InputError("no value for " + options.name +
+                           ": pass --from-file PATH (or - for stdin), or run in a terminal to be "
+                           "prompted");
+  }
+  check_redactable(options.name, value);
+  core::register_secret(value);
+  aws::Session session(globals.session_options());
+  std::string previous;
+  std::string version;
+  std::string arn;
+  if (options.ssm) {
+    aws::SsmClient ssm(session);
+    const auto found = ssm.get_parameters({options.name}, false);
+    if (found.parameters.empty()) {
+      throw core::InputError("parameter " + options.name +
+                             " does not exist: create it with `slipway secrets set --ssm " +
+                             options.name + "`");
+    }
+    const auto& parameter = found.parameters.front();
+    previous = std::to_string(parameter.version);
+    version = std::to_string(ssm.put_parameter(options.name, value, parameter.type, true));
+  } else {
+    aws::SecretsManagerClient client(session);
+    aws::SecretDescription description;
+    try {
+      description = client.describe_secret(options.name);
+    } catch (const aws::ServiceError& error) {
+      if (error.code() != "ResourceNotFoundException") throw;
+      throw core::InputError("secret " + options.name +
+                             " does not exist: create it with `slipway secrets set " +
+                             options.name + "`");
+    }
+    arn = description.arn;
+    previous = version_in_stage(description, "AWSCURRENT");
+    version = client.put_secret_value(description.arn, value);
+  }
+  if (globals.output == OutputFormat::json) {
+    print_json_line(std::cout, json::object{{"name", options.name},
+                                            {"store", options.ssm ? "ssm" : "secretsmanager"},
+                                            {"arn", arn},
+                                            {"version", version},
+                                            {"previous_version", previous}});
+  } else {
+    std::cout << options.name << " rotated: version " << version
+              << (options.ssm ? " is the latest" : " is AWSCURRENT")
+              << (previous.empty()
+                      ? ""
+                      : ", " + previous + (options.ssm ? " the one before" : " is AWSPREVIOUS"))
+              << "\n";
+    std::cerr << "slipway: what still runs the old version: `slipway status`; restart it: "
+                 "`slipway refresh`\n";
   }
   return ExitCode::ok;
 }
@@ -345,6 +425,22 @@ void add_secrets_commands(CLI::App& app, GlobalOptions& globals, Action& action)
                            "Print KEY_FROM=REFERENCE lines for a task definition's ${KEY_FROM}");
   import_command->callback([&globals, &action, import] {
     action = [&globals, import] { return run_import(globals, *import); };
+  });
+
+  auto rotate = std::make_shared<RotateOptions>();
+  auto* rotate_command = group->add_subcommand(
+      "rotate",
+      "Put a new version of an existing secret (the old one becomes AWSPREVIOUS) or parameter; "
+      "`slipway refresh` then restarts what runs the old one");
+  rotate_command
+      ->add_option("name", rotate->name, "Secret name or ARN, or parameter name with --ssm")
+      ->required();
+  rotate_command->add_option(
+      "--from-file", rotate->from_file,
+      "Read the new value from this file, or from stdin with - (default: prompt on a terminal)");
+  rotate_command->add_flag("--ssm", rotate->ssm, "Rotate an SSM parameter instead of a secret");
+  rotate_command->callback([&globals, &action, rotate] {
+    action = [&globals, rotate] { return run_rotate(globals, *rotate); };
   });
 
   auto list = std::make_shared<ListOptions>();

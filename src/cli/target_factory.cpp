@@ -23,6 +23,7 @@ class OwnedVmTarget final : public release::Target {
   release::RolloutReport rollback(const std::optional<std::string>& to) override {
     return target_.rollback(to);
   }
+  release::RolloutReport refresh() override { return target_.refresh(); }
   std::vector<release::ReleaseRecord> history(std::size_t limit) override {
     return target_.history(limit);
   }

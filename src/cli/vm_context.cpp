@@ -171,6 +171,7 @@ void add_vm_commands(CLI::App& app, GlobalOptions& globals, Action& action) {
   add_build_command(app, globals, action);
   add_deploy_command(app, globals, action);
   add_rollback_command(app, globals, action);
+  add_refresh_command(app, globals, action);
   add_history_command(app, globals, action);
   add_status_command(app, globals, action);
   add_logs_command(app, globals, action);

@@ -1,7 +1,7 @@
 #pragma once
 // The deploy-side verbs of the vm target, one file each (build.cpp, deploy.cpp, rollback.cpp,
-// history.cpp, status.cpp, logs.cpp, up.cpp, down.cpp, scale.cpp, prune.cpp). main.cpp calls
-// add_vm_commands once.
+// refresh.cpp, history.cpp, status.cpp, logs.cpp, up.cpp, down.cpp, scale.cpp, prune.cpp). main.cpp
+// calls add_vm_commands once.
 
 #include "cli/command.hpp"
 
@@ -10,6 +10,7 @@ namespace slipway::cli {
 void add_build_command(CLI::App& app, GlobalOptions& globals, Action& action);
 void add_deploy_command(CLI::App& app, GlobalOptions& globals, Action& action);
 void add_rollback_command(CLI::App& app, GlobalOptions& globals, Action& action);
+void add_refresh_command(CLI::App& app, GlobalOptions& globals, Action& action);
 void add_history_command(CLI::App& app, GlobalOptions& globals, Action& action);
 void add_status_command(CLI::App& app, GlobalOptions& globals, Action& action);
 void add_logs_command(CLI::App& app, GlobalOptions& globals, Action& action);

@@ -70,6 +70,14 @@ class Target {
   // grammar); throws ReleaseNotFound when there is none. Otherwise as deploy.
   virtual RolloutReport rollback(const std::optional<std::string>& to) = 0;
 
+  // Restarts what runs secret versions older than the current ones (secrets the app re-reads
+  // itself aside) as a new release of the same image, rolled out, baked and rolled back like a
+  // deploy (vm: only the stale replicas; ecs: a new revision pinned to the current versions).
+  // Nothing stale: changes nothing, succeeded with details.refreshed false and the reason saying
+  // so. Throws core::InputError (nothing changed) when nothing is deployed or a secret no longer
+  // exists; otherwise as deploy.
+  virtual RolloutReport refresh() = 0;
+
   // Releases, newest first, at most `limit`.
   virtual std::vector<ReleaseRecord> history(std::size_t limit) = 0;
 

@@ -1,12 +1,20 @@
 # labels: vm aws moto
-"""Rotation-aware releases on the vm target, against moto with IAM authorization on: `status`
-shows the secret versions each replica was started with against AWSCURRENT and marks the stale
-ones, saying which the app re-reads itself (slipway.yaml secrets.reloaded_by_app). Process
-engine, real HAProxy; the secrets live in moto's Secrets Manager. No canary value ever appears
-in stdout, stderr, the events log or the ledger."""
+"""Rotation-aware releases on the vm target, against moto with IAM authorization on:
+  - `status` shows the secret versions each replica was started with against AWSCURRENT and
+    marks the stale ones, saying which the app re-reads itself (secrets.reloaded_by_app);
+  - `secrets rotate` puts a new version (the old one becomes AWSPREVIOUS), `refresh` restarts
+    the stale replicas as a new release, `rollback` returns to the versions before it, and a
+    second refresh changes nothing;
+  - two rotations while a refresh runs: the refresh applies one version set to every replica,
+    says the secret moved again, and the next refresh runs the last rotation;
+  - a rotated value the app rejects (it never gets ready): the refresh rolls back, exit 3;
+  - a secret deleted between rotate and refresh: one line, exit 2, nothing changed.
+Process engine, real HAProxy; the secrets live in moto's Secrets Manager. No canary value ever
+appears in stdout, stderr, the events log, the state or the ledger."""
 
 import json
 import os
+import subprocess
 import unittest
 
 import slipway_testlib as lib
@@ -45,6 +53,25 @@ class RefreshStack:
         result = self.stack.run(*args, **kwargs)
         self.outputs.append((args, result.stdout, result.stderr))
         return result
+
+    def rotate(self, secret, value):
+        """`slipway secrets rotate ARN --from-file -`; returns the parsed JSON result."""
+        self.values.append(value)
+        env = dict(os.environ, **self.stack.env)
+        result = subprocess.run([vm.slipway_binary(), "secrets", "rotate", secret["ARN"], "--from-file", "-",
+                                 "--output", "json"], input=value + "\n", env=env, capture_output=True,
+                                text=True, timeout=60)
+        self.outputs.append((("secrets", "rotate"), result.stdout, result.stderr))
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    def replica_versions(self, name="DATABASE_PASSWORD"):
+        """The version of `name` each serving replica runs."""
+        return [r["versions"][name] for r in self.status()["secrets"]["replicas"]]
+
+    def ledger(self):
+        with open(os.path.join(self.stack.state, "releases.json")) as f:
+            return json.load(f)["releases"]
 
     def rotate_with_boto(self, secret, value):
         self.values.append(value)
@@ -128,6 +155,141 @@ class StatusShowsSecretVersions(unittest.TestCase):
         self.assertEqual(len(status["replicas"]), 1)
         self.assertIn("DATABASE_PASSWORD", status["secrets"]["error"])
         self.assertIn("no longer exists", status["secrets"]["error"])
+        s.assert_no_value_anywhere(self)
+
+
+class RotateAndRefresh(unittest.TestCase):
+    @classmethod
+    def setUpClass(cls):
+        cls.moto = MotoIam().start()
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.moto.stop()
+
+    def test_rotate_then_refresh_restarts_the_stale_replicas_as_a_release_rollback_undoes_it(self):
+        s = RefreshStack(self, self.moto)
+        self.assertEqual(s.run("deploy", "--image", s.stack.image(vm.sha("c"))).returncode, 0)
+        v1 = s.current(s.db)
+        rotated = s.rotate(s.db, CANARY_DB + "-v2")
+        self.assertEqual(rotated["previous_version"], v1)
+        stages = s.sm.describe_secret(SecretId=s.db["ARN"])["VersionIdsToStages"]
+        self.assertIn("AWSCURRENT", stages[rotated["version"]])
+        self.assertIn("AWSPREVIOUS", stages[v1])
+        # API_KEY rotates too, but the app re-reads it: it alone never causes a refresh.
+        s.rotate(s.key, CANARY_KEY + "-v2")
+        self.assertEqual(s.replica_versions(), [v1, v1])
+
+        refreshed = s.run("refresh", "--output", "json")
+        self.assertEqual(refreshed.returncode, 0, refreshed.stderr)
+        result = json.loads(refreshed.stdout.splitlines()[-1])
+        self.assertTrue(result["refreshed"])
+        self.assertEqual(result["refresh_of"], 1)
+        self.assertEqual(s.replica_versions(), [rotated["version"]] * 2)
+        self.assertFalse(s.status()["secrets"]["stale"])
+        history = {r["revision"]: r for r in json.loads(s.run("history", "--output", "json").stdout)}
+        self.assertEqual(history[2]["refresh_of"], 1)
+        self.assertEqual(history[2]["image"], history[1]["image"])
+        self.assertEqual(history[2]["secret_versions"]["DATABASE_PASSWORD"], rotated["version"])
+        self.assertTrue(history[2]["current"])
+
+        again = s.run("refresh")
+        self.assertEqual(again.returncode, 0, again.stderr)
+        self.assertTrue(again.stdout.startswith("unchanged\trevision 2\tnothing stale"), again.stdout)
+        self.assertIn("API_KEY re-read by the app", again.stdout)
+        self.assertEqual(len(s.ledger()), 2)
+
+        back = s.run("rollback")
+        self.assertEqual(back.returncode, 0, back.stderr)
+        self.assertEqual(s.replica_versions(), [v1, v1])
+        self.assertEqual(s.ledger()[-1]["secret_versions"]["DATABASE_PASSWORD"], v1)
+        self.assertTrue(s.status()["secrets"]["stale"])
+        s.assert_no_value_anywhere(self)
+
+    def test_refresh_restarts_only_the_replicas_that_run_stale_versions(self):
+        s = RefreshStack(self, self.moto)
+        self.assertEqual(s.run("deploy", "--image", s.stack.image(vm.sha("9"))).returncode, 0)
+        v1 = s.current(s.db)
+        v2 = s.rotate(s.db, CANARY_DB + "-v2")["version"]
+        # Scaled up after the rotation: the third replica already starts with v2.
+        self.assertEqual(s.run("scale", "3").returncode, 0)
+        replicas = s.status()["secrets"]["replicas"]
+        self.assertEqual(sorted(r["versions"]["DATABASE_PASSWORD"] for r in replicas), sorted([v1, v1, v2]))
+        fresh = next(r["name"] for r in replicas if r["versions"]["DATABASE_PASSWORD"] == v2)
+        stale = {r["name"] for r in replicas if r["name"] != fresh}
+        refreshed = s.run("refresh", "--output", "json")
+        self.assertEqual(refreshed.returncode, 0, refreshed.stderr)
+        self.assertIn(f"replica {fresh} already runs the current secret versions", refreshed.stdout)
+        after = s.status()["secrets"]["replicas"]
+        names = {r["name"] for r in after}
+        self.assertIn(fresh, names)
+        self.assertFalse(names & stale)
+        self.assertEqual([r["versions"]["DATABASE_PASSWORD"] for r in after], [v2] * 3)
+        s.assert_no_value_anywhere(self)
+
+    def test_two_rotations_during_a_refresh_nothing_half_applied_and_the_last_one_wins(self):
+        s = RefreshStack(self, self.moto)
+        s.stack.write_spec(bake_time="3s", health_interval="200ms", ready_timeout="5s", drain_delay="2s",
+                           extra="secrets:\n  reloaded_by_app: [API_KEY]\n")
+        self.assertEqual(s.run("deploy", "--image", s.stack.image(vm.sha("d"))).returncode, 0)
+        v2 = s.rotate(s.db, CANARY_DB + "-v2")["version"]
+        proc = lib.Process([vm.slipway_binary(), "refresh", "--output", "json"],
+                           env=dict(os.environ, **s.stack.env), cwd=s.stack.dir)
+        lib.wait_until(lambda: '"deploy_started"' in proc.output()[0], timeout=60, what="refresh started")
+        s.rotate(s.db, CANARY_DB + "-v3")
+        v4 = s.rotate(s.db, CANARY_DB + "-v4")["version"]
+        self.assertEqual(proc.wait(timeout=120), 0, proc.output())
+        out, err = proc.output()
+        s.outputs.append((("refresh",), out, err))
+        # One version set on every replica: the one the refresh resolved, never a mix.
+        self.assertEqual(s.replica_versions(), [v2, v2])
+        self.assertIn("refresh_outdated", out)
+        again = s.run("refresh")
+        self.assertEqual(again.returncode, 0, again.stderr)
+        self.assertEqual(s.replica_versions(), [v4, v4])
+        self.assertEqual([r["secret_versions"]["DATABASE_PASSWORD"] for r in s.ledger()][1:], [v2, v4])
+        s.assert_no_value_anywhere(self)
+
+    def test_a_rotated_value_the_app_rejects_rolls_the_refresh_back_exit_3(self):
+        s = RefreshStack(self, self.moto)
+        image = s.stack.image(vm.sha("e"))
+        # The app of this image refuses a password ending in "-rejected" (as one refused by its
+        # database would): it never gets ready. Matched by suffix, so no value is in the image.
+        entrypoint = os.path.join(s.stack.state, "images", "app", vm.sha("e"), "entrypoint")
+        with open(entrypoint) as f:
+            script = f.read()
+        with open(entrypoint, "w") as f:
+            f.write(script.replace("#!/bin/sh\n", '#!/bin/sh\ncase "$DATABASE_PASSWORD" in '
+                                   '*-rejected) export FAULT_INJECT=unready;; esac\n', 1))
+        self.assertEqual(s.run("deploy", "--image", image).returncode, 0)
+        v1 = s.current(s.db)
+        s.rotate(s.db, CANARY_DB + "-rejected")
+        refreshed = s.run("refresh")
+        self.assertEqual(refreshed.returncode, 3, refreshed.stdout + refreshed.stderr)
+        self.assertTrue(refreshed.stdout.startswith("rolled_back\trevision 2"), refreshed.stdout)
+        self.assertEqual(s.replica_versions(), [v1, v1])
+        ledger = s.ledger()
+        self.assertEqual(ledger[-1]["outcome"], "rolled_back")
+        self.assertEqual(ledger[-1]["refresh_of"], 1)
+        self.assertEqual(s.status()["current"]["revision"], 1)
+        self.assertEqual(lib.http_get(s.stack.port, "/healthz")[0], 200)
+        s.assert_no_value_anywhere(self)
+
+    def test_a_secret_deleted_between_rotate_and_refresh_is_one_line_and_changes_nothing(self):
+        s = RefreshStack(self, self.moto)
+        self.assertEqual(s.run("deploy", "--image", s.stack.image(vm.sha("f"))).returncode, 0)
+        s.rotate(s.db, CANARY_DB + "-v2")
+        before = (s.ledger(), s.status()["replicas"])
+        s.sm.delete_secret(SecretId=s.db["ARN"], ForceDeleteWithoutRecovery=True)
+        refreshed = s.run("refresh")
+        self.assertEqual(refreshed.returncode, 2, refreshed.stderr)
+        lines = refreshed.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, refreshed.stderr)
+        self.assertIn("DATABASE_PASSWORD", lines[0])
+        self.assertIn("no longer exists", lines[0])
+        self.assertEqual(refreshed.stdout, "")
+        self.assertEqual(s.ledger(), before[0])
+        self.assertEqual([r["name"] for r in s.status()["replicas"]], [r["name"] for r in before[1]])
         s.assert_no_value_anywhere(self)
 
 

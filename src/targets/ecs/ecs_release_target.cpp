@@ -2,7 +2,10 @@
 
 #include <boost/json.hpp>
 
+#include "aws/ecs.hpp"
 #include "core/errors.hpp"
+#include "core/redaction.hpp"
+#include "targets/ecs/render.hpp"
 
 namespace slipway::targets::ecs {
 namespace json = boost::json;
@@ -25,6 +28,42 @@ std::optional<release::Outcome> outcome_named(const std::string& tag) {
   } catch (const core::Error&) {
     return std::nullopt;  // no tag, or one slipway did not write
   }
+}
+
+// The containers' secrets of a task definition document as written (valueFrom may pin a version).
+std::vector<release::SecretRef> secrets_of(const json::object& task_definition) {
+  std::vector<release::SecretRef> out;
+  const auto* containers = task_definition.if_contains("containerDefinitions");
+  if (!containers || !containers->is_array()) return out;
+  for (const auto& container : containers->as_array()) {
+    const auto* secrets =
+        container.is_object() ? container.as_object().if_contains("secrets") : nullptr;
+    if (!secrets || !secrets->is_array()) continue;
+    for (const auto& secret : secrets->as_array()) {
+      const auto* name = secret.is_object() ? secret.as_object().if_contains("name") : nullptr;
+      const auto* from = secret.is_object() ? secret.as_object().if_contains("valueFrom") : nullptr;
+      if (name && from && name->is_string() && from->is_string()) {
+        out.push_back({std::string(name->as_string()), std::string(from->as_string())});
+      }
+    }
+  }
+  return out;
+}
+
+// The version a task of this reference was started with: the id it pins; "" when it follows a
+// stage (ECS fetched whatever the stage held at the task's start, which nothing records).
+std::string pinned_version(const std::string& value_from) {
+  const auto reference = parse_secrets_manager_reference(value_from);
+  return reference ? reference->version_id : "";
+}
+
+// The reference a pinned one was made from: the stage it follows (AWSCURRENT unless it named
+// another), so "current" is what a new deploy would pin now.
+std::string followed_reference(const std::string& value_from) {
+  const auto reference = parse_secrets_manager_reference(value_from);
+  if (!reference || reference->version_id.empty()) return value_from;
+  return reference->json_key.empty() ? reference->secret_arn
+                                     : reference->secret_arn + ":" + reference->json_key + "::";
 }
 
 }  // namespace
@@ -165,7 +204,103 @@ release::StatusReport EcsReleaseTarget::status() {
     document["service_deployment"] = {{"error", status.service_deployment_error}};
     out.lines.push_back("service deployment unreadable: " + status.service_deployment_error);
   }
+  if (settings_.current_versions) {
+    release::SecretsStatus secrets;
+    try {
+      secrets = secrets_status(status);
+    } catch (const std::exception& e) {
+      // The rest of the status stands: a deleted secret or an unreadable store is one line.
+      secrets = release::secrets_status_unknown(core::redact(e.what()));
+    }
+    document["secrets"] = std::move(secrets.document);
+    out.lines.insert(out.lines.end(), secrets.lines.begin(), secrets.lines.end());
+  }
   return out;
+}
+
+release::SecretsStatus EcsReleaseTarget::secrets_status(const ServiceStatus& status) {
+  aws::EcsClient ecs(session_);
+  std::map<std::string, std::vector<release::SecretRef>> secrets_by_definition;
+  auto secrets_of_definition = [&](const std::string& arn) -> const auto& {
+    auto found = secrets_by_definition.find(arn);
+    if (found == secrets_by_definition.end()) {
+      found = secrets_by_definition
+                  .emplace(arn, secrets_of(ecs.describe_task_definition(arn, false).document))
+                  .first;
+    }
+    return found->second;
+  };
+  // What the service runs now decides which secrets there are and what they follow.
+  auto references = secrets_of_definition(status.service.task_definition);
+  if (references.empty()) return {.document = {{"secrets", json::array{}}}, .lines = {}};
+  for (auto& ref : references) ref.value_from = followed_reference(ref.value_from);
+  const auto now = settings_.current_versions(references);
+  std::vector<release::SecretHolder> holders;
+  auto holder_of = [&](const std::string& name, const std::string& task_definition) {
+    release::SecretHolder holder{name, {}};
+    for (const auto& ref : secrets_of_definition(task_definition)) {
+      holder.running[ref.name] = pinned_version(ref.value_from);
+    }
+    holders.push_back(std::move(holder));
+  };
+  for (const auto& task : status.tasks) {
+    holder_of(short_name(task.arn) + " (" + short_name(task.task_definition) + ")",
+              task.task_definition);
+  }
+  // No task listed (starting, or an ECS that records services without running them): what
+  // each deployment's tasks will start with.
+  if (status.tasks.empty()) {
+    for (const auto& d : status.service.deployments) {
+      holder_of("deployment " + d.id + " (" + short_name(d.task_definition) + ")",
+                d.task_definition);
+    }
+  }
+  return release::secrets_status(references, holders, now, settings_.spec.secrets.reloaded_by_app,
+                                 "task");
+}
+
+release::RolloutReport EcsReleaseTarget::refresh() {
+  if (!settings_.current_versions) throw core::InputError("no secret store is configured");
+  const auto status = target_.status(settings_.where);
+  release::SecretsStatus secrets;
+  try {
+    secrets = secrets_status(status);
+  } catch (const core::Error&) {
+    throw;
+  } catch (const std::exception& e) {
+    throw core::InputError(core::redact(e.what()) + "; nothing was refreshed");
+  }
+  const auto definition =
+      aws::EcsClient(session_).describe_task_definition(status.service.task_definition, false);
+  std::string image;
+  if (const auto* containers = definition.document.if_contains("containerDefinitions");
+      containers && containers->is_array() && !containers->as_array().empty()) {
+    if (const auto* i = containers->as_array().front().as_object().if_contains("image");
+        i && i->is_string()) {
+      image = std::string(i->as_string());
+    }
+  }
+  if (!secrets.any_stale) {
+    release::RolloutReport report;
+    report.revision = revision_of(status.service.task_definition);
+    report.image = image;
+    report.reason =
+        "nothing stale: every task runs the current version of each secret it "
+        "reads at start";
+    report.details = {{"refreshed", false}, {"task_definition", status.service.task_definition}};
+    return report;
+  }
+  if (image.empty()) {
+    throw core::InputError("task definition " + short_name(status.service.task_definition) +
+                           " names no image to refresh: deploy with `slipway deploy --image`");
+  }
+  // The same image, rendered as a deploy renders it, with every secret pinned to its current
+  // version: a new revision ECS starts fresh tasks of, followed (and rolled back) like a deploy.
+  settings_.pin_secret_versions = true;
+  auto report = deploy(image);
+  report.details["refreshed"] = true;
+  report.details["refresh_of"] = revision_of(status.service.task_definition);
+  return report;
 }
 
 std::vector<std::string> EcsReleaseTarget::logs(std::size_t lines) {

@@ -8,6 +8,7 @@
 #include <string>
 
 #include "aws/session.hpp"
+#include "release/secret_versions.hpp"
 #include "release/spec.hpp"
 #include "release/target.hpp"
 #include "targets/ecs/ecs_target.hpp"
@@ -28,6 +29,8 @@ struct EcsReleaseSettings {
   std::chrono::milliseconds poll_interval{std::chrono::seconds(5)};
   std::size_t log_lines_on_failure = 20;
   std::chrono::milliseconds logs_since{std::chrono::hours(1)};  // how far back logs() reads
+  // Which secret versions are current now (status, refresh); none: status shows no secrets part.
+  release::CurrentSecretVersions current_versions;
 };
 
 class EcsReleaseTarget final : public release::Target {
@@ -40,8 +43,13 @@ class EcsReleaseTarget final : public release::Target {
   // api_calls (this session's requests, the lock's release included).
   release::RolloutReport deploy(const std::string& image) override;
   release::RolloutReport rollback(const std::optional<std::string>& to) override;
+  // A new revision of the image the service runs, its secrets pinned to the current versions,
+  // deployed and followed like any deploy; details: refreshed, refresh_of (the revision before).
+  release::RolloutReport refresh() override;
   // details: arn. A revision slipway did not register has no outcome (nullopt).
   std::vector<release::ReleaseRecord> history(std::size_t limit) override;
+  // With the secret versions each running task was started with (the version ids its task
+  // definition pins; unknown for an unpinned reference) against the current ones.
   release::StatusReport status() override;
   // The last `lines` (0: 50) lines of the service's log group since settings().logs_since.
   std::vector<std::string> logs(std::size_t lines) override;
@@ -57,6 +65,8 @@ class EcsReleaseTarget final : public release::Target {
 
  private:
   release::RolloutReport report_of(const DeployResult& result) const;
+  // Throws when a secret no longer exists or the store cannot be read.
+  release::SecretsStatus secrets_status(const ServiceStatus& status);
 
   aws::Session session_;
   EcsTarget target_;

@@ -76,6 +76,10 @@ release::RolloutReport VmReleaseTarget::rollback(const std::optional<std::string
   return target_.rollback(to, secrets_, render_);
 }
 
+release::RolloutReport VmReleaseTarget::refresh() {
+  return target_.refresh(secrets_, render_, current_versions_);
+}
+
 std::vector<release::ReleaseRecord> VmReleaseTarget::history(std::size_t limit) {
   const auto ledger = release::Ledger::load(target_.paths().ledger_file());
   const auto state = load_state(target_.paths());
@@ -97,6 +101,7 @@ std::vector<release::ReleaseRecord> VmReleaseTarget::history(std::size_t limit) 
     for (const auto& [name, version] : it->secret_versions) versions[name] = version;
     record.details["secret_versions"] = std::move(versions);
     if (it->rollback_of) record.details["rollback_of"] = *it->rollback_of;
+    if (it->refresh_of) record.details["refresh_of"] = *it->refresh_of;
     // The rendered task definition: references and plain settings, never a secret value.
     if (!it->task_definition.empty()) {
       record.details["task_definition"] = json::parse(it->task_definition);

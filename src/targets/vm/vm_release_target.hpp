@@ -22,6 +22,7 @@ class VmReleaseTarget final : public release::Target {
   release::TargetKind kind() const override { return release::TargetKind::vm; }
   release::RolloutReport deploy(const std::string& image) override;
   release::RolloutReport rollback(const std::optional<std::string>& to) override;
+  release::RolloutReport refresh() override;
   std::vector<release::ReleaseRecord> history(std::size_t limit) override;
   release::StatusReport status() override;
   std::vector<std::string> logs(std::size_t lines) override;

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <boost/json/serialize.hpp>
 #include <filesystem>
+#include <set>
 #include <sstream>
 
 #include "core/private_files.hpp"
@@ -67,6 +68,8 @@ struct VmTarget::DeployRun {
   ReleaseRef ref;
   std::optional<ReleaseRef> prior;           // the release in service before
   std::optional<ReleaseRef> prior_previous;  // restored with `prior` when this release fails
+  bool refresh = false;                      // a refresh: restores pin the prior's versions
+  std::vector<std::string> adopted;          // refresh: replicas of `prior` kept as this release's
   int desired = 0;
   Clock::time_point started;
   Clock::time_point deadline;
@@ -282,6 +285,15 @@ DeployReport VmTarget::deploy_locked(release::Release release, const release::Wo
   run.ref = ReleaseRef{run.report.revision, release.commit, release.image};
   run.prior = state.current;
   run.prior_previous = state.previous;
+  if (release.refresh_of && run.prior) {
+    run.refresh = true;
+    run.report.details["refresh_of"] = *release.refresh_of;
+    // Keeping replicas suits the rolling replacement only: BLUE_GREEN, LINEAR and CANARY stand a
+    // whole new fleet up beside the old one and shift traffic between the two.
+    if (workload.strategy.kind == release::DeploymentStrategyKind::rolling) {
+      adopt_fresh_replicas(run, state, resolved);
+    }
+  }
   events_.progress("deploy_started",
                    "deploying revision " + std::to_string(run.ref.revision) + " (" + release.image +
                        ") with " + std::to_string(run.desired) + " replica(s), min healthy " +
@@ -674,6 +686,29 @@ DeployReport VmTarget::progressive(DeployRun& run, VmState& state, const Rollout
   return finish(run, DeployStatus::succeeded, release::Outcome::succeeded, "");
 }
 
+void VmTarget::adopt_fresh_replicas(DeployRun& run, VmState& state,
+                                    const ResolvedSecrets& resolved) {
+  const auto& reloaded = config_.spec.secrets.reloaded_by_app;
+  auto restarts_for = [&](const std::string& name) {
+    return std::find(reloaded.begin(), reloaded.end(), name) == reloaded.end();
+  };
+  for (auto& r : state.replicas) {
+    if (r.backup || !r.in_haproxy || r.revision != run.prior->revision) continue;
+    bool fresh = !r.secret_versions.empty();
+    for (const auto& [name, version] : resolved.versions) {
+      if (!restarts_for(name)) continue;
+      auto found = r.secret_versions.find(name);
+      fresh = fresh && found != r.secret_versions.end() && found->second == version;
+    }
+    if (!fresh) continue;
+    r.revision = run.ref.revision;
+    run.adopted.push_back(r.name);
+    events_.progress("kept", "replica " + r.name +
+                                 " already runs the current secret versions: kept, not restarted");
+  }
+  if (!run.adopted.empty()) save_state(paths_, state);
+}
+
 bool VmTarget::restore_prior(DeployRun& run, VmState& state, const SecretResolver& secrets,
                              const WorkloadRenderer& previous, const std::string& why) {
   if (run.weighted) {
@@ -681,6 +716,13 @@ bool VmTarget::restore_prior(DeployRun& run, VmState& state, const SecretResolve
       rollout_.weigh(state, run.ref.revision, 0, 1);
     } catch (const HaproxyError&) {
       // The balancer is what failed: a restarted HAProxy gives every server its default weight.
+    }
+  }
+  // The replicas a refresh kept go back to the release they were started as.
+  for (auto& r : state.replicas) {
+    if (run.prior &&
+        std::find(run.adopted.begin(), run.adopted.end(), r.name) != run.adopted.end()) {
+      r.revision = run.prior->revision;
     }
   }
   std::vector<ReplicaState> mine;
@@ -699,6 +741,12 @@ bool VmTarget::restore_prior(DeployRun& run, VmState& state, const SecretResolve
         release::Ledger::load(paths_.ledger_file()).by_revision(run.prior->revision);
     if (!prior_release || !previous) return false;
     auto prior_workload = previous(*prior_release);
+    // A refresh failed: the prior release comes back with the versions it ran, not the rotated
+    // ones that failed.
+    if (run.refresh) {
+      prior_workload.secrets =
+          release::pin_secret_refs(prior_workload.secrets, prior_release->secret_versions);
+    }
     auto prior_secrets = resolve(secrets, prior_workload);
     auto result = rollout_.roll(state, {*run.prior, prior_workload, prior_secrets, true},
                                 run.desired, false, Clock::now() + config_.timeout);
@@ -761,7 +809,107 @@ DeployReport VmTarget::rollback(const std::optional<std::string>& to, const Secr
   next.image = target->image;
   next.rollback_of = target->revision;
   next.task_definition = target->task_definition;
-  return deploy_locked(next, render(*target), secrets, render);
+  auto workload = render(*target);
+  // Rolling a refresh back undoes the refresh: the versions the target release ran, pinned.
+  if (auto now = state.current ? ledger.by_revision(state.current->revision) : std::nullopt;
+      now && now->refresh_of) {
+    workload.secrets = release::pin_secret_refs(workload.secrets, target->secret_versions);
+    events_.progress("rollback_versions",
+                     "revision " + std::to_string(now->revision) +
+                         " was a refresh: the secrets go back to the versions revision " +
+                         std::to_string(target->revision) + " ran");
+  }
+  return deploy_locked(next, workload, secrets, render);
+}
+
+DeployReport VmTarget::refresh(const SecretResolver& secrets, const WorkloadRenderer& render,
+                               const release::CurrentSecretVersions& current_versions) {
+  StateLock lock(paths_.lock_file(), "slipway refresh", config_.lock_timeout);
+  repair_interrupted_runs(lock);
+  auto state = load_state(paths_);
+  if (!state.current) {
+    throw NotRunning("nothing is deployed, so nothing runs stale secrets: run `slipway deploy`");
+  }
+  auto ledger = release::Ledger::load(paths_.ledger_file());
+  auto current = ledger.by_revision(state.current->revision);
+  if (!current)
+    throw NotRunning("the current release is missing from the ledger " + paths_.ledger_file());
+  auto workload = render(*current);
+  std::map<std::string, std::string> now;
+  if (!workload.secrets.empty()) {
+    if (!current_versions) throw SecretUnresolvable("no secret store is configured");
+    try {
+      now = current_versions(workload.secrets);
+    } catch (const std::exception& e) {
+      throw SecretUnresolvable(core::redact(e.what()) + "; nothing was refreshed");
+    }
+  }
+  const auto& reloaded = config_.spec.secrets.reloaded_by_app;
+  std::set<std::string> stale_names;
+  int serving = 0;
+  int stale_replicas = 0;
+  for (const auto& r : state.replicas) {
+    if (r.backup) continue;
+    ++serving;
+    const auto& running = r.secret_versions.empty() ? current->secret_versions : r.secret_versions;
+    bool stale = false;
+    for (const auto& v :
+         release::compare_secret_versions(workload.secrets, running, now, reloaded)) {
+      if (!v.stale()) continue;
+      stale = true;
+      stale_names.insert(v.name);
+    }
+    stale_replicas += stale ? 1 : 0;
+  }
+  auto names = [](const auto& list) {
+    std::string out;
+    for (const auto& name : list) out += (out.empty() ? "" : ", ") + name;
+    return out;
+  };
+  if (stale_replicas == 0) {
+    DeployReport report;
+    report.revision = current->revision;
+    report.image = current->image;
+    report.reason =
+        "nothing stale: every replica runs the current version of each secret it "
+        "reads at start";
+    if (!reloaded.empty()) report.reason += " (" + names(reloaded) + " re-read by the app)";
+    report.details["refreshed"] = false;
+    events_.progress("refresh_unchanged", report.reason);
+    return report;
+  }
+  events_.progress("refresh", std::to_string(stale_replicas) + " of " + std::to_string(serving) +
+                                  " replica(s) run stale versions of " + names(stale_names) +
+                                  ": refreshing revision " + std::to_string(current->revision) +
+                                  " as a new release");
+  release::Release next;
+  next.commit = current->commit;
+  next.image = current->image;
+  next.task_definition = current->task_definition;
+  next.refresh_of = current->revision;
+  auto report = deploy_locked(next, workload, secrets, render);
+  report.details["refreshed"] = true;
+  if (report.status == release::Outcome::succeeded) {
+    // A rotation during the refresh: its replicas run what was current when it started.
+    try {
+      const auto after = current_versions(workload.secrets);
+      const auto ran = release::Ledger::load(paths_.ledger_file()).by_revision(report.revision);
+      std::set<std::string> moved;
+      for (const auto& v : release::compare_secret_versions(
+               workload.secrets, ran ? ran->secret_versions : std::map<std::string, std::string>{},
+               after, reloaded)) {
+        if (v.stale()) moved.insert(v.name);
+      }
+      if (!moved.empty()) {
+        events_.progress("refresh_outdated", names(moved) +
+                                                 " rotated again during the refresh: run `slipway "
+                                                 "refresh` again for the newest version");
+      }
+    } catch (const std::exception&) {
+      // Only a hint: the refresh itself succeeded.
+    }
+  }
+  return report;
 }
 
 DeployReport VmTarget::scale(int count, const SecretResolver& secrets,

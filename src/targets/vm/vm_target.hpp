@@ -15,6 +15,7 @@
 #include <vector>
 
 #include "release/ledger.hpp"
+#include "release/secret_versions.hpp"
 #include "release/spec.hpp"
 #include "release/target.hpp"
 #include "release/workload.hpp"
@@ -92,6 +93,15 @@ class VmTarget {
   DeployReport rollback(const std::optional<std::string>& to, const SecretResolver& secrets,
                         const WorkloadRenderer& render);
 
+  // Restarts what runs stale secret versions (current_versions says which are current; the
+  // spec's secrets.reloaded_by_app never count): a new release of the same image and task
+  // definition (refresh_of set in the ledger), rolled out like a deploy, bake and rollback
+  // included, where the replicas that already run the current versions are kept, not restarted.
+  // Nothing stale: changes nothing and says so (details.refreshed false). Throws NotRunning when
+  // nothing is deployed, SecretUnresolvable (nothing changed) when a secret no longer exists.
+  DeployReport refresh(const SecretResolver& secrets, const WorkloadRenderer& render,
+                       const release::CurrentSecretVersions& current_versions);
+
   // Sets the replica count of the current release and converges to it.
   DeployReport scale(int count, const SecretResolver& secrets, const WorkloadRenderer& render);
 
@@ -160,6 +170,9 @@ class VmTarget {
   // Reports the lifecycle stage `at` and runs its hooks; returns why the stage failed, if it did.
   std::optional<std::string> run_stage(DeployRun& run, const release::DeploymentStrategy& strategy,
                                        release::LifecycleStage at);
+  // A refresh: the replicas of the release it replaces that already run `resolved`'s versions
+  // (reloaded_by_app aside) become the refresh's own, so the rollout restarts only stale ones.
+  void adopt_fresh_replicas(DeployRun& run, VmState& state, const ResolvedSecrets& resolved);
   // Puts the release the run replaces back in service when it no longer fully is: backups
   // promoted, the old fleet rolled forward again if it was reduced; the run's replicas retired.
   // Returns false when that could not be done.
