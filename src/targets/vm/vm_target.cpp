@@ -438,7 +438,9 @@ DeployReport VmTarget::blue_green(DeployRun& run, VmState& state, const RolloutR
   if (auto failure = stage(LifecycleStage::pre_scale_up)) {
     return drop_green(*failure, DeployStatus::rolled_back, release::Outcome::rolled_back);
   }
-  auto result = rollout_.stand_up_beside(state, release, run.desired, run.deadline);
+  // Green joins in rotation at weight 0: up, checked, taking no request until the switch.
+  run.weighted = true;
+  auto result = rollout_.stand_up_unweighted(state, release, run.desired, run.deadline);
   run.phase("scale_up");
   if (!result.ok) {
     return result.timed_out
@@ -456,7 +458,9 @@ DeployReport VmTarget::blue_green(DeployRun& run, VmState& state, const RolloutR
       return drop_green(*failure, DeployStatus::rolled_back, release::Outcome::rolled_back);
     }
   }
-  rollout_.switch_to(state, run.ref.revision);
+  // The production switch is one runtime-API command: green's weights up, blue's to 0 (blue
+  // stays in rotation, warm, and a switch back is the same command the other way).
+  rollout_.weigh(state, run.ref.revision, 1, 0);
   state.previous = run.prior;
   state.current = run.ref;
   save_state(paths_, state);

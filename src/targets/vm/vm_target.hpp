@@ -147,9 +147,9 @@ class VmTarget {
   DeployReport roll_out(DeployRun& run, VmState& state, const RolloutRelease& release,
                         const SecretResolver& secrets, const WorkloadRenderer& previous);
   // BLUE_GREEN (deploymentConfiguration.strategy) when a release serves: the full new fleet
-  // stands up beside it as backups, lifecycle hooks run at each stage, production switches at
-  // once, the old fleet stays warm through bakeTimeInMinutes, and a breach or a failed hook
-  // switches back.
+  // joins beside it at weight 0, lifecycle hooks run at each stage, production switches in one
+  // balancer command (weights), the old fleet stays warm at weight 0 through bakeTimeInMinutes,
+  // and a breach or a failed hook switches back (the same command the other way).
   DeployReport blue_green(DeployRun& run, VmState& state, const RolloutRelease& release,
                           const SecretResolver& secrets, const WorkloadRenderer& previous);
   // LINEAR / CANARY (deploymentConfiguration.strategy) when a release serves: the full new fleet

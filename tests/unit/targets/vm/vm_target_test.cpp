@@ -419,6 +419,7 @@ class VmBlueGreenTest : public VmTargetTest {
   void record_operations() {
     balancer_->before = [this](const std::string& operation, const std::string& server) {
       if (!server.empty()) operations_.push_back(operation + " " + server);
+      if (operation == "set_weights") operations_.push_back(operation);
     };
   }
   std::vector<std::string> operations_;
@@ -428,32 +429,43 @@ bool of_revision(const std::string& operation, int revision) {
   return operation.find("-r" + std::to_string(revision) + "-") != std::string::npos;
 }
 
-TEST_F(VmBlueGreenTest, GreenStandsUpAsBackupsThenProductionSwitchesAtOnce) {
+TEST_F(VmBlueGreenTest, GreenStandsUpAtWeightZeroThenProductionSwitchesInOneCommand) {
   blue_green();  // the target copies the spec: before target()
   target();
   ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
   record_operations();
+  std::multiset<std::string> before_switch;
+  auto base = balancer_->before;
+  balancer_->before = [&](const std::string& operation, const std::string& server) {
+    if (operation == "set_weights" && balancer_->weight_changes.empty())
+      before_switch = balancer_->active_images();
+    base(operation, server);
+  };
   auto report = deploy(kV2);
   EXPECT_EQ(report.status, release::Outcome::succeeded) << report.reason;
   EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV2, kV2}));
-  // Both green replicas joined as backups (no production traffic) before any of them became an
-  // active server, and blue was drained only after every green one was active.
+  // Both green replicas were in rotation, healthy, taking nothing, when the switch came.
+  EXPECT_EQ(before_switch, (std::multiset<std::string>{kV1, kV1}));
   std::vector<std::string> green_adds;
   for (const auto& op : operations_) {
     if (op.starts_with("add ") && of_revision(op, 2)) green_adds.push_back(op.substr(4, 2));
   }
-  EXPECT_EQ(green_adds, (std::vector<std::string>{"b-", "b-", "s-", "s-"}));
+  EXPECT_EQ(green_adds, (std::vector<std::string>{"s-", "s-"}));
+  // The switch is one command: green up, blue to 0. Blue is drained only after it.
+  ASSERT_EQ(balancer_->weight_changes.size(), 1u);
+  for (const auto& [server, weight] : balancer_->weight_changes[0]) {
+    EXPECT_EQ(weight, of_revision(server, 2) ? 1 : 0) << server;
+  }
+  EXPECT_EQ(balancer_->weight_changes[0].size(), 4u);
   auto first_blue_drain = std::find_if(operations_.begin(), operations_.end(), [](const auto& op) {
     return op.starts_with("drain s-") && of_revision(op, 1);
   });
-  auto last_green_active =
-      std::find_if(operations_.rbegin(), operations_.rend(),
-                   [](const auto& op) { return op.starts_with("add s-") && of_revision(op, 2); });
-  ASSERT_NE(first_blue_drain, operations_.end());
-  EXPECT_LT(std::distance(operations_.begin(), last_green_active.base()) - 1,
+  auto the_switch = std::find(operations_.begin(), operations_.end(), "set_weights");
+  EXPECT_LT(std::distance(operations_.begin(), the_switch),
             std::distance(operations_.begin(), first_blue_drain));
   for (const auto& [name, image] : engine_->running_images()) EXPECT_EQ(image, kV2) << name;
   EXPECT_EQ(ledger().by_revision(2)->outcome, release::Outcome::succeeded);
+  EXPECT_EQ(ledger().by_revision(2)->strategy, "BLUE_GREEN");
 }
 
 TEST_F(VmBlueGreenTest, AHookFailingBeforeTheSwitchDropsGreenAndBlueNeverStopsServing) {
@@ -468,8 +480,9 @@ TEST_F(VmBlueGreenTest, AHookFailingBeforeTheSwitchDropsGreenAndBlueNeverStopsSe
   EXPECT_EQ(report.status, release::Outcome::rolled_back);
   EXPECT_EQ(report.reason, "lifecycle hook smoke at POST_SCALE_UP exited 4: GET /version: 500");
   EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
+  // Green never got a weight: it took no request.
+  EXPECT_TRUE(balancer_->weight_changes.empty());
   for (const auto& op : operations_) {
-    EXPECT_FALSE(op.starts_with("add s-") && of_revision(op, 2)) << "green served: " << op;
     EXPECT_FALSE(op.starts_with("drain s-") && of_revision(op, 1)) << "blue drained: " << op;
   }
   for (const auto& [name, image] : engine_->running_images()) EXPECT_EQ(image, kV1) << name;
@@ -487,6 +500,11 @@ TEST_F(VmBlueGreenTest, ABreachInTheBakeSwitchesBackToWarmBlue) {
   EXPECT_EQ(report.status, release::Outcome::rolled_back);
   EXPECT_NE(report.reason.find("bake:"), std::string::npos) << report.reason;
   EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
+  // The switch and the switch back: one command each.
+  ASSERT_EQ(balancer_->weight_changes.size(), 2u);
+  for (const auto& [server, weight] : balancer_->weight_changes[1]) {
+    EXPECT_EQ(weight, of_revision(server, 2) ? 0 : 1) << server;
+  }
   // Blue was kept warm, never restarted: the same replicas serve again.
   ASSERT_EQ(blue.size(), 2u);
   EXPECT_EQ(engine_->running_images(),
