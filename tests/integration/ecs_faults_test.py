@@ -18,6 +18,7 @@ import signal
 import unittest
 
 import ecs_faults
+import ecs_progressive_deploy_test as progressive
 from ecs_moto_test import (REGISTRY, SHA1, SHA2, EcsMoto, create_infrastructure, make_service_dir,
                            result_of, revisions, run_slipway, service_task_definition, tags_of,
                            var_flags)
@@ -38,20 +39,23 @@ def report(row):
             f.write(json.dumps(row) + "\n")
 
 
-class EcsFaults(unittest.TestCase):
+class FaultCells(unittest.TestCase):
+    """What every cell shares: a fresh moto with a good release serving, slipway started through
+    the fault proxy, and the invariants. Subclasses set self.proxy and cell_env()."""
+
     @classmethod
     def setUpClass(cls):
         cls.moto = EcsMoto().start()
-        cls.proxy = ecs_faults.FaultProxy(cls.moto.port)
         cls.spec = os.path.join(make_service_dir(), "slipway.yaml")
 
     @classmethod
     def tearDownClass(cls):
-        cls.proxy.close()
         cls.moto.stop()
 
+    def cell_env(self):
+        return self.moto.env(AWS_ENDPOINT_URL=self.proxy.url)
+
     def setUp(self):
-        self.proxy.clear()
         self.moto.reset()
         self.outputs = create_infrastructure(self.moto)
         self.service_arn = self.moto.client("ecs").describe_services(
@@ -76,7 +80,7 @@ class EcsFaults(unittest.TestCase):
         argv = [SLIPWAY, "ecs", verb, "--spec", self.spec, "--poll-interval", "200ms", *flags]
         if verb == "deploy":
             argv += ["--image", f"{REGISTRY}/app:{SHA2}", *var_flags(self.outputs)]
-        return Process(argv, env=self.moto.env(AWS_ENDPOINT_URL=self.proxy.url))
+        return Process(argv, env=self.cell_env())
 
     def interrupt_when(self, run, arrived, what):
         wait_until(lambda: arrived() or not run.running(), timeout=60, what=what)
@@ -123,6 +127,29 @@ class EcsFaults(unittest.TestCase):
                 "service": service, "outcome": outcome or "-",
                 "next": f"deploy --no-wait exit {after.returncode}",
                 "error": err.strip().splitlines()[-1] if error else ""})
+
+    def deploy_with(self, *flags):
+        self.before = revisions(self.moto)
+        with self.start("deploy", *flags) as run:
+            return self.finish(run)
+
+
+class EcsFaults(FaultCells):
+    """The ROLLING path (DescribeServices polls), moto behind the proxy for every service."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.proxy = ecs_faults.FaultProxy(cls.moto.port)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.proxy.close()
+        super().tearDownClass()
+
+    def setUp(self):
+        self.proxy.clear()
+        super().setUp()
 
     # --- SIGINT at each step of a deploy -------------------------------------------------------
 
@@ -217,11 +244,6 @@ class EcsFaults(unittest.TestCase):
                    error="interrupted by SIGINT while following")
 
     # --- AWS failing ---------------------------------------------------------------------------
-
-    def deploy_with(self, *flags):
-        self.before = revisions(self.moto)
-        with self.start("deploy", *flags) as run:
-            return self.finish(run)
 
     @full_sweep_only
     def test_three_throttled_polls_are_retried(self):
@@ -338,6 +360,73 @@ class EcsFaults(unittest.TestCase):
                    exit_code=AWS_ERROR, service="current", error="UpdateService.*Throttling")
         # Not marked rolled_back: it still serves.
         self.assertEqual(tags_of(self.moto, self.before[-1])["slipway:outcome"], "in_progress")
+
+
+class EcsProgressiveFaults(FaultCells):
+    """The progressive path (a LINEAR service file: ListServiceDeployments and
+    DescribeServiceDeployments polls): slipway -> fault proxy -> the replay of a recorded
+    sequence (ecs_progressive_deploy_test.py; moto has no ServiceDeployment API) -> moto, for ECS
+    only. ECS's rollback after a StopServiceDeployment is recorded, not done in moto: moto's
+    service stays where UpdateService put it."""
+
+    def cell_env(self):
+        return self.moto.env("watching-deployer", AWS_ENDPOINT_URL_ECS=self.proxy.url)
+
+    def setUp(self):
+        super().setUp()
+        self.moto.client("cloudwatch").put_metric_alarm(
+            AlarmName="app-5xx", Namespace="app", MetricName="http_5xx", Statistic="Sum",
+            Period=60, EvaluationPeriods=1, Threshold=1,
+            ComparisonOperator="GreaterThanOrEqualToThreshold")
+        self.moto._user("watching-deployer", progressive.WATCHING_DEPLOYER_POLICY)
+        self.replay = progressive.EcsReplayProxy(self.moto)
+        self.addCleanup(self.replay.close)
+        self.proxy = ecs_faults.FaultProxy(self.replay.server.server_port)
+        self.addCleanup(self.proxy.close)
+        sequence = progressive.load_sequence("linear_completes")
+        self.replay.replay = progressive.Replay(self.moto, sequence)
+        path = os.path.join(os.path.dirname(self.spec), "deploy", "service.json")
+        with open(path, "w") as f:
+            f.write(progressive.service_file(progressive.recorded_configuration(sequence)))
+        self.addCleanup(os.remove, path)
+
+    def tearDown(self):
+        self.assertEqual(self.replay.problems, [])
+
+    @full_sweep_only
+    def test_a_throttling_storm_that_ends_is_ridden_out(self):
+        self.proxy.fail("ListServiceDeployments", "throttle", count=12)
+        code, out, err = self.deploy_with()
+        self.check("LINEAR deploy: throttling storm of 12 ListServiceDeployments", code, out, err,
+                   exit_code=OK, service="new", outcome="succeeded")
+
+    def test_refused_update_service_marks_the_revision_failed(self):
+        self.proxy.fail("UpdateService", "503")
+        code, out, err = self.deploy_with()
+        self.check("LINEAR deploy: UpdateService 503 every time", code, out, err,
+                   exit_code=AWS_ERROR, service="good", outcome="failed",
+                   error="UpdateService.*ServiceUnavailable")
+
+    @full_sweep_only
+    def test_credentials_expire_while_following(self):
+        self.proxy.fail("*", "expired", after="UpdateService")
+        code, out, err = self.deploy_with()
+        self.check("LINEAR deploy: credentials expire while following", code, out, err,
+                   exit_code=AWS_ERROR, service="new", outcome="in_progress", lock=True,
+                   error="ExpiredToken.*credentials expired: get fresh ones", next_exit=LOCKED)
+        self.assertIn("aws ecs untag-resource", out)
+
+    @full_sweep_only
+    def test_sigint_during_update_service(self):
+        self.before = revisions(self.moto)
+        hold = self.proxy.hold("UpdateService")
+        with self.start("deploy") as run:
+            self.interrupt_when(run, hold.arrived.is_set, "UpdateService")
+            hold.release()
+            code, out, err = self.finish(run)
+        self.check("LINEAR deploy: SIGINT during UpdateService", code, out, err,
+                   exit_code=INTERRUPTED, service="new", outcome="in_progress",
+                   error="interrupted by SIGINT while following service deployment")
 
 
 if __name__ == "__main__":

@@ -82,6 +82,14 @@ Observation unreadable(std::chrono::milliseconds elapsed, std::string why) {
   return observation;
 }
 
+// slipway's own pointing back was refused: what failed, what still runs, and the fix.
+std::string not_pointed_back(const aws::AwsError& error, const std::string& running,
+                             release::Outcome outcome, const std::string& previous) {
+  return std::string(error.what()) + "; the service still runs " + short_name(running) + " (" +
+         std::string(release::to_string(outcome)) + "): run `slipway ecs rollback` to return to " +
+         short_name(previous);
+}
+
 std::string_view kind_of_line(const std::string& line) {
   if (line.starts_with("deployment ")) return "deployment";
   if (line.starts_with("event: ")) return "event";
@@ -360,10 +368,7 @@ DeployResult EcsTarget::follow(const ServiceLocation& where, const std::string& 
                                                .force_new_deployment = false});
     } catch (const aws::AwsError& error) {
       // The verdict stands; the caller records it, then fails with what still runs.
-      result.restore_error = std::string(error.what()) + "; the service still runs " +
-                             short_name(task_definition_arn) + " (" +
-                             std::string(release::to_string(result.outcome)) +
-                             "): run `slipway ecs rollback` to return to " + short_name(previous);
+      result.restore_error = not_pointed_back(error, task_definition_arn, result.outcome, previous);
       return result;
     }
     result.slipway_rolled_back = true;
@@ -414,10 +419,7 @@ DeployResult EcsTarget::follow_progressive(
                                                .force_new_deployment = false});
     } catch (const aws::AwsError& error) {
       // As follow(): the verdict stands; the caller records it, then fails with what runs.
-      result.restore_error = std::string(error.what()) + "; the service still runs " +
-                             short_name(task_definition_arn) + " (" +
-                             std::string(release::to_string(result.outcome)) +
-                             "): run `slipway ecs rollback` to return to " + short_name(previous);
+      result.restore_error = not_pointed_back(error, task_definition_arn, result.outcome, previous);
       return result;
     }
     result.slipway_rolled_back = true;
