@@ -400,6 +400,14 @@ class EcsProgressiveFaults(FaultCells):
         self.check("LINEAR deploy: throttling storm of 12 ListServiceDeployments", code, out, err,
                    exit_code=OK, service="new", outcome="succeeded")
 
+    @full_sweep_only
+    def test_throttling_that_lasts_times_out_and_asks_ecs_to_roll_back(self):
+        self.proxy.fail("DescribeServiceDeployments", "throttle")
+        code, out, err = self.deploy_with("--rollout-timeout", "10m")
+        self.assertEqual([p["stopType"] for p, _ in self.replay.replay.stops], ["ROLLBACK"])
+        self.check("LINEAR deploy: endless throttling of DescribeServiceDeployments", code, out,
+                   err, exit_code=TIMED_OUT, service="new", outcome="timed_out")
+
     def test_refused_update_service_marks_the_revision_failed(self):
         self.proxy.fail("UpdateService", "503")
         code, out, err = self.deploy_with()

@@ -111,9 +111,10 @@ std::optional<ServiceDeploymentStep> ServiceDeploymentFollower::inconclusive(
   if (++inconclusive_ < timeouts_.inconclusive_polls) return step;
   auto reason = "ECS showed nothing usable for " + std::to_string(inconclusive_) +
                 " polls in a row (" + why + ")";
-  // Still ours to roll back: ask ECS to, unless it already is.
+  // Still ours to roll back: ask ECS to, unless it already is. One never described (every read
+  // throttled) is ours too: UpdateService started it and nothing says it ended.
   step.stop_with_rollback = !arn_.empty() && !requested_rollback_ && !is_rolling_back(status_) &&
-                            (status_ == "PENDING" || status_ == "IN_PROGRESS");
+                            (status_.empty() || status_ == "PENDING" || status_ == "IN_PROGRESS");
   return finish(step, ServiceDeploymentVerdict::timed_out, reason);
 }
 

@@ -129,6 +129,38 @@ INSTANTIATE_TEST_SUITE_P(ServiceDeployments, RecordedSequence,
                          ::testing::ValuesIn(sequence_names()),
                          [](const auto& param_info) { return param_info.param; });
 
+TEST(ServiceDeploymentFollower, NeverReadableAsksEcsToRollBackTheDeploymentItStarted) {
+  // Every read throttled from UpdateService on (tests/integration/ecs_faults_test.py): the
+  // deployment UpdateService started runs on, so the timeout asks ECS to stop it, as it does
+  // after a read that showed it IN_PROGRESS.
+  ServiceDeploymentTimeouts timeouts{.rollout = std::chrono::minutes(10),
+                                     .bake = std::chrono::minutes(0),
+                                     .inconclusive_polls = 3};
+  ServiceDeploymentFollower follower(
+      "arn:aws:ecs:us-east-1:123456789012:service-deployment/slipway/app/abc", 1.0e9, timeouts);
+  ServiceDeploymentStep step;
+  for (int i = 0; i < 3; ++i) {
+    step = follower.observe({.elapsed = std::chrono::seconds(i),
+                             .ours = std::nullopt,
+                             .listed = {},
+                             .alarms = {},
+                             .unavailable = "ThrottlingException"});
+  }
+  EXPECT_EQ(step.verdict, ServiceDeploymentVerdict::timed_out) << step.reason;
+  EXPECT_TRUE(step.stop_with_rollback);
+  // Without an ARN there is nothing to stop.
+  ServiceDeploymentFollower unknown("", 1.0e9, timeouts);
+  for (int i = 0; i < 3; ++i) {
+    step = unknown.observe({.elapsed = std::chrono::seconds(i),
+                            .ours = std::nullopt,
+                            .listed = {},
+                            .alarms = {},
+                            .unavailable = "ThrottlingException"});
+  }
+  EXPECT_EQ(step.verdict, ServiceDeploymentVerdict::timed_out) << step.reason;
+  EXPECT_FALSE(step.stop_with_rollback);
+}
+
 TEST(ServiceDeploymentFollower, AllSequencesArePresent) {
   // The hook failure and the alarm mid-linear the issue asks for, among the others.
   auto names = sequence_names();
