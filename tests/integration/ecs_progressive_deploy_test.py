@@ -1,4 +1,4 @@
-# labels: aws moto ecs
+# labels: aws moto ecs terraform
 """`slipway deploy`, `slipway ecs deploy|rollback` and `slipway status` on the ECS target under
 BLUE_GREEN, LINEAR and CANARY, as a user runs them: the real CLI against moto (IAM auth on),
 with ECS reached through a loopback replay server (AWS_ENDPOINT_URL_ECS; every other service
@@ -34,7 +34,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import botocore.session
 from botocore.validate import ParamValidator
 
-from ecs_moto_test import (DEPLOYER_POLICY, REGISTRY, SHA1, SHA2, EcsMoto, create_infrastructure,
+import iam_evaluation
+from ecs_moto_test import (ACCOUNT, DEPLOYER_POLICY, REGION, REGISTRY, SHA1, SHA2, EcsMoto, create_infrastructure,
                            make_service_dir, result_of, revisions, run_slipway,
                            service_task_definition, tags_of, var_flags)
 from slipway_testlib import SOURCE_DIR, Process, binary, free_port, wait_until
@@ -315,6 +316,34 @@ class EcsProgressiveDeploy(unittest.TestCase):
         self.assertEqual(tags_of(self.moto, final["task_definition"])["slipway:outcome"],
                          "rolled_back")
         self.assertNotIn(LOCK_TAG, tags_of(self.moto, self.service_arn))
+
+    def test_the_deploy_role_may_follow_and_stop_only_its_own_services_deployments(self):
+        # The List/Describe/Stop calls slipway makes on a LINEAR that it stops, judged by the real
+        # IAM evaluator against the deploy role's policy as Terraform renders it for this service;
+        # the same calls on another service's deployment must be denied.
+        sequence = self.replay("linear_alarm_mid_shift_slipway_asks_for_rollback")
+        self.write_service_file(recorded_configuration(sequence))
+        result, _ = self.ecs_deploy(SHA1)
+        self.assertEqual(result.returncode, ROLLED_BACK, result.stdout + result.stderr)
+        calls = [{"region": REGION, "service": "ecs", "action": operation, "params": params}
+                 for operation, params in self.proxy.requests if operation in REPLAYED]
+        self.assertEqual({c["action"] for c in calls}, REPLAYED)
+        own = [r for c in calls for r in iam_evaluation.iam_requests(c, ACCOUNT)]
+        other = [r for c in json.loads(json.dumps(calls).replace("/slipway-test/app", "/slipway-test/other")
+                                       .replace('"service": "app"', '"service": "other"'))
+                 for r in iam_evaluation.iam_requests(c, ACCOUNT)]
+        self.assertTrue(all("/app" in r["resource"] for r in own) and all("/other" in r["resource"] for r in other))
+        work_dir = tempfile.mkdtemp(prefix="slipway-deploy-role-")
+        self.addCleanup(shutil.rmtree, work_dir, ignore_errors=True)
+        policies = iam_evaluation.planned_deploy_role_policy(work_dir, REGION, ACCOUNT, "slipway-test", ["app"])
+        verdicts = iam_evaluation.evaluate({
+            "account": ACCOUNT, "identity_policies": policies,
+            "principal": f"arn:aws:sts::{ACCOUNT}:assumed-role/deploy/ci", "requests": own + other})["requests"]
+        self.assertEqual(iam_evaluation.denied_lines(verdicts[:len(own)]), [])
+        self.assertEqual({v["action"]: v["allowed_by"] for v in verdicts[:len(own)]},
+                         {f"ecs:{a}": ["FollowServiceDeployments"] for a in REPLAYED})
+        self.assertEqual({(v["action"], v["decision"]) for v in verdicts[len(own):]},
+                         {(f"ecs:{a}", "ImplicitlyDenied") for a in REPLAYED})
 
     def test_an_alarm_in_slipways_bake_after_success_points_the_service_back(self):
         sequence = self.replay("canary_successful_then_alarm_in_slipway_bake")

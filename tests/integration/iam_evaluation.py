@@ -22,6 +22,7 @@ import yaml
 from slipway_testlib import SOURCE_DIR
 
 POLICY_TOOLS = os.path.join(SOURCE_DIR, "tests", "policy")
+TERRAFORM_DIR = os.path.join(SOURCE_DIR, "infra", "terraform")
 GITHUB_OIDC_HOST = "token.actions.githubusercontent.com"
 
 
@@ -46,6 +47,16 @@ def _service_arn(region, account, cluster, service):
 def _tags(params):
     tags = params.get("tags") or []
     return {t["key"]: t["value"] for t in tags} if isinstance(tags, list) else dict(tags)
+
+
+def _service_deployment_requests(action, deployment_arn):
+    """A service deployment's action is authorized on its service and on the deployment itself."""
+    prefix, path = deployment_arn.split(":service-deployment/", 1)
+    cluster, service, _ = path.split("/", 2)
+    service_arn, cluster_arn = f"{prefix}:service/{cluster}/{service}", f"{prefix}:cluster/{cluster}"
+    return [{"action": action, "resource": service_arn, "context": {"ecs:cluster": cluster_arn}},
+            {"action": action, "resource": deployment_arn,
+             "context": {"ecs:cluster": cluster_arn, "ecs:service": service_arn}}]
 
 
 def iam_requests(call, account):
@@ -82,6 +93,19 @@ def iam_requests(call, account):
                     out.append({"action": "iam:PassRole", "resource": role,
                                 "context": {"iam:PassedToService": "ecs-tasks.amazonaws.com"}})
             return out
+        # Service deployments (progressive strategies): the Service Authorization Reference page
+        # "Actions, resources, and condition keys for Amazon Elastic Container Service" lists
+        # ListServiceDeployments on the `service` resource type only, and DescribeServiceDeployments
+        # and StopServiceDeployment on both `service` and `service-deployment`
+        # (arn:...:service-deployment/CLUSTER/SERVICE/ID, keys ecs:cluster and ecs:service): IAM
+        # authorizes each, so each is one request here.
+        if action == "ListServiceDeployments":
+            cluster = p.get("cluster", "default")
+            return [{"action": "ecs:ListServiceDeployments", "resource": _service_arn(region, account, cluster, p["service"]),
+                     "context": {"ecs:cluster": cluster_arn(cluster)}}]
+        if action in ("DescribeServiceDeployments", "StopServiceDeployment"):
+            arns = p["serviceDeploymentArns"] if action == "DescribeServiceDeployments" else [p["serviceDeploymentArn"]]
+            return [r for arn in arns for r in _service_deployment_requests(f"ecs:{action}", arn)]
         if action in ("DescribeTaskDefinition", "ListTaskDefinitions", "DeregisterTaskDefinition"):
             return [{"action": f"ecs:{action}", "resource": "*", "context": {}}]  # no resource-level permissions
         if action == "ListTasks":
@@ -184,6 +208,55 @@ def deploy_role_policies(state):
             elif resource["type"] == "aws_iam_role_policy":
                 policies.append({"name": attributes["name"], "policy": json.loads(attributes["policy"])})
     return trust, policies
+
+
+def planned_deploy_role_policy(work_dir, region, account, cluster, services):
+    """The deploy role's inline policy as `terraform plan` renders modules/ci_oidc for the given
+    cluster and services ([{"name", "policy"}], as deploy_role_policies returns them), without an
+    applied environment: the provider is never asked anything (no refresh, empty state; its
+    endpoints point at a closed loopback port all the same)."""
+    ecs = f"arn:aws:ecs:{region}:{account}"
+    root = f"""
+provider "aws" {{
+  region                      = "{region}"
+  access_key                  = "test"
+  secret_key                  = "test"
+  skip_credentials_validation = true
+  skip_requesting_account_id  = true
+  skip_metadata_api_check     = true
+  endpoints {{
+    iam = "http://127.0.0.1:9"
+    sts = "http://127.0.0.1:9"
+  }}
+}}
+module "ci_oidc" {{
+  source             = "{os.path.join(TERRAFORM_DIR, "modules", "ci_oidc")}"
+  name               = "deploy"
+  github_repository  = "example/app"
+  ecr_repository_arn = "arn:aws:ecr:{region}:{account}:repository/app"
+  cluster_arns       = ["{ecs}:cluster/{cluster}"]
+  service_arns       = {json.dumps([f"{ecs}:service/{cluster}/{s}" for s in services])}
+  task_family_arns   = {json.dumps([f"{ecs}:task-definition/{s}" for s in services])}
+  pass_role_arns     = []
+  log_group_arns     = []
+}}
+"""
+    with open(os.path.join(work_dir, "main.tf"), "w") as f:
+        f.write(root)
+    rc_file = os.path.join(work_dir, "terraformrc")
+    open(rc_file, "w").close()
+    env = dict(os.environ, TF_IN_AUTOMATION="1", TF_INPUT="0", CHECKPOINT_DISABLE="1", TF_CLI_CONFIG_FILE=rc_file,
+               TF_DATA_DIR=os.path.join(work_dir, ".terraform"))
+    wrapper = os.path.join(SOURCE_DIR, "scripts", "terraform.sh")
+    for args in (["init", "-no-color"], ["plan", "-refresh=false", "-no-color", "-out=plan"]):
+        result = subprocess.run([wrapper, work_dir, *args], env=env, capture_output=True, text=True, timeout=300)
+        if result.returncode != 0:
+            raise RuntimeError(f"terraform {args[0]} of modules/ci_oidc failed ({result.returncode}):\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
+    shown = subprocess.run([wrapper, work_dir, "show", "-json", "plan"], env=env, capture_output=True, text=True,
+                           timeout=300, check=True)
+    return [{"name": change["change"]["after"]["name"], "policy": json.loads(change["change"]["after"]["policy"])}
+            for change in json.loads(shown.stdout)["resource_changes"]
+            if change["address"] == "module.ci_oidc.aws_iam_role_policy.this"]
 
 
 def evaluate(document):
