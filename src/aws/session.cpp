@@ -213,8 +213,12 @@ HttpResponse Session::send_signed(const ServiceInfo& service, std::string_view o
       if (!is_retryable_response(status, code) || attempt >= options_.retry.max_attempts) {
         throw ServiceError(failure, code, status);
       }
-    } catch (const NetworkError&) {
-      if (attempt >= options_.retry.max_attempts) throw;
+    } catch (const NetworkError& error) {
+      // Name the call: mid-deploy, which one went unanswered tells what may have changed.
+      if (attempt >= options_.retry.max_attempts) {
+        throw NetworkError(std::string(service.signing_name) + " " + std::string(operation) +
+                           " failed: " + error.what());
+      }
     }
     std::chrono::milliseconds delay;
     {

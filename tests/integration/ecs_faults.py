@@ -15,6 +15,7 @@ without it a deploy times out (exit 4) and slipway points the service back."""
 import http.client
 import http.server
 import json
+import socket
 import threading
 import urllib.parse
 
@@ -37,8 +38,8 @@ ANSWERS = {
 }
 
 
-# "applied:ANSWER" forwards the call, then answers ANSWER: the request took effect and the
-# caller cannot know it.
+# "drop" closes the connection without an answer. "applied:ANSWER" forwards the call, then
+# answers ANSWER (or drops): the request took effect and the caller cannot know it.
 
 
 class Rule:
@@ -118,6 +119,10 @@ class FaultProxy:
                 self.wfile.write(data)
 
             def fail(self, answer, json_protocol):
+                if answer == "drop":  # the connection closes with no answer: a network error
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
                 status, json_type, query_code, message = ANSWERS[answer]
                 if json_protocol:
                     data = json.dumps({"__type": json_type, "message": message}).encode()

@@ -292,6 +292,21 @@ class EcsFaults(FaultCells):
                    error="UpdateService.*ServerException")
 
     @full_sweep_only
+    def test_connections_dropped_while_following_time_out_and_point_the_service_back(self):
+        self.proxy.fail("DescribeServices", "drop", skip=1)
+        code, out, err = self.deploy_with("--start-timeout", "10m")
+        self.check("deploy: every DescribeServices connection dropped while following", code,
+                   out, err, exit_code=TIMED_OUT, service="good", outcome="timed_out")
+
+    @full_sweep_only
+    def test_update_service_applied_but_its_connection_dropped(self):
+        self.proxy.fail("UpdateService", "applied:drop")
+        code, out, err = self.deploy_with("--start-timeout", "10m")
+        self.check("deploy: UpdateService applied, connection dropped every time", code, out,
+                   err, exit_code=AWS_ERROR, service="new", outcome="in_progress",
+                   error="UpdateService")
+
+    @full_sweep_only
     def test_two_500s_on_update_service_are_retried(self):
         self.proxy.complete_deployments = True
         self.proxy.fail("UpdateService", "500", count=2)
