@@ -39,8 +39,11 @@ std::vector<SecretVersion> compare_secret_versions(
                           .running = {},
                           .current = {},
                           .reloaded_by_app = contains(reloaded_by_app, ref.name)};
-    if (auto found = running.find(ref.name); found != running.end())
+    if (auto found = running.find(ref.name); found != running.end()) {
       version.running = found->second;
+    } else {
+      version.used = false;
+    }
     if (auto found = current.find(ref.name); found != current.end())
       version.current = found->second;
     out.push_back(std::move(version));
@@ -63,6 +66,7 @@ SecretsStatus secrets_status(const std::vector<SecretRef>& references,
     std::string line = "  " + holder.name + ":";
     for (const auto& v :
          compare_secret_versions(references, holder.running, current, reloaded_by_app)) {
+      if (!v.used) continue;
       versions[v.name] = v.running;
       line += " " + v.name + " " + or_unknown(v.running);
       if (v.stale()) {

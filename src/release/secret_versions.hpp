@@ -24,17 +24,20 @@ using CurrentSecretVersions =
 struct SecretVersion {
   std::string name;              // the environment variable
   std::string running;           // the version the holder was started with; "" when unknown
+  bool used = true;              // false: the holder's task definition has no such secret
   std::string current;           // the version its reference means now; "" when it has none
   bool reloaded_by_app = false;  // the app re-reads it itself: never needs a restart
 
   // True when restarting the holder would change what it runs.
-  bool stale() const { return !reloaded_by_app && !current.empty() && running != current; }
+  bool stale() const { return used && !reloaded_by_app && !current.empty() && running != current; }
 };
 
 // What one replica or task runs.
 struct SecretHolder {
-  std::string name;                            // replica name, task id
-  std::map<std::string, std::string> running;  // env name -> version it was started with
+  std::string name;  // replica name, task id
+  // env name -> version it was started with ("" when unknown); a secret it does not have at all
+  // is absent.
+  std::map<std::string, std::string> running;
 };
 
 // The secrets of a release as `status` reports them: per secret its reference and current
@@ -45,7 +48,8 @@ struct SecretsStatus {
   bool any_stale = false;
 };
 
-// Compares `running` with `current` for every reference (in order).
+// Compares `running` with `current` for every reference (in order); a name `running` lacks is
+// not used by its holder (never stale).
 std::vector<SecretVersion> compare_secret_versions(
     const std::vector<SecretRef>& references, const std::map<std::string, std::string>& running,
     const std::map<std::string, std::string>& current,

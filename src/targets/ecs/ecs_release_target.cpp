@@ -248,11 +248,19 @@ release::SecretsStatus EcsReleaseTarget::secrets_status(const ServiceStatus& sta
               task.task_definition);
   }
   // No task listed (starting, or an ECS that records services without running them): what
-  // each deployment's tasks will start with.
+  // each deployment's tasks, and the service's own revision, start with.
   if (status.tasks.empty()) {
+    bool service_revision_listed = false;
     for (const auto& d : status.service.deployments) {
       holder_of("deployment " + d.id + " (" + short_name(d.task_definition) + ")",
                 d.task_definition);
+      service_revision_listed =
+          service_revision_listed || d.task_definition == status.service.task_definition;
+    }
+    // moto moves a service to a new revision without a deployment entry for it.
+    if (!service_revision_listed) {
+      holder_of("service (" + short_name(status.service.task_definition) + ")",
+                status.service.task_definition);
     }
   }
   return release::secrets_status(references, holders, now, settings_.spec.secrets.reloaded_by_app,

@@ -30,9 +30,14 @@ TEST(CompareSecretVersions, StaleOnlyWhenAVersionedSecretMovedAndTheAppDoesNotRe
   const auto same = compare_secret_versions(refs(), {{"DATABASE_PASSWORD", "v2"}},
                                             {{"DATABASE_PASSWORD", "v2"}}, {});
   EXPECT_FALSE(same[0].stale());
-  // Started with an unknown version (not recorded): a refresh makes it known.
-  const auto unknown = compare_secret_versions(refs(), {}, {{"DATABASE_PASSWORD", "v2"}}, {});
+  // Started with an unknown version (an unpinned ECS reference): a refresh makes it known.
+  const auto unknown = compare_secret_versions(refs(), {{"DATABASE_PASSWORD", ""}},
+                                               {{"DATABASE_PASSWORD", "v2"}}, {});
   EXPECT_TRUE(unknown[0].stale());
+  // A holder whose task definition has no such secret does not run it: never stale.
+  const auto unused = compare_secret_versions(refs(), {}, {{"DATABASE_PASSWORD", "v2"}}, {});
+  EXPECT_FALSE(unused[0].used);
+  EXPECT_FALSE(unused[0].stale());
 }
 
 TEST(SecretsStatus, CountsStaleHoldersPerSecretAndSaysWhichNeedARefresh) {
