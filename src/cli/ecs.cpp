@@ -29,13 +29,17 @@ std::chrono::milliseconds duration(const std::string& text, std::string_view fla
   return *parsed;
 }
 
-// Progress: text lines on `text_out`, or {"event":KIND,"message":...} lines on stdout.
+// Progress: text lines on `text_out`, or {"event":KIND,"message":...,FIELDS} lines on stdout
+// (a `stage` event carries stage, strategy, status and traffic).
 targets::ecs::Report reporter(const GlobalOptions& globals, ProgressStream progress) {
   const bool json_events = globals.output == OutputFormat::json;
   auto& text_out = progress == ProgressStream::stderr_text ? std::cerr : std::cout;
-  return [json_events, &text_out](std::string_view kind, const std::string& message) {
+  return [json_events, &text_out](std::string_view kind, const std::string& message,
+                                  const json::object& fields) {
     if (json_events) {
-      print_json_line(std::cout, json::object{{"event", kind}, {"message", message}});
+      json::object event{{"event", kind}, {"message", message}};
+      for (const auto& [key, value] : fields) event[key] = value;
+      print_json_line(std::cout, event);
     } else {
       text_out << message << std::endl;
     }

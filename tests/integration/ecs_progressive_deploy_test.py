@@ -204,6 +204,23 @@ def recorded_configuration(sequence, **changes):
     return configuration
 
 
+def recorded_stages(polls):
+    """(stage, strategy, new revision's production %, the others' %) each time the recorded
+    deployment's stage or split changed, poll by poll."""
+    stages = []
+    for poll in polls:
+        described = poll["describeServiceDeployments"]["serviceDeployments"]
+        if not described or not described[0].get("lifecycleStage"):
+            continue
+        d = described[0]
+        stage = (d["lifecycleStage"], d["deploymentConfiguration"]["strategy"],
+                 d["targetServiceRevision"]["requestedProductionTrafficWeight"],
+                 [s["requestedProductionTrafficWeight"] for s in d.get("sourceServiceRevisions", [])])
+        if not stages or stages[-1] != stage:
+            stages.append(stage)
+    return stages
+
+
 class EcsProgressiveDeploy(unittest.TestCase):
     @classmethod
     def setUpClass(cls):
@@ -273,6 +290,15 @@ class EcsProgressiveDeploy(unittest.TestCase):
         self.assertEqual(self.proxy.calls("StopServiceDeployment"), [])
         # Followed to the last recorded poll, by its ARN.
         self.assertEqual(self.proxy.replay.index, sequence["expect"]["at_poll"])
+        # --output json: one `stage` event per change of stage or traffic split the recorded polls
+        # show, with the split; no stage or traffic line left as a plain `deployment` message.
+        events = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+        self.assertEqual([(e["stage"], e["strategy"], e["traffic"]["target_revision"]["production_traffic_percent"],
+                           [s["production_traffic_percent"] for s in e["traffic"]["source_revisions"]])
+                          for e in events if e["event"] == "stage"],
+                         recorded_stages(sequence["polls"][:self.proxy.replay.index]))
+        self.assertEqual([e["message"] for e in events if e["event"] == "deployment"
+                          and e["message"].startswith(("stage ", "production traffic"))], [])
         self.assertEqual({p["serviceDeploymentArns"][0] for p in
                           self.proxy.calls("DescribeServiceDeployments")},
                          {sequence["followed_arn"]})

@@ -16,6 +16,7 @@
 #include "targets/ecs/diff.hpp"
 #include "targets/ecs/follower.hpp"
 #include "targets/ecs/history.hpp"
+#include "targets/ecs/report.hpp"
 #include "targets/ecs/service_deployment_driver.hpp"
 
 namespace slipway::targets::ecs {
@@ -25,10 +26,6 @@ struct ServiceLocation {
   std::string cluster;
   std::string service;
 };
-
-// Progress reporting: kind is "progress", "deployment", "event", "task", "target", "alarm",
-// "log", "verdict", "info"; the CLI prints text or JSON lines.
-using Report = std::function<void(std::string_view kind, const std::string& message)>;
 
 struct DeployInput {
   ServiceLocation where;

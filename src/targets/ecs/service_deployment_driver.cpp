@@ -57,6 +57,47 @@ release::VariableLookup service_file_lookup(const release::ServiceSpec& spec,
   return release::extra_then_environment(std::move(variables));
 }
 
+// The structured `stage` event: where the deployment stands and the traffic split it asks for
+// (the revisions' fields as `slipway status --output json` names them).
+boost::json::object stage_fields(const aws::ServiceDeployment& d) {
+  auto revision = [](const aws::ServiceRevisionSummary& r) {
+    return boost::json::object{
+        {"arn", r.arn},
+        {"production_traffic_percent", r.requested_production_traffic_weight},
+        {"test_traffic_percent", r.requested_test_traffic_weight}};
+  };
+  boost::json::array sources;
+  for (const auto& r : d.source_revisions) sources.push_back(revision(r));
+  return {{"stage", d.lifecycle_stage},
+          {"strategy", d.strategy},
+          {"status", d.status},
+          {"deployment", d.arn},
+          {"traffic",
+           {{"target_revision", revision(d.target_revision)},
+            {"source_revisions", std::move(sources)}}}};
+}
+
+// The follower's changed lines: the stage and traffic-split lines as one `stage` event (text:
+// the same lines as before), every other line as `deployment`.
+void report_lines(const ServiceDeploymentStep& step, const ServiceDeploymentPoll& poll,
+                  const Report& report) {
+  std::string stage_text;
+  for (const auto& line : step.lines) {
+    if (is_stage_line(line) && poll.ours) {
+      stage_text += (stage_text.empty() ? "" : "\n") + line;
+    }
+  }
+  bool stage_reported = false;
+  for (const auto& line : step.lines) {
+    if (stage_text.empty() || !is_stage_line(line)) {
+      report("deployment", line);
+    } else if (!stage_reported) {
+      report("stage", stage_text, stage_fields(*poll.ours));
+      stage_reported = true;
+    }
+  }
+}
+
 }  // namespace
 
 std::optional<boost::json::object> explicit_rolling_configuration(
@@ -122,11 +163,13 @@ std::optional<ProgressiveConfiguration> progressive_deployment_configuration(
   return strategy_of(release::parse_json_document(*rendered, file), file);
 }
 
-ServiceDeploymentRun follow_service_deployment(
-    aws::Session& session, const std::string& cluster, const std::string& service,
-    const std::string& arn, double updated_at, const std::vector<std::string>& alarm_names,
-    const ServiceDeploymentTimeouts& timeouts, std::chrono::milliseconds poll_interval,
-    const std::function<void(std::string_view, const std::string&)>& report) {
+ServiceDeploymentRun follow_service_deployment(aws::Session& session, const std::string& cluster,
+                                               const std::string& service, const std::string& arn,
+                                               double updated_at,
+                                               const std::vector<std::string>& alarm_names,
+                                               const ServiceDeploymentTimeouts& timeouts,
+                                               std::chrono::milliseconds poll_interval,
+                                               const Report& report) {
   using Clock = std::chrono::steady_clock;
   ServiceDeploymentFollower follower(arn, updated_at, timeouts);
   aws::EcsServiceDeploymentClient deployments(session);
@@ -170,7 +213,7 @@ ServiceDeploymentRun follow_service_deployment(
               .unavailable = error.what()};
     }
     step = follower.observe(poll);
-    for (const auto& line : step.lines) report("deployment", line);
+    report_lines(step, poll, report);
     if (step.stop_with_rollback) {
       deployments.stop_with_rollback(follower.arn());
       report("progress",

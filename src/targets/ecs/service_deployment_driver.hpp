@@ -17,6 +17,7 @@
 #include "release/deployment_strategy.hpp"
 #include "release/spec.hpp"
 #include "targets/ecs/follower.hpp"
+#include "targets/ecs/report.hpp"
 #include "targets/ecs/service_deployment_follower.hpp"
 
 namespace slipway::targets::ecs {
@@ -57,11 +58,13 @@ struct ServiceDeploymentRun {
 // `updated_at`) every `poll_interval` until a verdict; `alarm_names` are the alarms slipway
 // watches. Each changed line goes to `report("deployment", line)`. Throttling and network
 // errors are inconclusive polls; SIGINT/SIGTERM end the watch (core::Cancelled), ECS carries on.
-ServiceDeploymentRun follow_service_deployment(
-    aws::Session& session, const std::string& cluster, const std::string& service,
-    const std::string& arn, double updated_at, const std::vector<std::string>& alarm_names,
-    const ServiceDeploymentTimeouts& timeouts, std::chrono::milliseconds poll_interval,
-    const std::function<void(std::string_view, const std::string&)>& report);
+ServiceDeploymentRun follow_service_deployment(aws::Session& session, const std::string& cluster,
+                                               const std::string& service, const std::string& arn,
+                                               double updated_at,
+                                               const std::vector<std::string>& alarm_names,
+                                               const ServiceDeploymentTimeouts& timeouts,
+                                               std::chrono::milliseconds poll_interval,
+                                               const Report& report);
 
 // The verdict in the vocabulary (and exit codes) the ECS target reports: rolled back by an alarm
 // when an alarm caused it, else by ECS's own judgement (breaker or hook; exit 3 either way).

@@ -50,6 +50,10 @@ std::string traffic_split(const aws::ServiceDeployment& d) {
   return traffic;
 }
 
+bool is_stage_line(std::string_view line) {
+  return line.starts_with("stage ") || line.starts_with("production traffic: ");
+}
+
 std::string_view to_string(ServiceDeploymentVerdict verdict) {
   switch (verdict) {
     case ServiceDeploymentVerdict::in_progress:

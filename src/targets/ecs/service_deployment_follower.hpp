@@ -57,6 +57,10 @@ std::string_view to_string(ServiceDeploymentVerdict verdict);
 // "production traffic: revision 7 (new) 10.0%, revision 6 90.0%" (and the test traffic on the
 // new revision when there is some): the split a service deployment asks for now.
 std::string traffic_split(const aws::ServiceDeployment& deployment);
+
+// Whether a follower line tells the stage ("stage PRODUCTION_TRAFFIC_SHIFT (CANARY)") or the
+// traffic split: the lines `--output json` reports as one structured `stage` event.
+bool is_stage_line(std::string_view line);
 std::string_view to_string(RollbackCause cause);
 
 struct ServiceDeploymentTimeouts {
