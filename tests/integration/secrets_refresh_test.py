@@ -275,6 +275,32 @@ class RotateAndRefresh(unittest.TestCase):
         self.assertEqual(lib.http_get(s.stack.port, "/healthz")[0], 200)
         s.assert_no_value_anywhere(self)
 
+    def test_rotate_bad_input_is_one_line_and_writes_nothing(self):
+        env = self.moto.env()
+        sm = self.moto.boto("secretsmanager")
+        arn = sm.create_secret(Name=f"rotate-{lib.free_port()}", SecretString=CANARY_DB + "-v1")["ARN"]
+        cases = [
+            (["secrets", "rotate", "no-such-secret", "--from-file", "-"], CANARY_DB + "-x1", "does not exist"),
+            (["secrets", "rotate", "no-such-parameter", "--ssm", "--from-file", "-"], CANARY_DB + "-x2",
+             "does not exist"),
+            (["secrets", "rotate", arn, "--from-file", "-"], "abc", "too short"),
+            (["secrets", "rotate", arn], None, "--from-file"),
+        ]
+        for args, stdin, expected in cases:
+            with self.subTest(args=args):
+                result = subprocess.run([vm.slipway_binary(), *args], input=stdin, env=env, capture_output=True,
+                                        text=True, timeout=60, stdin=None if stdin is not None else subprocess.DEVNULL)
+                self.assertEqual(result.returncode, 2, result.stderr)
+                self.assertEqual(len(result.stderr.strip().splitlines()), 1, result.stderr)
+                self.assertIn(expected, result.stderr)
+                self.assertNotIn(CANARY_DB, result.stdout + result.stderr)
+        self.assertEqual(len(sm.list_secret_version_ids(SecretId=arn)["Versions"]), 1)
+        help_text = subprocess.run([vm.slipway_binary(), "secrets", "rotate", "--help"], capture_output=True,
+                                   text=True, timeout=60)
+        self.assertEqual(help_text.returncode, 0)
+        self.assertIn("AWSPREVIOUS", help_text.stdout)
+        self.assertIn("--from-file", help_text.stdout)
+
     def test_a_secret_deleted_between_rotate_and_refresh_is_one_line_and_changes_nothing(self):
         s = RefreshStack(self, self.moto)
         self.assertEqual(s.run("deploy", "--image", s.stack.image(vm.sha("f"))).returncode, 0)
