@@ -185,9 +185,10 @@ class EcsBadInput(unittest.TestCase):
                                  env)
             self.assertEqual(result.returncode, 0, result.stderr)
             self.assertEqual(json.loads(result.stdout)["task_definition"].rsplit("/", 1)[1], "app:4")
-            # Two throttled DescribeServices, then the one that passed, then ListTasks.
+            # Two throttled DescribeServices, then the one that passed, then ListTasks, then the
+            # service's task definition (the secrets part of status: which secrets it runs).
             self.assertEqual([t.split(".")[1] for t in stand_in.targets],
-                             ["DescribeServices"] * 3 + ["ListTasks"])
+                             ["DescribeServices"] * 3 + ["ListTasks", "DescribeTaskDefinition"])
         finally:
             stand_in.close()
 
