@@ -63,7 +63,12 @@ void print_history(const std::vector<release::ReleaseRecord>& releases,
               << "\t" << (r.outcome ? std::string(release::to_string(*r.outcome)) : "-") << "\t"
               << or_dash(r.when) << "\t" << or_dash(r.who) << "\t"
               << or_dash(r.digest.size() > 19 ? r.digest.substr(0, 19) : r.digest)
-              << (r.reason.empty() ? "" : "\t" + r.reason) << "\n";
+              << (r.reason.empty() ? "" : "\t" + r.reason);
+    // A refresh: the same image as the release it refreshed, with newer secret versions.
+    if (const auto* of = r.details.if_contains("refresh_of"); of && of->is_int64()) {
+      std::cout << "\trefresh of revision " << of->as_int64();
+    }
+    std::cout << "\n";
   }
   std::cout << std::flush;
 }

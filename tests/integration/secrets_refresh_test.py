@@ -192,6 +192,9 @@ class RotateAndRefresh(unittest.TestCase):
         self.assertEqual(history[2]["image"], history[1]["image"])
         self.assertEqual(history[2]["secret_versions"]["DATABASE_PASSWORD"], rotated["version"])
         self.assertTrue(history[2]["current"])
+        text = s.run("history").stdout.splitlines()
+        self.assertTrue(text[0].startswith("2*") and text[0].endswith("refresh of revision 1"), text)
+        self.assertNotIn("refresh of", text[1])
 
         again = s.run("refresh")
         self.assertEqual(again.returncode, 0, again.stderr)
