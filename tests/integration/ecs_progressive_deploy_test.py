@@ -442,6 +442,7 @@ class EcsProgressiveDeploy(unittest.TestCase):
         self.assertIn("moving app from CANARY back to ROLLING", out)
         self.assertEqual([u["deploymentConfiguration"] for u in updates], [rolling])
         self.assertEqual(strategy_in_moto(), "ROLLING")
+        first = updates[0]["taskDefinition"]
         # No strategy in the file: UpdateService leaves ECS's alone, and the deploy says so.
         with open(os.path.join(self.dir, "deploy", "service.json"), "w") as f:
             f.write(service_file({"maximumPercent": 200}))
@@ -450,6 +451,18 @@ class EcsProgressiveDeploy(unittest.TestCase):
         self.assertIn("runs CANARY (an earlier deploy set it)", out)
         self.assertEqual([u.get("deploymentConfiguration") for u in updates], [None])
         self.assertEqual(strategy_in_moto(), "CANARY")
+        # A rollback moves it back the same way when the file says ROLLING.
+        with open(os.path.join(self.dir, "deploy", "service.json"), "w") as f:
+            f.write(service_file(rolling))
+        self.proxy.requests.clear()
+        result = run_slipway(["ecs", "rollback", "--spec", self.spec, "--no-wait",
+                              "--to", first.rsplit(":", 1)[1]], self.env())
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertIn("moving app from CANARY back to ROLLING", result.stdout)
+        self.assertEqual([(u["taskDefinition"], u["deploymentConfiguration"])
+                          for u in self.proxy.calls("UpdateService")], [(first, rolling)])
+        self.assertEqual(strategy_in_moto(), "ROLLING")
+        self.assertEqual(service_task_definition(self.moto), first)
 
     def test_a_bad_strategy_is_refused_before_anything_changes(self):
         self.replay("canary_completes")

@@ -106,6 +106,26 @@ std::chrono::milliseconds planned_minutes(const std::optional<ProgressiveConfigu
   return release::planned_duration(release::plan_traffic(p->strategy, std::chrono::minutes(1)));
 }
 
+// A service an earlier deploy left on BLUE_GREEN, LINEAR or CANARY keeps that strategy through
+// an UpdateService without one: the file must say ROLLING to move it back (deploy and rollback
+// alike). The configuration to send, or nullopt (and a line saying ECS keeps the other one).
+std::optional<boost::json::object> back_to_rolling(
+    const aws::EcsService& service, const release::ServiceSpec& spec, const std::string& base_dir,
+    const std::map<std::string, std::string>& variables, const std::string& name,
+    const Report& report) {
+  if (service.deployment_strategy.empty() || service.deployment_strategy == "ROLLING") {
+    return std::nullopt;
+  }
+  auto configuration = explicit_rolling_configuration(spec, base_dir, variables);
+  report("info", configuration ? "moving " + name + " from " + service.deployment_strategy +
+                                     " back to ROLLING, as " + spec.service_file + " says"
+                               : name + " runs " + service.deployment_strategy +
+                                     " (an earlier deploy set it) and " + spec.service_file +
+                                     " does not name ROLLING, so ECS keeps it: set \"strategy\" "
+                                     "in its deploymentConfiguration");
+  return configuration;
+}
+
 std::string strategy_name(const std::optional<ProgressiveConfiguration>& p) {
   return std::string(
       release::to_string(p ? p->strategy.kind : release::DeploymentStrategyKind::rolling));
@@ -461,20 +481,9 @@ DeployResult EcsTarget::deploy(const DeployInput& input) {
   // has changed yet.
   const auto progressive =
       progressive_deployment_configuration(input.spec, input.base_dir, input.variables);
-  // A service an earlier deploy left on BLUE_GREEN, LINEAR or CANARY keeps that strategy through
-  // an UpdateService without one: the file must say ROLLING to move it back.
-  std::optional<boost::json::object> back_to_rolling;
-  if (!progressive && !service.deployment_strategy.empty() &&
-      service.deployment_strategy != "ROLLING") {
-    back_to_rolling = explicit_rolling_configuration(input.spec, input.base_dir, input.variables);
-    report_("info", back_to_rolling
-                        ? "moving " + input.where.service + " from " + service.deployment_strategy +
-                              " back to ROLLING, as " + input.spec.service_file + " says"
-                        : input.where.service + " runs " + service.deployment_strategy +
-                              " (an earlier deploy set it) and " + input.spec.service_file +
-                              " does not name ROLLING, so ECS keeps it: set \"strategy\" in "
-                              "its deploymentConfiguration");
-  }
+  const auto rolling = progressive ? std::nullopt
+                                   : back_to_rolling(service, input.spec, input.base_dir,
+                                                     input.variables, input.where.service, report_);
   const auto start = effective_start_timeout(input.timeouts, service);
   const auto planned = planned_minutes(progressive);
   const auto hold = input.wait ? start + input.timeouts.rollout + input.timeouts.bake + planned +
@@ -516,8 +525,8 @@ DeployResult EcsTarget::deploy(const DeployInput& input) {
     if (progressive) {
       updated = aws::EcsServiceDeploymentClient(session_).update_service(
           update, progressive->deployment_configuration);
-    } else if (back_to_rolling) {
-      updated = aws::EcsServiceDeploymentClient(session_).update_service(update, *back_to_rolling);
+    } else if (rolling) {
+      updated = aws::EcsServiceDeploymentClient(session_).update_service(update, *rolling);
     } else {
       updated = aws::EcsClient(session_).update_service(update);
     }
@@ -574,6 +583,10 @@ DeployResult EcsTarget::rollback(const RollbackInput& input) {
   // of the earlier revision); a bad one refuses before the lock.
   const auto progressive =
       progressive_deployment_configuration(input.spec, input.base_dir, input.variables);
+  // ROLLING in the file moves a service left on another strategy back, as a deploy does.
+  const auto rolling = progressive ? std::nullopt
+                                   : back_to_rolling(service, input.spec, input.base_dir,
+                                                     input.variables, input.where.service, report_);
   const auto start = effective_start_timeout(input.timeouts, service);
   const auto planned = planned_minutes(progressive);
   const auto hold = input.wait ? start + input.timeouts.rollout + input.timeouts.bake + planned +
@@ -632,9 +645,11 @@ DeployResult EcsTarget::rollback(const RollbackInput& input) {
                                        .desired_count = std::nullopt,
                                        .force_new_deployment = false};
   const auto updated_at = epoch_seconds();
-  const auto updated = progressive ? aws::EcsServiceDeploymentClient(session_).update_service(
-                                         update, progressive->deployment_configuration)
-                                   : aws::EcsClient(session_).update_service(update);
+  const auto updated =
+      progressive ? aws::EcsServiceDeploymentClient(session_).update_service(
+                        update, progressive->deployment_configuration)
+      : rolling ? aws::EcsServiceDeploymentClient(session_).update_service(update, *rolling)
+                : aws::EcsClient(session_).update_service(update);
   mark_rolled_back_from(service.task_definition, releases, target);
   // No automatic "rollback of the rollback": the revision we leave is the bad one.
   result = progressive ? follow_progressive(input.where, target.arn, "", *progressive, updated,
