@@ -29,6 +29,11 @@ const std::vector<SpecField> kFields = {
      "ECS CreateService input (a ${VAR} template)."},
     {"vm.listener.address", "string", "127.0.0.1", "Address HAProxy listens on for traffic."},
     {"vm.listener.port", "port", "8080", "Port HAProxy listens on for traffic."},
+    {"vm.test_listener.address", "string", "127.0.0.1",
+     "Address of the test listener (ECS's test traffic route)."},
+    {"vm.test_listener.port", "port", "(none)",
+     "Port of the test listener: during BLUE_GREEN, LINEAR and CANARY it serves only the new "
+     "release, from TEST_TRAFFIC_SHIFT to the production shift. None when unset."},
     {"vm.haproxy.stats_address", "string", "127.0.0.1",
      "Address of HAProxy's stats page and Prometheus /metrics."},
     {"vm.haproxy.stats_port", "port", "8404",
@@ -302,6 +307,8 @@ ServiceSpec parse_spec(std::string_view yaml_text, std::string_view file_name) {
   auto& vm = spec.vm;
   reader.string(root, "vm.listener.address", vm.listener_address);
   reader.port(root, "vm.listener.port", vm.listener_port);
+  reader.string(root, "vm.test_listener.address", vm.test_listener_address);
+  reader.port(root, "vm.test_listener.port", vm.test_listener_port);
   reader.string(root, "vm.haproxy.stats_address", vm.stats_address);
   reader.port(root, "vm.haproxy.stats_port", vm.stats_port);
   reader.string(root, "vm.health_check.path", vm.health_check.path);
@@ -351,6 +358,12 @@ ServiceSpec parse_spec(std::string_view yaml_text, std::string_view file_name) {
   }
   if (vm.listener_port == vm.stats_port && vm.listener_address == vm.stats_address) {
     reader.fail("vm.haproxy.stats_port", "must differ from vm.listener.port");
+  }
+  if (vm.test_listener_port != 0 &&
+      (vm.test_listener_port == vm.listener_port || vm.test_listener_port == vm.stats_port)) {
+    reader.fail("vm.test_listener.port",
+                "must differ from vm.listener.port and "
+                "vm.haproxy.stats_port");
   }
   for (const auto& [key, port] : {std::pair{"vm.listener.port", vm.listener_port},
                                   std::pair{"vm.haproxy.stats_port", vm.stats_port}}) {

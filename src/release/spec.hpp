@@ -32,6 +32,11 @@ struct PortRange {
 struct VmSpec {
   std::string listener_address = "127.0.0.1";
   int listener_port = 8080;
+  // ECS's test listener (the test traffic route of BLUE_GREEN, LINEAR and CANARY): a second
+  // HAProxy frontend that sends requests only to the new release while production stays on the
+  // old one. 0: none.
+  std::string test_listener_address = "127.0.0.1";
+  int test_listener_port = 0;
   std::string stats_address = "127.0.0.1";
   int stats_port = 8404;
   HealthCheckSpec health_check;

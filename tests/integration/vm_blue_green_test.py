@@ -27,14 +27,19 @@ class VmBlueGreen(unittest.TestCase):
         with open(script, "w") as f:
             f.write(f"""import json, os, sys, urllib.request
 served = json.load(urllib.request.urlopen("http://127.0.0.1:{s.port}/version"))["commit"]
+stage = os.environ["SLIPWAY_LIFECYCLE_STAGE"]
+if stage == "POST_TEST_TRAFFIC_SHIFT":  # production and the test listener, side by side
+    test = json.load(urllib.request.urlopen(os.environ["SLIPWAY_TEST_LISTENER"] + "version"))["commit"]
+    served += " test " + test
 with open({self.hooks_log!r}, "a") as log:
-    log.write(os.environ["SLIPWAY_LIFECYCLE_STAGE"] + " " + os.environ["SLIPWAY_RELEASE"] +
-              " serving " + served + "\\n")
+    log.write(stage + " " + os.environ["SLIPWAY_RELEASE"] + " serving " + served + "\\n")
 print("smoke: " + served + " serves")
 sys.exit(3 if os.environ["SLIPWAY_RELEASE"] == os.environ.get("FAIL_FOR") else 0)
 """)
+        self.test_port = lib.free_port()
         s.write_spec(bake_time="0s", health_interval="300ms", ready_timeout="6s", drain_delay="2s",
-                     extra=f"  strategy_minute: 500ms\n  lifecycle_hooks:\n"
+                     extra=f"  test_listener: {{address: 127.0.0.1, port: {self.test_port}}}\n"
+                           f"  strategy_minute: 500ms\n  lifecycle_hooks:\n"
                            f"    smoke: python3 {script}\n")
         service = os.path.join(s.dir, "deploy", "service.json")
         with open(service) as f:
@@ -44,7 +49,8 @@ sys.exit(3 if os.environ["SLIPWAY_RELEASE"] == os.environ.get("FAIL_FOR") else 0
     "strategy": "BLUE_GREEN", "bakeTimeInMinutes": 2,
     "lifecycleHooks": [{"hookTargetArn": "arn:aws:lambda:us-east-1:123456789012:function:smoke",
       "roleArn": "arn:aws:iam::123456789012:role/ecs-hooks",
-      "lifecycleStages": ["POST_SCALE_UP", "POST_PRODUCTION_TRAFFIC_SHIFT"]}],'''))
+      "lifecycleStages": ["POST_SCALE_UP", "POST_TEST_TRAFFIC_SHIFT",
+                          "POST_PRODUCTION_TRAFFIC_SHIFT"]}],'''))
 
     def hook_lines(self):
         if not os.path.exists(self.hooks_log):
@@ -81,8 +87,12 @@ sys.exit(3 if os.environ["SLIPWAY_RELEASE"] == os.environ.get("FAIL_FOR") else 0
         result, statuses = self.under_traffic(lambda: s.deploy(s.image(b)))
         self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
         # Green was up, healthy and not serving at POST_SCALE_UP; serving after the switch.
+        # At POST_TEST_TRAFFIC_SHIFT production still served blue and the test listener green.
         self.assertEqual(self.hook_lines(), [f"POST_SCALE_UP {b} serving {a}",
+                                             f"POST_TEST_TRAFFIC_SHIFT {b} serving {a} test {b}",
                                              f"POST_PRODUCTION_TRAFFIC_SHIFT {b} serving {b}"])
+        # After the production shift the test listener has no server left.
+        self.assertEqual(lib.http_get(self.test_port, "/version")[0], 503)
         self.assertGreater(len(statuses), 50)
         self.assertEqual(set(statuses), {200}, "a request failed during the switch")
         self.assertEqual(s.version()["commit"], b)

@@ -40,6 +40,14 @@ class Balancer {
   // never passes through an intermediate mix. Throws NoSuchServer, HaproxyError.
   virtual void set_weights(const std::vector<std::pair<std::string, int>>& weights) = 0;
 
+  // Puts `replicas` (healthy) behind the test listener, the only servers it sends requests to.
+  // Throws HaproxyError.
+  virtual void route_test_traffic(const std::vector<ReplicaState>& replicas) = 0;
+
+  // Takes `replicas` from behind the test listener (one not there is not an error). Throws
+  // HaproxyError.
+  virtual void stop_test_traffic(const std::vector<ReplicaState>& replicas) = 0;
+
   // Restarts every counter from zero: the response times of a reused server slot then are its
   // new replica's alone. Throws HaproxyError.
   virtual void clear_counters() = 0;

@@ -35,6 +35,8 @@ HaproxyBalancer::HaproxyBalancer(const release::ServiceSpec& spec, const StatePa
   base_.service = spec.service;
   base_.listener_address = vm.listener_address;
   base_.listener_port = vm.listener_port;
+  base_.test_listener_address = vm.test_listener_address;
+  base_.test_listener_port = vm.test_listener_port;
   base_.stats_address = vm.stats_address;
   base_.stats_port = vm.stats_port;
   base_.admin_socket = paths.haproxy_socket();
@@ -108,6 +110,37 @@ void HaproxyBalancer::set_weights(const std::vector<std::pair<std::string, int>>
 
 void HaproxyBalancer::clear_counters() {
   api_.clear_counters();
+}
+
+void HaproxyBalancer::route_test_traffic(const std::vector<ReplicaState>& replicas) {
+  for (const auto& r : replicas) {
+    api_.add_server(test_backend(base_.service), r.name, kLoopback, r.port,
+                    server_options(base_, false));
+  }
+}
+
+void HaproxyBalancer::stop_test_traffic(const std::vector<ReplicaState>& replicas) {
+  const auto backend = test_backend(base_.service);
+  for (const auto& r : replicas) {
+    try {
+      api_.maint_server(backend, r.name);
+      // Idle server connections may take a moment to close before `del server`.
+      auto deadline = Clock::now() + std::chrono::seconds(5);
+      while (true) {
+        try {
+          api_.delete_server(backend, r.name);
+          break;
+        } catch (const NoSuchServer&) {
+          throw;
+        } catch (const HaproxyError&) {
+          if (Clock::now() > deadline) throw;
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+      }
+    } catch (const NoSuchServer&) {
+      // Never routed, or HAProxy restarted since (its configuration lists no test servers).
+    }
+  }
 }
 
 std::string HaproxyBalancer::add(const VmState& state, const ReplicaState& replica, bool backup,

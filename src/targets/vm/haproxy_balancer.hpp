@@ -26,6 +26,8 @@ class HaproxyBalancer final : public Balancer {
   std::string add_weighted(const VmState& state, const ReplicaState& replica, int weight) override;
   void set_weights(const std::vector<std::pair<std::string, int>>& weights) override;
   void clear_counters() override;
+  void route_test_traffic(const std::vector<ReplicaState>& replicas) override;
+  void stop_test_traffic(const std::vector<ReplicaState>& replicas) override;
   void drain(const std::string& server) override;
   void remove(const VmState& state, const std::string& server) override;
   std::vector<ServerStat> stats() override;

@@ -13,6 +13,10 @@ std::string server_options(const HaproxySettings& s, bool backup) {
   return out.str();
 }
 
+std::string test_backend(const std::string& service) {
+  return service + "_test";
+}
+
 std::string slot_name(int k) {
   return "s" + std::to_string(k);
 }
@@ -57,6 +61,11 @@ std::string render_haproxy_config(const HaproxySettings& s,
       << "  bind " << s.listener_address << ":" << s.listener_port << "\n"
       << "  default_backend " << s.service << "\n"
       << "\n"
+      << (s.test_listener_port == 0
+              ? std::string()
+              : "frontend " + s.service + "_test_in\n  bind " + s.test_listener_address + ":" +
+                    std::to_string(s.test_listener_port) + "\n  default_backend " +
+                    test_backend(s.service) + "\n\n")
       << "frontend stats\n"
       << "  bind " << s.stats_address << ":" << s.stats_port << "\n"
       << "  http-request use-service prometheus-exporter if { path /metrics }\n"
@@ -91,6 +100,15 @@ std::string render_haproxy_config(const HaproxySettings& s,
     if (slot) continue;
     out << "  server " << server.name << " " << server.address << ":" << server.port << " "
         << server_options(s, server.backup) << "\n";
+  }
+  if (s.test_listener_port != 0) {
+    // Only the new release's replicas, added at TEST_TRAFFIC_SHIFT as dynamic servers and deleted
+    // at the production shift: test traffic needs no connection reuse, so no slots.
+    out << "\nbackend " << test_backend(s.service) << "\n"
+        << "  balance roundrobin\n"
+        << "  option httpchk\n"
+        << "  http-check send meth GET uri " << s.health_path << "\n"
+        << "  http-check expect status 200\n";
   }
   return out.str();
 }

@@ -30,6 +30,10 @@ struct HaproxySettings {
   int listener_port = 0;
   std::string stats_address;
   int stats_port = 0;
+  // The test listener: frontend SERVICE_test_in on it, backend SERVICE_test (test_backend()),
+  // whose servers a BLUE_GREEN / LINEAR / CANARY run adds at run time. 0: none.
+  std::string test_listener_address;
+  int test_listener_port = 0;
   std::string admin_socket;  // path of the runtime API socket
   std::string pid_file;
   std::string health_path = "/readyz";
@@ -40,6 +44,9 @@ struct HaproxySettings {
   int slots = 0;         // active server slots s1..sN
   int backup_slots = 0;  // backup server slots b1..bM
 };
+
+// The backend behind the test listener: SERVICE_test.
+std::string test_backend(const std::string& service);
 
 // Names of the K-th active and backup slot (K from 1).
 std::string slot_name(int k);

@@ -79,6 +79,7 @@ struct VmTarget::DeployRun {
   bool weighted = false;
   // What the ledger records of the rollout as it goes (Release::strategy, stage, steps).
   std::string strategy = "ROLLING";
+  bool testing = false;  // the new replicas are behind the test listener
   std::string stage;
   std::vector<std::string> steps;
 
@@ -431,6 +432,7 @@ DeployReport VmTarget::blue_green(DeployRun& run, VmState& state, const RolloutR
       if (r.revision == run.ref.revision) green.push_back(r);
     }
     events_.progress("rollback_started", "blue keeps serving: " + why);
+    test_traffic(run, state, false);
     rollout_.retire(state, green, why);
     return finish(run, status, outcome, why);
   };
@@ -457,7 +459,10 @@ DeployReport VmTarget::blue_green(DeployRun& run, VmState& state, const RolloutR
     if (auto failure = stage(at)) {
       return drop_green(*failure, DeployStatus::rolled_back, release::Outcome::rolled_back);
     }
+    // The test listener serves green from TEST_TRAFFIC_SHIFT until production shifts.
+    if (at == LifecycleStage::test_traffic_shift) test_traffic(run, state, true);
   }
+  test_traffic(run, state, false);
   // The production switch is one runtime-API command: green's weights up, blue's to 0 (blue
   // stays in rotation, warm, and a switch back is the same command the other way).
   rollout_.weigh(state, run.ref.revision, 1, 0);
@@ -496,6 +501,30 @@ DeployReport VmTarget::blue_green(DeployRun& run, VmState& state, const RolloutR
   rollout_.retire(state, blue, "replaced by revision " + std::to_string(run.ref.revision));
   run.phase("retire_old");
   return finish(run, DeployStatus::succeeded, release::Outcome::succeeded, "");
+}
+
+void VmTarget::test_traffic(DeployRun& run, const VmState& state, bool on) {
+  const auto& vm = config_.spec.vm;
+  if (vm.test_listener_port == 0 || run.testing == on) return;
+  std::vector<ReplicaState> fresh;
+  for (const auto& r : state.replicas) {
+    if (r.revision == run.ref.revision && r.in_haproxy) fresh.push_back(r);
+  }
+  const auto url =
+      "http://" + vm.test_listener_address + ":" + std::to_string(vm.test_listener_port) + "/";
+  if (on) {
+    run.testing = true;  // before: a half-done routing is undone the same way
+    balancer_->route_test_traffic(fresh);
+    events_.progress(
+        "test_traffic",
+        "test listener " + url + " serves revision " + std::to_string(run.ref.revision) + " only",
+        json::object{{"revision", run.ref.revision}, {"test_listener", url}});
+  } else {
+    balancer_->stop_test_traffic(fresh);
+    run.testing = false;
+    events_.progress("test_traffic", "test listener " + url + " closed to revision " +
+                                         std::to_string(run.ref.revision));
+  }
 }
 
 void VmTarget::record_progress(const DeployRun& run) {
@@ -539,7 +568,12 @@ std::optional<std::string> VmTarget::run_stage(DeployRun& run,
       {"SERVICE_NAME", config_.spec.service},
       {"SLIPWAY_RELEASE", run.ref.commit},
       {"SLIPWAY_IMAGE", run.ref.image},
-      {"SLIPWAY_PREVIOUS_RELEASE", run.prior ? run.prior->commit : ""}};
+      {"SLIPWAY_PREVIOUS_RELEASE", run.prior ? run.prior->commit : ""},
+      {"SLIPWAY_TEST_LISTENER", config_.spec.vm.test_listener_port == 0
+                                    ? ""
+                                    : "http://" + config_.spec.vm.test_listener_address + ":" +
+                                          std::to_string(config_.spec.vm.test_listener_port) +
+                                          "/"}};
   auto outcome = run_lifecycle_hooks(config_.spec, strategy, at, context);
   for (const auto& line : outcome.lines) events_.progress("hook", line);
   if (outcome.passed) return std::nullopt;
@@ -569,6 +603,7 @@ DeployReport VmTarget::progressive(DeployRun& run, VmState& state, const Rollout
   auto drop_green = [&](const std::string& why, DeployStatus status, release::Outcome outcome) {
     events_.progress("rollback_started",
                      "revision " + std::to_string(prior) + " keeps serving: " + why);
+    test_traffic(run, state, false);
     retire_green(why);
     return finish(run, status, outcome, why);
   };
@@ -613,7 +648,10 @@ DeployReport VmTarget::progressive(DeployRun& run, VmState& state, const Rollout
     if (auto failure = stage(at)) {
       return drop_green(*failure, DeployStatus::rolled_back, release::Outcome::rolled_back);
     }
+    // The test listener serves the new release from TEST_TRAFFIC_SHIFT until the first step.
+    if (at == LifecycleStage::test_traffic_shift) test_traffic(run, state, true);
   }
+  test_traffic(run, state, false);
   const int steps = static_cast<int>(plan.steps.size());
   for (int i = 0; i < steps; ++i) {
     const auto& step = plan.steps[static_cast<std::size_t>(i)];
@@ -717,6 +755,7 @@ bool VmTarget::restore_prior(DeployRun& run, VmState& state, const SecretResolve
                              const WorkloadRenderer& previous, const std::string& why) {
   if (run.weighted) {
     try {
+      test_traffic(run, state, false);
       rollout_.weigh(state, run.ref.revision, 0, 1);
     } catch (const HaproxyError&) {
       // The balancer is what failed: a restarted HAProxy gives every server its default weight.

@@ -159,6 +159,9 @@ class VmTarget {
   // previous release in one balancer command.
   // Blue never leaves rotation before the end, so nothing needs restarting on the way back.
   DeployReport progressive(DeployRun& run, VmState& state, const RolloutRelease& release);
+  // With a test listener configured: puts the run's new replicas behind it (`on`) or takes them
+  // away; nothing when it already is so.
+  void test_traffic(DeployRun& run, const VmState& state, bool on);
   // Writes the run's strategy, stage and steps into its ledger entry (status reads them live).
   void record_progress(const DeployRun& run);
   // Completes the run's last step record with the judge's figures (from `watch`, when the step

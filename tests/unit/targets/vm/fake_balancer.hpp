@@ -37,6 +37,8 @@ class FakeBalancer final : public Balancer {
   // command would carry).
   std::vector<std::vector<std::pair<std::string, int>>> weight_changes;
   int counter_clears = 0;
+  // The images behind the test listener now, one entry per replica.
+  std::multiset<std::string> test_servers;
 
   // The servers of `image` report DOWN from now on.
   void report_down(const std::string& image) { down_images_.insert(image); }
@@ -90,6 +92,14 @@ class FakeBalancer final : public Balancer {
     }
     for (const auto& [name, weight] : weights) servers_[name].weight = weight;
     weight_changes.push_back(weights);
+  }
+  void route_test_traffic(const std::vector<ReplicaState>& replicas) override {
+    if (before) before("route_test_traffic", "");
+    for (const auto& r : replicas) test_servers.insert(r.image);
+  }
+  void stop_test_traffic(const std::vector<ReplicaState>& replicas) override {
+    if (before) before("stop_test_traffic", "");
+    for (const auto& r : replicas) test_servers.erase(r.image);
   }
   void clear_counters() override {
     if (before) before("clear_counters", "");

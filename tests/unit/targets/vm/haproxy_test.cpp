@@ -45,6 +45,22 @@ TEST(HaproxyConfig, HasWhatTheRolloutRelieson) {
   }
 }
 
+TEST(HaproxyConfig, ATestListenerIsItsOwnFrontendAndBackend) {
+  EXPECT_FALSE(contains(render_haproxy_config(settings(), {}), "_test"));
+  auto s = settings();
+  s.test_listener_address = "127.0.0.1";
+  s.test_listener_port = 18080;
+  auto cfg = render_haproxy_config(s, {{"s1", "127.0.0.1", 40001, false}});
+  EXPECT_TRUE(contains(cfg,
+                       "frontend app_test_in\n  bind 127.0.0.1:18080\n"
+                       "  default_backend app_test\n"))
+      << cfg;
+  // Its backend starts empty: the rollout adds the new release's replicas at run time.
+  auto backend = cfg.substr(cfg.find("\nbackend app_test\n"));
+  EXPECT_TRUE(contains(backend, "option httpchk")) << backend;
+  EXPECT_FALSE(contains(backend, "server ")) << backend;
+}
+
 TEST(HaproxyConfig, ReplicasFillSlotsTheRestAreDisabled) {
   auto s = settings();
   s.slots = 3;

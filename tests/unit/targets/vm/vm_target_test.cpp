@@ -513,6 +513,46 @@ TEST_F(VmBlueGreenTest, ABreachInTheBakeSwitchesBackToWarmBlue) {
   EXPECT_EQ(ledger().by_revision(2)->outcome, release::Outcome::rolled_back);
 }
 
+TEST_F(VmBlueGreenTest, TheTestListenerServesGreenOnlyFromTestTrafficShiftToTheSwitch) {
+  config_.spec.vm.test_listener_port = 18080;
+  blue_green();
+  target();
+  ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
+  record_operations();
+  std::multiset<std::string> behind_test_listener;
+  auto base = balancer_->before;
+  balancer_->before = [&](const std::string& operation, const std::string& server) {
+    if (operation == "stop_test_traffic" && behind_test_listener.empty())
+      behind_test_listener = balancer_->test_servers;
+    base(operation, server);
+    if (operation.ends_with("test_traffic")) operations_.push_back(operation);
+  };
+  auto report = deploy(kV2);
+  EXPECT_EQ(report.status, release::Outcome::succeeded) << report.reason;
+  EXPECT_EQ(behind_test_listener, (std::multiset<std::string>{kV2, kV2}));
+  EXPECT_TRUE(balancer_->test_servers.empty());
+  std::vector<std::string> order;
+  for (const auto& op : operations_) {
+    if (op.ends_with("test_traffic") || op == "set_weights") order.push_back(op);
+  }
+  EXPECT_EQ(order,
+            (std::vector<std::string>{"route_test_traffic", "stop_test_traffic", "set_weights"}));
+}
+
+TEST_F(VmBlueGreenTest, AHookFailingUnderTestTrafficClosesTheTestListenerAndDropsGreen) {
+  config_.spec.vm.test_listener_port = 18080;
+  config_.spec.vm.lifecycle_hooks = {{"smoke", "exit 6"}};
+  blue_green(R"([{"hookTargetArn":"arn:aws:lambda:us-east-1:1:function:smoke",
+                 "lifecycleStages":["POST_TEST_TRAFFIC_SHIFT"]}])");
+  target();
+  ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
+  auto report = deploy(kV2);
+  EXPECT_EQ(report.status, release::Outcome::rolled_back);
+  EXPECT_TRUE(balancer_->test_servers.empty());
+  EXPECT_TRUE(balancer_->weight_changes.empty());
+  EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
+}
+
 class VmProgressiveTest : public VmBlueGreenTest {  // for record_operations()
  protected:
   // CANARY or LINEAR with one minute = 40 ms; the target copies the spec: call before target().
