@@ -10,7 +10,9 @@ For each way and replica count it reports:
 
 The secret lives in moto's Secrets Manager (IAM authorization on); bake time 0 s on both sides so
 the figure is the restart itself. Usage:
-  bench/secrets/refresh.py [--engine podman|process] [--replicas 2 6] [--rounds N]
+  bench/secrets/refresh.py [--engine podman|process] [--replicas 2 6] [--rounds N] [--half-stale]
+(--half-stale adds: half the fleet scaled up after the rotation, so already on the new version;
+its figure is the restarting command alone)
 (--engine podman builds images from build/release/src/service/app: run `make release` first)
 Needs: a built slipway (build/dev or $SLIPWAY_BUILD_DIR), haproxy, wrk, moto_server.
 """
@@ -68,12 +70,35 @@ def one_rotation(way, stack, image, arn, replicas, round_number, connections):
             "lost": counts["non_2xx"] + counts["socket_errors"]}
 
 
+def partly_stale(way, stack, image, arn, replicas, round_number, connections):
+    """Half the fleet already runs the new version (scaled up after the rotation): the time of
+    the restarting command alone, from its start to its return."""
+    half = replicas // 2
+    assert stack.run("scale", str(half)).returncode == 0
+    version = rotate(stack, arn, f"bench-password-half-{way}-{replicas}-{round_number}-{time.time_ns()}")
+    assert stack.run("scale", str(replicas)).returncode == 0
+    load = vm.Load(f"http://127.0.0.1:{stack.port}/", connections=connections)
+    time.sleep(1)
+    start = time.monotonic()
+    command = stack.run("refresh") if way == "refresh" else stack.deploy(image)
+    elapsed = time.monotonic() - start
+    assert command.returncode == 0, command.stdout + command.stderr
+    time.sleep(1)
+    counts = load.stop()
+    running = [r["versions"]["DATABASE_PASSWORD"] for r in stack.status()["secrets"]["replicas"]]
+    assert running == [version] * replicas, (running, version)
+    return {"way": way + " (half stale)", "replicas": replicas, "seconds": round(elapsed, 3),
+            "requests": counts["requests"], "lost": counts["non_2xx"] + counts["socket_errors"]}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--engine", choices=["process", "podman"], default="podman")
     parser.add_argument("--replicas", type=int, nargs="+", default=[2, 6])
     parser.add_argument("--rounds", type=int, default=2, help="rotations per way and replica count")
     parser.add_argument("--connections", type=int, default=8, help="wrk connections")
+    parser.add_argument("--half-stale", action="store_true",
+                        help="also: half the fleet already on the new version (scaled up after the rotation)")
     args = parser.parse_args()
     moto = MotoIam().start()
     results = []
@@ -92,19 +117,29 @@ def main():
                         results.append(one_rotation(way, stack, image, arn, replicas, round_number,
                                                     args.connections))
                         print(json.dumps(results[-1]), file=sys.stderr)
+                    if args.half_stale:
+                        for way in ("refresh", "redeploy"):
+                            results.append(partly_stale(way, stack, image, arn, replicas, round_number,
+                                                        args.connections))
+                            print(json.dumps(results[-1]), file=sys.stderr)
             finally:
                 stack.cleanup()
     finally:
         moto.stop()
-    print(f"{'way':10} {'replicas':>8} {'n':>2} {'rotate->100% s':>15} {'requests':>9} {'lost':>5}")
+    print(f"{'way':22} {'replicas':>8} {'n':>2} {'rotate->100% s':>15} {'requests':>9} {'lost':>5}")
     for replicas in args.replicas:
-        medians = {}
-        for way in ("refresh", "redeploy"):
-            rows = [r for r in results if r["way"] == way and r["replicas"] == replicas]
-            medians[way] = statistics.median(r["seconds"] for r in rows)
-            print(f"{way:10} {replicas:>8} {len(rows):>2} {medians[way]:>15.2f} "
-                  f"{sum(r['requests'] for r in rows):>9} {sum(r['lost'] for r in rows):>5}")
-        print(f"  refresh / redeploy time, {replicas} replicas: {medians['refresh'] / medians['redeploy']:.2f}x")
+        for suffix in ("", " (half stale)"):
+            medians = {}
+            for way in ("refresh" + suffix, "redeploy" + suffix):
+                rows = [r for r in results if r["way"] == way and r["replicas"] == replicas]
+                if not rows:
+                    continue
+                medians[way] = statistics.median(r["seconds"] for r in rows)
+                print(f"{way:22} {replicas:>8} {len(rows):>2} {medians[way]:>15.2f} "
+                      f"{sum(r['requests'] for r in rows):>9} {sum(r['lost'] for r in rows):>5}")
+            if len(medians) == 2:
+                print(f"  refresh / redeploy time{suffix}, {replicas} replicas: "
+                      f"{medians['refresh' + suffix] / medians['redeploy' + suffix]:.2f}x")
 
 
 if __name__ == "__main__":
