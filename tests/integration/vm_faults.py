@@ -127,9 +127,11 @@ def haproxy_servers(stack):
 
 
 def stack_processes(stack):
-    """PIDs of every process whose environment names this stack's state directory (HAProxy,
-    replica supervisors, the apps): slipway passes its environment on to all of them."""
+    """PIDs of every process of this stack: those whose environment names its state directory
+    (HAProxy and the replica supervisors inherit slipway's), and the apps, which get only their
+    task definition's environment but write their output to a log under the state directory."""
     marker = f"SLIPWAY_STATE_DIR={stack.state}".encode()
+    logs = os.path.join(os.path.realpath(stack.state), "replicas") + os.sep
     pids = []
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -139,7 +141,12 @@ def stack_processes(stack):
                 env = f.read().split(b"\0")
         except OSError:
             continue
-        if marker in env and process_state(int(entry)) not in (None, "Z"):
+        try:
+            output = os.readlink(f"/proc/{entry}/fd/1")
+        except OSError:
+            output = ""
+        ours = marker in env or output.startswith(logs)
+        if ours and process_state(int(entry)) not in (None, "Z"):
             pids.append(int(entry))
     return pids
 
