@@ -126,6 +126,11 @@ class ReadmeJourney(unittest.TestCase):
         container = release["task_definition"]["containerDefinitions"][0]
         return {e["name"]: e["value"] for e in container["environment"]}["LOG_LEVEL"]
 
+    def status(self):
+        return json.loads(subprocess.run(
+            ["env", "-i", *[f"{k}={v}" for k, v in self.fresh_env().items()], SLIPWAY, "status",
+             "--output", "json"], cwd=SOURCE, capture_output=True, text=True, check=True).stdout)
+
     def serving(self):
         status, _, body = lib.http_get(self.ports["SLIPWAY_PORT"], "/version")
         self.assertEqual(status, 200, body)
@@ -190,9 +195,11 @@ class ReadmeJourney(unittest.TestCase):
         # What this test checks between the lines relies on these being in the block.
         for needed in ("make up", "curl -s 127.0.0.1:8080/version", f"{SLIPWAY} build", f"{SLIPWAY} rollback",
                        f"{SLIPWAY} rollback --to", f"{SLIPWAY} history", f"{SLIPWAY} status",
-                       f"{SLIPWAY} logs -f", f"{SLIPWAY} scale 3", f"{SLIPWAY} down", "make monitor"):
+                       f"{SLIPWAY} logs -f", f"{SLIPWAY} scale 3", f"{SLIPWAY} down", "make monitor",
+                       f"{SLIPWAY} refresh"):
             self.assertTrue(any(line.startswith(needed) for line in lines), f"README journey lacks `{needed}`")
         ups = 0
+        rotated = False
         for line in lines:
             result = self.run_line(line)
             if line.startswith("make up"):
@@ -223,10 +230,20 @@ class ReadmeJourney(unittest.TestCase):
                 self.assertEqual(self.log_level(newest), "debug")
             elif line.endswith(" scale 3"):
                 self.assertEqual(len(self.history()), 4)
-                status = json.loads(subprocess.run(
-                    ["env", "-i", *[f"{k}={v}" for k, v in self.fresh_env().items()], SLIPWAY, "status",
-                     "--output", "json"], cwd=SOURCE, capture_output=True, text=True, check=True).stdout)
+                status = self.status()
                 self.assertEqual(sum(1 for r in status["replicas"] if r["haproxy_status"].startswith("UP")), 3)
+            elif " secrets rotate " in line:
+                rotated = True
+                self.assertIn("rotated: version", result.stdout)
+            elif line.endswith(" status") and rotated:
+                # Every replica started before the rotation: all stale, and said so.
+                self.assertTrue(self.status()["secrets"]["stale"])
+                self.assertIn("stale", result.stdout)
+            elif line.endswith(" refresh"):
+                newest = self.history()[0]
+                self.assertEqual(newest["outcome"], "succeeded")
+                self.assertEqual(newest["refresh_of"], 4)
+                self.assertFalse(self.status()["secrets"]["stale"])
             elif line == "make monitor":
                 port = self.ports["SLIPWAY_PROMETHEUS_PORT"]
                 lib.wait_until(lambda: lib.http_get(port, "/-/ready")[0] == 200, timeout=60, what="Prometheus")
