@@ -17,6 +17,7 @@
 #include "aws/ssm.hpp"
 #include "cli/output.hpp"
 #include "cli/verbs.hpp"
+#include "cli/vm_context.hpp"
 #include "core/dotenv.hpp"
 #include "core/env.hpp"
 #include "core/errors.hpp"
@@ -29,6 +30,15 @@
 
 namespace slipway::cli {
 namespace {
+
+// The local stack's settings (STATE/stack.env: its AWS endpoint, region and moto's test
+// credentials), loaded as every vm verb loads them, so `slipway secrets rotate` in a fresh shell
+// reaches the Secrets Manager `make up` seeded; the environment and the flags still win. Not for
+// `exec`, the containers' entrypoint, which gets its settings from its task definition.
+void in_local_stack() {
+  load_stack_environment(core::env_string("SLIPWAY_STATE_DIR").value_or(".state"));
+}
+
 namespace json = boost::json;
 
 struct GetOptions {
@@ -389,8 +399,12 @@ void add_secrets_commands(CLI::App& app, GlobalOptions& globals, Action& action)
                    "auto: the reference decides (ECS rules); secretsmanager: REFERENCE is a "
                    "secret name or ARN; ssm: a parameter name")
       ->check(CLI::IsMember({"auto", "secretsmanager", "ssm"}));
-  get_command->callback(
-      [&globals, &action, get] { action = [&globals, get] { return run_get(globals, *get); }; });
+  get_command->callback([&globals, &action, get] {
+    action = [&globals, get] {
+      in_local_stack();
+      return run_get(globals, *get);
+    };
+  });
 
   auto set = std::make_shared<SetOptions>();
   auto* set_command = group->add_subcommand(
@@ -406,8 +420,12 @@ void add_secrets_commands(CLI::App& app, GlobalOptions& globals, Action& action)
   set_command->add_option("--type", set->parameter_type, "SSM parameter type (with --ssm)")
       ->check(CLI::IsMember({"SecureString", "String"}));
   set_command->add_option("--description", set->description, "Description of a new secret");
-  set_command->callback(
-      [&globals, &action, set] { action = [&globals, set] { return run_set(globals, *set); }; });
+  set_command->callback([&globals, &action, set] {
+    action = [&globals, set] {
+      in_local_stack();
+      return run_set(globals, *set);
+    };
+  });
 
   auto import = std::make_shared<ImportOptions>();
   auto* import_command = group->add_subcommand(
@@ -424,7 +442,10 @@ void add_secrets_commands(CLI::App& app, GlobalOptions& globals, Action& action)
   import_command->add_flag("--print-env", import->print_env,
                            "Print KEY_FROM=REFERENCE lines for a task definition's ${KEY_FROM}");
   import_command->callback([&globals, &action, import] {
-    action = [&globals, import] { return run_import(globals, *import); };
+    action = [&globals, import] {
+      in_local_stack();
+      return run_import(globals, *import);
+    };
   });
 
   auto rotate = std::make_shared<RotateOptions>();
@@ -440,7 +461,10 @@ void add_secrets_commands(CLI::App& app, GlobalOptions& globals, Action& action)
       "Read the new value from this file, or from stdin with - (default: prompt on a terminal)");
   rotate_command->add_flag("--ssm", rotate->ssm, "Rotate an SSM parameter instead of a secret");
   rotate_command->callback([&globals, &action, rotate] {
-    action = [&globals, rotate] { return run_rotate(globals, *rotate); };
+    action = [&globals, rotate] {
+      in_local_stack();
+      return run_rotate(globals, *rotate);
+    };
   });
 
   auto list = std::make_shared<ListOptions>();
@@ -448,7 +472,10 @@ void add_secrets_commands(CLI::App& app, GlobalOptions& globals, Action& action)
   list_command->add_option("--ssm-path", list->ssm_path,
                            "List SSM parameter names under this path instead");
   list_command->callback([&globals, &action, list] {
-    action = [&globals, list] { return run_list(globals, *list); };
+    action = [&globals, list] {
+      in_local_stack();
+      return run_list(globals, *list);
+    };
   });
 
   auto exec = std::make_shared<ExecOptions>();
