@@ -379,21 +379,7 @@ DeployResult EcsTarget::follow(const ServiceLocation& where, const std::string& 
   if (step.verdict != Verdict::succeeded) {
     print_last_logs(task_definition_arn, since_ms, log_lines);
   }
-  if (step.slipway_must_roll_back && !previous.empty() && previous != task_definition_arn) {
-    try {
-      aws::EcsClient(session_).update_service({.cluster = where.cluster,
-                                               .service = where.service,
-                                               .task_definition = previous,
-                                               .desired_count = std::nullopt,
-                                               .force_new_deployment = false});
-    } catch (const aws::AwsError& error) {
-      // The verdict stands; the caller records it, then fails with what still runs.
-      result.restore_error = not_pointed_back(error, task_definition_arn, result.outcome, previous);
-      return result;
-    }
-    result.slipway_rolled_back = true;
-    report_("progress", "slipway rolled the service back to " + short_name(previous));
-  }
+  if (step.slipway_must_roll_back) point_back(where, result);
   return result;
 }
 
@@ -430,22 +416,27 @@ DeployResult EcsTarget::follow_progressive(
   if (verdict != Verdict::succeeded) print_last_logs(task_definition_arn, since_ms, log_lines);
   // ECS's deployment ended SUCCESSFUL and an alarm fired in slipway's bake after it: as on the
   // ROLLING path, point the service back (ECS runs that as a deployment of its own strategy).
-  if (run.point_service_back && !previous.empty() && previous != task_definition_arn) {
-    try {
-      aws::EcsClient(session_).update_service({.cluster = where.cluster,
-                                               .service = where.service,
-                                               .task_definition = previous,
-                                               .desired_count = std::nullopt,
-                                               .force_new_deployment = false});
-    } catch (const aws::AwsError& error) {
-      // As follow(): the verdict stands; the caller records it, then fails with what runs.
-      result.restore_error = not_pointed_back(error, task_definition_arn, result.outcome, previous);
-      return result;
-    }
-    result.slipway_rolled_back = true;
-    report_("progress", "slipway rolled the service back to " + short_name(previous));
-  }
+  if (run.point_service_back) point_back(where, result);
   return result;
+}
+
+void EcsTarget::point_back(const ServiceLocation& where, DeployResult& result) {
+  const auto& previous = result.previous_task_definition;
+  if (previous.empty() || previous == result.task_definition_arn) return;
+  try {
+    aws::EcsClient(session_).update_service({.cluster = where.cluster,
+                                             .service = where.service,
+                                             .task_definition = previous,
+                                             .desired_count = std::nullopt,
+                                             .force_new_deployment = false});
+  } catch (const aws::AwsError& error) {
+    // The verdict stands; the caller records it, then fails with what still runs.
+    result.restore_error =
+        not_pointed_back(error, result.task_definition_arn, result.outcome, previous);
+    return;
+  }
+  result.slipway_rolled_back = true;
+  report_("progress", "slipway rolled the service back to " + short_name(previous));
 }
 
 DeployResult EcsTarget::deploy(const DeployInput& input) {

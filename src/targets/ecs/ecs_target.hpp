@@ -151,6 +151,9 @@ class EcsTarget {
                                   const aws::EcsService& updated, double updated_at, bool wait,
                                   const FollowTimeouts& timeouts, std::chrono::milliseconds rollout,
                                   std::chrono::milliseconds poll_interval, std::size_t log_lines);
+  // Points the service back at result.previous_task_definition after a verdict slipway must
+  // undo itself; on AWS's refusal sets result.restore_error instead (the verdict stands).
+  void point_back(const ServiceLocation& where, DeployResult& result);
   // `role_documents`: the execution role's policies (nullopt: the role does not exist).
   std::vector<VerifyCheck> secrets_readable_by(
       const std::string& role_arn, const std::optional<std::vector<std::string>>& role_documents,

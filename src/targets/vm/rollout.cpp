@@ -93,7 +93,6 @@ std::vector<ReplicaState> Rollout::launch(VmState& state, const RolloutRelease& 
                    std::to_string(ref.revision) + "-" + std::to_string(state.next_replica_number++);
     replica.revision = ref.revision;
     replica.image = ref.image;
-    replica.backup = launch_as_backup_;
     replica.port = allocate_replica_port(state, spec_.vm.replica_ports, stack_id(paths_.dir),
                                          [](int port) { return port_free(kLoopback, port); });
     replica.stop_timeout_seconds = static_cast<int>(workload.stop_timeout.count());
@@ -428,22 +427,6 @@ std::optional<std::string> Rollout::bake(const VmState& state, std::int64_t revi
   return bake(state, revision, deadline, spec_.vm.bake_time);
 }
 
-RollResult Rollout::stand_up_beside(VmState& state, const RolloutRelease& release, int desired,
-                                    Clock::time_point deadline) {
-  launch_as_backup_ = true;
-  int failures = 0;
-  RollResult result;
-  try {
-    result = start_and_admit(state, release, desired, failures, circuit_breaker_threshold(desired),
-                             deadline);
-  } catch (...) {
-    launch_as_backup_ = false;
-    throw;
-  }
-  launch_as_backup_ = false;
-  return result;
-}
-
 RollResult Rollout::stand_up_unweighted(VmState& state, const RolloutRelease& release, int desired,
                                         Clock::time_point deadline) {
   balancer_.clear_counters();
@@ -538,17 +521,6 @@ Rollout::StepWatch Rollout::watch_step(const VmState& state, std::int64_t revisi
     if (watch.breach) return watch;
   }
   return watch;
-}
-
-void Rollout::switch_to(VmState& state, std::int64_t revision) {
-  std::vector<ReplicaState> green;
-  std::vector<ReplicaState> blue;
-  for (const auto& r : state.replicas) {
-    if (r.revision == revision && r.backup) green.push_back(r);
-    if (r.revision != revision && r.in_haproxy && !r.backup) blue.push_back(r);
-  }
-  promote(state, green);
-  demote_to_backup(state, blue);
 }
 
 std::optional<std::string> Rollout::bake(const VmState& state, std::int64_t revision,

@@ -67,14 +67,8 @@ class Rollout {
                                   std::chrono::steady_clock::time_point deadline,
                                   std::chrono::milliseconds duration);
 
-  // BLUE_GREEN: starts `desired` replicas of `release` beside the fleet that serves and admits
-  // each as a backup server, so none takes production traffic while that fleet is up; the
-  // serving fleet is untouched. Returns !ok like roll() (failed replicas are stopped).
-  RollResult stand_up_beside(VmState& state, const RolloutRelease& release, int desired,
-                             std::chrono::steady_clock::time_point deadline);
-
-  // LINEAR / CANARY: starts `desired` replicas of `release` beside the fleet that serves and
-  // admits each as an active server of weight 0 (in rotation, taking no request until
+  // BLUE_GREEN, LINEAR, CANARY: starts `desired` replicas of `release` beside the fleet that serves
+  // and admits each as an active server of weight 0 (in rotation, taking no request until
   // shift_traffic gives the release a share). The counters restart first, so every server's
   // response time is its replica's own. Returns !ok like roll() (failed replicas are stopped).
   RollResult stand_up_unweighted(VmState& state, const RolloutRelease& release, int desired,
@@ -103,10 +97,6 @@ class Rollout {
   StepWatch watch_step(const VmState& state, std::int64_t revision,
                        std::chrono::milliseconds duration, const StepLimits& limits,
                        std::chrono::steady_clock::time_point deadline);
-
-  // BLUE_GREEN's production shift: the backups of `revision` become active servers, then every
-  // other replica in rotation is drained into a warm backup (switched back by promote()).
-  void switch_to(VmState& state, std::int64_t revision);
 
   // Drains `replicas` (zero sessions or drain_delay), stops them, takes them out of the
   // balancer and the state.
@@ -145,7 +135,6 @@ class Rollout {
   Balancer& balancer_;
   ReplicaProbe probe_;
   bool observe_cancellation_ = true;
-  bool launch_as_backup_ = false;   // stand_up_beside: new replicas join as backups
   bool launch_unweighted_ = false;  // stand_up_unweighted: new replicas join with weight 0
 };
 

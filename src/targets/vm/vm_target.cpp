@@ -450,8 +450,8 @@ DeployReport VmTarget::blue_green(DeployRun& run, VmState& state, const RolloutR
                : drop_green(result.reason, DeployStatus::rolled_back,
                             release::Outcome::rolled_back);
   }
-  // No test listener on the vm target yet: the test traffic stages run their hooks without
-  // test traffic (a hook can still reach green through the balancer's stats or its own probe).
+  // With vm.test_listener set, the test listener serves green alone from TEST_TRAFFIC_SHIFT
+  // until production shifts; without it the test traffic stages run their hooks only.
   for (auto at :
        {LifecycleStage::post_scale_up, LifecycleStage::test_traffic_shift,
         LifecycleStage::post_test_traffic_shift, LifecycleStage::pre_production_traffic_shift,
@@ -641,7 +641,7 @@ DeployReport VmTarget::progressive(DeployRun& run, VmState& state, const Rollout
                : drop_green(result.reason, DeployStatus::rolled_back,
                             release::Outcome::rolled_back);
   }
-  // No test listener on the vm target yet: the test traffic stages run their hooks only.
+  // Without vm.test_listener the test traffic stages run their hooks only.
   for (auto at :
        {LifecycleStage::post_scale_up, LifecycleStage::test_traffic_shift,
         LifecycleStage::post_test_traffic_shift, LifecycleStage::pre_production_traffic_shift}) {
