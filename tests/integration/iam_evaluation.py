@@ -123,6 +123,13 @@ def iam_requests(call, account):
                  "context": {}}]
     if service == "secretsmanager":
         return [{"action": f"secretsmanager:{action}", "resource": p["SecretId"], "context": {}}]
+    if service == "ssm" and action == "GetParameters":
+        # `status` and `refresh` read versions (WithDecryption false): the Service Authorization
+        # Reference lists ssm:GetParameters on the `parameter` resource type, one per name.
+        return [{"action": "ssm:GetParameters",
+                 "resource": n if n.startswith("arn:") else
+                 f"arn:aws:ssm:{region}:{account}:parameter{n if n.startswith('/') else '/' + n}",
+                 "context": {}} for n in p["Names"]]
     if service == "ssm" and action == "GetParametersByPath":
         return [{"action": "ssm:GetParametersByPath",
                  "resource": f"arn:aws:ssm:{region}:{account}:parameter{p['Path'].rstrip('/')}",
