@@ -109,6 +109,14 @@ locals {
       Action   = ["secretsmanager:DescribeSecret"]
       Resource = var.secret_arns
     }],
+    length(var.secret_parameter_arns) == 0 ? [] : [{
+      # status and refresh compare each task's parameter version with the latest. No
+      # kms:Decrypt is granted, so a SecureString's value stays unreadable to this role.
+      Sid      = "ReadSecretParameterVersions"
+      Effect   = "Allow"
+      Action   = ["ssm:GetParameters"]
+      Resource = var.secret_parameter_arns
+    }],
     length(var.release_parameter_path_arns) == 0 ? [] : [{
       # scripts/release.sh learns the release's names and ARNs from the path Terraform wrote.
       Sid      = "ReadReleaseParameters"

@@ -110,6 +110,12 @@ variable "secret_arns" {
   default     = []
 }
 
+variable "secret_parameter_arns" {
+  description = "SSM parameters of the task definition's secrets: ssm:GetParameters (without decryption) for the versions `slipway status` and `refresh` compare."
+  type        = list(string)
+  default     = []
+}
+
 variable "release_parameter_path_arns" {
   description = "SSM paths of the release parameters (ecs_service's release_parameters_path_arn), one per region."
   type        = list(string)

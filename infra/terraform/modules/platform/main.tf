@@ -133,6 +133,7 @@ module "ci_oidc" {
   pass_role_arns              = flatten([for r in local.regions : [r.execution_role_arn, r.task_role_arn]])
   execution_role_arns         = [for r in local.regions : r.execution_role_arn]
   secret_arns                 = flatten([for r in local.regions : concat(values(r.secret_arns), values(r.replicated_secret_arns))])
+  secret_parameter_arns       = flatten([for r in local.regions : values(r.parameter_arns)])
   release_parameter_path_arns = [for r in local.regions : r.release_parameters_path_arn]
   alarm_arns                  = flatten([for r in local.regions : values(r.alarm_arns)])
   log_group_arns              = [for r in local.regions : r.log_group_arn]
