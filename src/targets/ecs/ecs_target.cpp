@@ -106,6 +106,14 @@ std::chrono::milliseconds planned_minutes(const std::optional<ProgressiveConfigu
   return release::planned_duration(release::plan_traffic(p->strategy, std::chrono::minutes(1)));
 }
 
+// How long a deploy or rollback holds the service's lock: its whole follow and bake with five
+// minutes to spare, or a minute when it does not wait.
+std::chrono::milliseconds lock_hold(bool wait, std::chrono::milliseconds follow_budget,
+                                    std::chrono::milliseconds bake) {
+  if (!wait) return std::chrono::minutes(1);
+  return follow_budget + bake + std::chrono::minutes(5);
+}
+
 // A service an earlier deploy left on BLUE_GREEN, LINEAR or CANARY keeps that strategy through
 // an UpdateService without one: the file must say ROLLING to move it back (deploy and rollback
 // alike). The configuration to send, or nullopt (and a line saying ECS keeps the other one).
@@ -475,11 +483,10 @@ DeployResult EcsTarget::deploy(const DeployInput& input) {
   const auto rolling = progressive ? std::nullopt
                                    : back_to_rolling(service, input.spec, input.base_dir,
                                                      input.variables, input.where.service, report_);
-  const auto start = effective_start_timeout(input.timeouts, service);
-  const auto planned = planned_minutes(progressive);
-  const auto hold = input.wait ? start + input.timeouts.rollout + input.timeouts.bake + planned +
-                                     std::chrono::minutes(5)
-                               : std::chrono::milliseconds(std::chrono::minutes(1));
+  // The follow's budget: the start and rollout timeouts and the strategy's planned minutes.
+  const auto follow_budget = effective_start_timeout(input.timeouts, service) +
+                             input.timeouts.rollout + planned_minutes(progressive);
+  const auto hold = lock_hold(input.wait, follow_budget, input.timeouts.bake);
   const Unlock unlock{lock_service(service, hold)};
   // A signal that came while the lock was taken: nothing has changed yet, stop here.
   core::throw_if_cancelled("taking the lock of service " + input.where.service +
@@ -537,9 +544,8 @@ DeployResult EcsTarget::deploy(const DeployInput& input) {
   auto result =
       progressive
           ? follow_progressive(input.where, registered.arn, service.task_definition, *progressive,
-                               updated, updated_at, input.wait, input.timeouts,
-                               start + input.timeouts.rollout + planned, input.poll_interval,
-                               input.log_lines_on_failure)
+                               updated, updated_at, input.wait, input.timeouts, follow_budget,
+                               input.poll_interval, input.log_lines_on_failure)
           : follow(input.where, registered.arn, service.task_definition, updated, input.wait,
                    input.timeouts, input.poll_interval, input.log_lines_on_failure);
   result.strategy = strategy_name(progressive);
@@ -578,11 +584,10 @@ DeployResult EcsTarget::rollback(const RollbackInput& input) {
   const auto rolling = progressive ? std::nullopt
                                    : back_to_rolling(service, input.spec, input.base_dir,
                                                      input.variables, input.where.service, report_);
-  const auto start = effective_start_timeout(input.timeouts, service);
-  const auto planned = planned_minutes(progressive);
-  const auto hold = input.wait ? start + input.timeouts.rollout + input.timeouts.bake + planned +
-                                     std::chrono::minutes(5)
-                               : std::chrono::milliseconds(std::chrono::minutes(1));
+  // The follow's budget: the start and rollout timeouts and the strategy's planned minutes.
+  const auto follow_budget = effective_start_timeout(input.timeouts, service) +
+                             input.timeouts.rollout + planned_minutes(progressive);
+  const auto hold = lock_hold(input.wait, follow_budget, input.timeouts.bake);
   // Before anything else: a rollback must not race a running deploy.
   const Unlock unlock{lock_service(service, hold)};
   const auto family = input.family.empty() ? family_of(service.task_definition) : input.family;
@@ -644,8 +649,7 @@ DeployResult EcsTarget::rollback(const RollbackInput& input) {
   mark_rolled_back_from(service.task_definition, releases, target);
   // No automatic "rollback of the rollback": the revision we leave is the bad one.
   result = progressive ? follow_progressive(input.where, target.arn, "", *progressive, updated,
-                                            updated_at, input.wait, input.timeouts,
-                                            start + input.timeouts.rollout + planned,
+                                            updated_at, input.wait, input.timeouts, follow_budget,
                                             input.poll_interval, 20)
                        : follow(input.where, target.arn, "", updated, input.wait, input.timeouts,
                                 input.poll_interval, 20);

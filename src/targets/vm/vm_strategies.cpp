@@ -22,29 +22,9 @@ DeployReport VmTarget::blue_green(DeployRun& run, VmState& state, const RolloutR
   auto stage = [&](LifecycleStage at) { return run_stage(run, strategy, at); };
   // Before the switch blue never stopped serving: dropping green is the whole rollback.
   auto drop_green = [&](const std::string& why, DeployStatus status, release::Outcome outcome) {
-    std::vector<ReplicaState> green;
-    for (const auto& r : state.replicas) {
-      if (r.revision == run.ref.revision) green.push_back(r);
-    }
-    events_.progress("rollback_started", "blue keeps serving: " + why);
-    test_traffic(run, state, false);
-    rollout_.retire(state, green, why);
-    return finish(run, status, outcome, why);
+    return drop_new_fleet(run, state, "blue", why, status, outcome);
   };
-
-  if (auto failure = stage(LifecycleStage::pre_scale_up)) {
-    return drop_green(*failure, DeployStatus::rolled_back, release::Outcome::rolled_back);
-  }
-  // Green joins in rotation at weight 0: up, checked, taking no request until the switch.
-  run.weighted = true;
-  auto result = rollout_.stand_up_unweighted(state, release, run.desired, run.deadline);
-  run.phase("scale_up");
-  if (!result.ok) {
-    return result.timed_out
-               ? drop_green(result.reason, DeployStatus::timed_out, release::Outcome::timed_out)
-               : drop_green(result.reason, DeployStatus::rolled_back,
-                            release::Outcome::rolled_back);
-  }
+  if (auto failed = stand_up_new_fleet(run, state, release, "blue")) return *failed;
   // With vm.test_listener set, the test listener serves green alone from TEST_TRAFFIC_SHIFT
   // until production shifts; without it the test traffic stages run their hooks only.
   for (auto at :
@@ -175,6 +155,40 @@ std::optional<std::string> VmTarget::run_stage(DeployRun& run,
   return outcome.failure;
 }
 
+std::optional<DeployReport> VmTarget::stand_up_new_fleet(DeployRun& run, VmState& state,
+                                                         const RolloutRelease& release,
+                                                         const std::string& kept) {
+  if (auto failure =
+          run_stage(run, release.workload.strategy, release::LifecycleStage::pre_scale_up)) {
+    return drop_new_fleet(run, state, kept, *failure, DeployStatus::rolled_back,
+                          release::Outcome::rolled_back);
+  }
+  // The new fleet joins in rotation at weight 0: up, checked, taking no request until a switch
+  // or a step gives it a share.
+  run.weighted = true;
+  auto result = rollout_.stand_up_unweighted(state, release, run.desired, run.deadline);
+  run.phase("scale_up");
+  if (result.ok) return std::nullopt;
+  return result.timed_out
+             ? drop_new_fleet(run, state, kept, result.reason, DeployStatus::timed_out,
+                              release::Outcome::timed_out)
+             : drop_new_fleet(run, state, kept, result.reason, DeployStatus::rolled_back,
+                              release::Outcome::rolled_back);
+}
+
+DeployReport VmTarget::drop_new_fleet(DeployRun& run, VmState& state, const std::string& kept,
+                                      const std::string& why, DeployStatus status,
+                                      release::Outcome outcome) {
+  std::vector<ReplicaState> fresh;
+  for (const auto& r : state.replicas) {
+    if (r.revision == run.ref.revision) fresh.push_back(r);
+  }
+  events_.progress("rollback_started", kept + " keeps serving: " + why);
+  test_traffic(run, state, false);
+  rollout_.retire(state, fresh, why);
+  return finish(run, status, outcome, why);
+}
+
 DeployReport VmTarget::progressive(DeployRun& run, VmState& state, const RolloutRelease& release) {
   using release::LifecycleStage;
   const auto& strategy = release.workload.strategy;
@@ -196,11 +210,7 @@ DeployReport VmTarget::progressive(DeployRun& run, VmState& state, const Rollout
   };
   // Until a step gives it a share, green takes no request: dropping it is the whole rollback.
   auto drop_green = [&](const std::string& why, DeployStatus status, release::Outcome outcome) {
-    events_.progress("rollback_started",
-                     "revision " + std::to_string(prior) + " keeps serving: " + why);
-    test_traffic(run, state, false);
-    retire_green(why);
-    return finish(run, status, outcome, why);
+    return drop_new_fleet(run, state, "revision " + std::to_string(prior), why, status, outcome);
   };
   // Every request back on the previous release in one balancer command, then green goes.
   auto shift_back = [&](const std::string& why) {
@@ -224,17 +234,8 @@ DeployReport VmTarget::progressive(DeployRun& run, VmState& state, const Rollout
     return finish(run, DeployStatus::rolled_back, release::Outcome::rolled_back, why);
   };
 
-  if (auto failure = stage(LifecycleStage::pre_scale_up)) {
-    return drop_green(*failure, DeployStatus::rolled_back, release::Outcome::rolled_back);
-  }
-  run.weighted = true;
-  auto result = rollout_.stand_up_unweighted(state, release, run.desired, run.deadline);
-  run.phase("scale_up");
-  if (!result.ok) {
-    return result.timed_out
-               ? drop_green(result.reason, DeployStatus::timed_out, release::Outcome::timed_out)
-               : drop_green(result.reason, DeployStatus::rolled_back,
-                            release::Outcome::rolled_back);
+  if (auto failed = stand_up_new_fleet(run, state, release, "revision " + std::to_string(prior))) {
+    return *failed;
   }
   // Without vm.test_listener the test traffic stages run their hooks only.
   for (auto at :

@@ -162,6 +162,16 @@ class VmTarget {
   // With a test listener configured: puts the run's new replicas behind it (`on`) or takes them
   // away; nothing when it already is so.
   void test_traffic(DeployRun& run, const VmState& state, bool on);
+  // BLUE_GREEN, LINEAR, CANARY: PRE_SCALE_UP's hooks, then the new fleet in rotation at weight
+  // 0. Returns the finished report (the new fleet dropped) when either failed, else nullopt.
+  std::optional<DeployReport> stand_up_new_fleet(DeployRun& run, VmState& state,
+                                                 const RolloutRelease& release,
+                                                 const std::string& kept);
+  // Before the new fleet took production traffic, dropping it is the whole rollback: `kept`
+  // (the release still serving) is named in the event, the new replicas retire, the run ends.
+  DeployReport drop_new_fleet(DeployRun& run, VmState& state, const std::string& kept,
+                              const std::string& why, DeployStatus status,
+                              release::Outcome outcome);
   // Writes the run's strategy, stage and steps into its ledger entry (status reads them live).
   void record_progress(const DeployRun& run);
   // Completes the run's last step record with the judge's figures (from `watch`, when the step
