@@ -242,10 +242,16 @@ boost::json::value Session::call_json(const ServiceInfo& service, std::string_vi
 boost::json::value Session::call_rest_json(const ServiceInfo& service, std::string_view operation,
                                            std::string_view path,
                                            const boost::json::object& input) {
+  return call_rest_json_text(service, operation, path, boost::json::serialize(input));
+}
+
+boost::json::value Session::call_rest_json_text(const ServiceInfo& service,
+                                                std::string_view operation, std::string_view path,
+                                                std::string body) {
   HeaderList headers{{"Content-Type", "application/json"}};
-  return parse_json_response(service, operation,
-                             send_signed(service, operation, std::move(headers),
-                                         boost::json::serialize(input), true, path));
+  return parse_json_response(
+      service, operation,
+      send_signed(service, operation, std::move(headers), std::move(body), true, path));
 }
 
 void Session::call_json_pages(const ServiceInfo& service, std::string_view operation,

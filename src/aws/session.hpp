@@ -92,6 +92,10 @@ class Session {
   // returns the parsed response. Throws as call_json does.
   boost::json::value call_rest_json(const ServiceInfo& service, std::string_view operation,
                                     std::string_view path, const boost::json::object& input);
+  // The same with the request body already serialized (`body` must be a JSON object's text):
+  // for a caller that renders its own body, as the X-Ray segment sender does for speed.
+  boost::json::value call_rest_json_text(const ServiceInfo& service, std::string_view operation,
+                                         std::string_view path, std::string body);
 
   // Calls a Query-protocol action (form-encoded POST); returns the XML response body.
   std::string call_query(const ServiceInfo& service, std::string_view action,

@@ -15,8 +15,13 @@ std::size_t XRayClient::put_trace_segments(const std::vector<std::string>& docum
   boost::json::array list;
   list.reserve(documents.size());
   for (const auto& document : documents) list.emplace_back(document);
-  const auto response = session_.call_rest_json(kXRay, "PutTraceSegments", "/TraceSegments",
-                                                {{"TraceSegmentDocuments", std::move(list)}});
+  return put_trace_segments_body(
+      boost::json::serialize(boost::json::object{{"TraceSegmentDocuments", std::move(list)}}));
+}
+
+std::size_t XRayClient::put_trace_segments_body(std::string body) {
+  const auto response =
+      session_.call_rest_json_text(kXRay, "PutTraceSegments", "/TraceSegments", std::move(body));
   const auto* unprocessed = response.as_object().if_contains("UnprocessedTraceSegments");
   return unprocessed != nullptr && unprocessed->is_array() ? unprocessed->as_array().size() : 0;
 }

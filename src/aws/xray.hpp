@@ -12,7 +12,12 @@ namespace slipway::aws {
 inline constexpr ServiceInfo kXRay{
     .endpoint_prefix = "xray", .signing_name = "xray", .env_name = "XRAY"};
 
-// At most this many documents per PutTraceSegments call (what the X-Ray daemon sends).
+// At most this many documents per PutTraceSegments call. The API reference
+// (https://docs.aws.amazon.com/xray/latest/api/API_PutTraceSegments.html) gives no count, but
+// X-Ray's daemon sends batches of 50 and exporters built on the API cap theirs at 50 as X-Ray's
+// limit; each document is also limited to 64 KB ("Segment document size",
+// https://docs.aws.amazon.com/general/latest/gr/xray.html), which ours stay far below (a path of
+// at most the request line's limit, a few subsegments).
 inline constexpr std::size_t kMaxSegmentsPerCall = 50;
 
 class XRayClient {
@@ -23,6 +28,9 @@ class XRayClient {
   // returns how many X-Ray refused (UnprocessedTraceSegments). Throws ServiceError,
   // NetworkError, CredentialsError, AwsError (too many documents).
   std::size_t put_trace_segments(const std::vector<std::string>& documents);
+  // The same with the request body already rendered ({"TraceSegmentDocuments":[...]}, at most
+  // kMaxSegmentsPerCall documents: the caller keeps to it, as telemetry::SegmentSender does).
+  std::size_t put_trace_segments_body(std::string body);
 
  private:
   Session& session_;

@@ -77,8 +77,8 @@ std::unique_ptr<RequestTracer> make_tracer(const Config& config, telemetry::Regi
       telemetry::SenderOptions{.capacity = config.xray_queue_capacity,
                                .batch_size = aws::kMaxSegmentsPerCall,
                                .flush_interval = config.xray_flush_interval},
-      [client = aws::XRayClient(*session)](const std::vector<std::string>& documents) mutable {
-        return client.put_trace_segments(documents);
+      [client = aws::XRayClient(*session)](const telemetry::SegmentBatch& batch) mutable {
+        return client.put_trace_segments_body(std::string(batch.body));
       },
       registry);
 }

@@ -68,6 +68,7 @@ void SegmentSender::flush() {
 void SegmentSender::run(std::stop_token stop) {
   std::vector<SegmentRecord> pending;
   pending.reserve(options_.batch_size);
+  std::string body;  // reused: a batch is rendered into it, never into a fresh allocation
   for (;;) {
     {
       std::unique_lock lock(mutex_);
@@ -97,7 +98,7 @@ void SegmentSender::run(std::stop_token stop) {
       in_delivery_ += count;
     }
     const auto count = pending.size();
-    deliver(pending);
+    deliver(pending, body);
     pending.clear();
     std::lock_guard lock(mutex_);
     in_delivery_ -= count;
@@ -105,24 +106,20 @@ void SegmentSender::run(std::stop_token stop) {
   }
 }
 
-void SegmentSender::deliver(std::vector<SegmentRecord>& pending) {
-  std::vector<std::string> documents;
-  documents.reserve(pending.size());
-  for (const auto& record : pending) {
-    documents.emplace_back();
-    documents.back().reserve(384);
-    append_segment_document(documents.back(), record, service_name_);
-  }
+void SegmentSender::deliver(const std::vector<SegmentRecord>& pending, std::string& body) {
+  body.clear();
+  append_put_trace_segments_body(body, pending, service_name_);
+  const auto documents = pending.size();
   try {
-    const auto refused = std::min(sink_(documents), documents.size());
-    sent_.inc(documents.size() - refused);
+    const auto refused = std::min(sink_({.body = body, .documents = documents}), documents);
+    sent_.inc(documents - refused);
     dropped_rejected_.inc(refused);
     if (set_failing(false)) logger().info("trace segments are being delivered again");
   } catch (const std::exception& e) {
-    dropped_send_failed_.inc(documents.size());
+    dropped_send_failed_.inc(documents);
     if (!set_failing(true)) {
       logger().warn("cannot deliver trace segments: dropping them until delivery works",
-                    {{"error", e.what()}, {"segments", documents.size()}});
+                    {{"error", e.what()}, {"segments", documents}});
     }
   }
 }

@@ -14,6 +14,7 @@
 #include <mutex>
 #include <stop_token>
 #include <string>
+#include <string_view>
 #include <thread>
 #include <vector>
 
@@ -29,10 +30,17 @@ struct SenderOptions {
   std::size_t max_batches_in_flight = 4;           // sending threads, each one call at a time
 };
 
-// Delivers one batch of segment documents; returns how many the receiver refused (X-Ray's
+// One PutTraceSegments call's worth: its request body ({"TraceSegmentDocuments":[...]}, see
+// append_put_trace_segments_body) and how many segment documents it holds.
+struct SegmentBatch {
+  std::string_view body;
+  std::size_t documents = 0;
+};
+
+// Delivers one batch; returns how many documents the receiver refused (X-Ray's
 // UnprocessedTraceSegments). Throws when the batch could not be delivered at all. Called from up
 // to max_batches_in_flight threads at once.
-using SegmentBatchSink = std::function<std::size_t(const std::vector<std::string>& documents)>;
+using SegmentBatchSink = std::function<std::size_t(const SegmentBatch& batch)>;
 
 class SegmentSender {
  public:
@@ -54,8 +62,8 @@ class SegmentSender {
 
  private:
   void run(std::stop_token stop);
-  // Renders and delivers up to batch_size records from `pending`.
-  void deliver(std::vector<SegmentRecord>& pending);
+  // Renders `pending` into `body` (each thread reuses its own buffer) and delivers it.
+  void deliver(const std::vector<SegmentRecord>& pending, std::string& body);
   // Records whether the last delivery failed; returns what it was before.
   bool set_failing(bool failing);
 

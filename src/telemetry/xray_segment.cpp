@@ -2,56 +2,227 @@
 
 #include <algorithm>
 #include <charconv>
+#include <cmath>
+#include <cstdint>
 
 #include "core/json_escape.hpp"
 
 namespace slipway::telemetry {
 namespace {
 
-void append_seconds(std::string& out, double seconds) {
-  // Microseconds are enough (X-Ray keeps milliseconds); fixed notation keeps it readable.
-  std::array<char, 32> buffer{};
-  const auto result = std::to_chars(buffer.data(), buffer.data() + buffer.size(), seconds,
-                                    std::chars_format::fixed, 6);
-  out.append(buffer.data(), result.ptr);
+// The layout's fixed JSON text in both forms the renderer writes: as is, and escaped as the
+// inside of a JSON string (PutTraceSegments takes each document as a string inside its own JSON
+// body). Both are made at compile time from the plain form, so the layout below reads as the
+// JSON it writes and the sender's thread only copies bytes.
+struct Piece {
+  std::string_view plain;
+  std::string_view nested;
+};
+
+template <std::size_t N>
+struct PieceText {
+  std::array<char, N> plain{};
+  std::array<char, 2 * N> nested{};
+  std::size_t nested_size = 0;
+  consteval PieceText(const char (&text)[N]) {  // NOLINT: implicit, for the literal operator
+    for (std::size_t i = 0; i + 1 < N; ++i) {
+      plain[i] = text[i];
+      if (text[i] == '"' || text[i] == '\\') nested[nested_size++] = '\\';
+      nested[nested_size++] = text[i];
+    }
+  }
+};
+
+template <PieceText T>
+constexpr Piece operator""_piece() {
+  return {{T.plain.data(), T.plain.size() - 1}, {T.nested.data(), T.nested_size}};
 }
 
-void append_string_field(std::string& out, std::string_view key, std::string_view value) {
-  out += '"';
-  out += key;
-  out += "\":\"";
-  core::append_json_escaped(out, value);
-  out += '"';
+// Replaces each byte that is not part of a valid UTF-8 sequence (RFC 3629: no overlongs, no
+// surrogates, nothing above U+10FFFF) by U+FFFD.
+std::string valid_utf8(std::string_view text) {
+  static constexpr std::string_view kReplacement = "\xEF\xBF\xBD";
+  std::string out;
+  out.reserve(text.size() + 8);
+  std::size_t i = 0;
+  while (i < text.size()) {
+    const auto byte = static_cast<unsigned char>(text[i]);
+    std::size_t length = 0;
+    unsigned char low = 0x80;  // the second byte's range, tighter for some lead bytes
+    unsigned char high = 0xBF;
+    if (byte < 0x80) {
+      length = 1;
+    } else if (byte >= 0xC2 && byte <= 0xDF) {
+      length = 2;
+    } else if (byte >= 0xE0 && byte <= 0xEF) {
+      length = 3;
+      if (byte == 0xE0) low = 0xA0;   // overlong
+      if (byte == 0xED) high = 0x9F;  // surrogates
+    } else if (byte >= 0xF0 && byte <= 0xF4) {
+      length = 4;
+      if (byte == 0xF0) low = 0x90;   // overlong
+      if (byte == 0xF4) high = 0x8F;  // above U+10FFFF
+    }
+    bool valid = length > 0 && i + length <= text.size();
+    for (std::size_t k = 1; valid && k < length; ++k) {
+      const auto next = static_cast<unsigned char>(text[i + k]);
+      valid = k == 1 ? (next >= low && next <= high) : (next >= 0x80 && next <= 0xBF);
+    }
+    if (valid) {
+      out.append(text.substr(i, length));
+      i += length;
+    } else {
+      out.append(kReplacement);
+      ++i;
+    }
+  }
+  return out;
 }
 
-void append_ids(std::string& out, std::string_view trace_id, std::string_view id) {
-  out += "\"trace_id\":\"";
-  out += xray_trace_id(trace_id);
-  out += "\",\"id\":\"";
-  out += id;
-  out += '"';
+bool is_ascii(std::string_view text) {
+  return std::all_of(text.begin(), text.end(),
+                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
 }
 
-void append_times(std::string& out, double start, double end) {
-  out += ",\"start_time\":";
-  append_seconds(out, start);
-  out += ",\"end_time\":";
-  append_seconds(out, std::max(start, end));
+// Writes one document, either as JSON or (nested) as the body of a JSON string.
+class Writer {
+ public:
+  Writer(std::string& out, bool nested) : out_(out), nested_(nested) {}
+
+  void put(const Piece& piece) { out_.append(nested_ ? piece.nested : piece.plain); }
+
+  // Text with nothing to escape in either form: hex ids, numbers.
+  void put_safe(std::string_view text) { out_.append(text); }
+
+  // A string value's characters (the quotes are the layout's).
+  void put_string(std::string_view value) {
+    if (!is_ascii(value)) {
+      put_valid_string(valid_utf8(value));
+    } else {
+      put_valid_string(value);
+    }
+  }
+
+  // Seconds since the epoch with microseconds (X-Ray keeps milliseconds), fixed notation.
+  void put_seconds(double seconds) {
+    std::array<char, 48> buffer{};
+    char* end = buffer.data();
+    if (seconds >= 0 && seconds < 1e12) {
+      // Integer arithmetic: std::to_chars of a double in fixed notation costs ten times this.
+      const auto micros = static_cast<std::uint64_t>(std::llround(seconds * 1e6));
+      end = std::to_chars(buffer.data(), buffer.data() + 24, micros / 1'000'000).ptr;
+      *end++ = '.';
+      auto fraction = micros % 1'000'000;
+      for (int digit = 5; digit >= 0; --digit, fraction /= 10) {
+        end[digit] = static_cast<char>('0' + fraction % 10);
+      }
+      end += 6;
+    } else {
+      end = std::to_chars(buffer.data(), buffer.data() + buffer.size(), seconds,
+                          std::chars_format::fixed, 6)
+                .ptr;
+    }
+    out_.append(buffer.data(), end);
+  }
+
+  void put_unsigned(unsigned value) {
+    std::array<char, 16> buffer{};
+    out_.append(buffer.data(),
+                std::to_chars(buffer.data(), buffer.data() + buffer.size(), value).ptr);
+  }
+
+ private:
+  void put_valid_string(std::string_view value) {
+    const auto before = out_.size();
+    core::append_json_escaped(out_, value);
+    // Escaping only lengthens: the same length means nothing needed it, so it is the same text
+    // nested too (the usual case: one pass). Otherwise escape the escaped text once more.
+    if (!nested_ || out_.size() - before == value.size()) return;
+    const std::string once = out_.substr(before);
+    out_.resize(before);
+    core::append_json_escaped(out_, once);
+  }
+
+  std::string& out_;
+  bool nested_;
+};
+
+void put_times(Writer& w, double start, double end) {
+  w.put(R"(,"start_time":)"_piece);
+  w.put_seconds(start);
+  w.put(R"(,"end_time":)"_piece);
+  w.put_seconds(std::max(start, end));
 }
 
-void append_subsegment(std::string& out, const SubsegmentRecord& sub) {
-  out += "{\"id\":\"";
-  out.append(sub.id.data(), sub.id.size());
-  out += "\",";
-  append_string_field(out, "name", sub.name);
-  out += ",\"namespace\":\"aws\"";
-  append_times(out, sub.start, sub.end);
-  out += ",\"aws\":{";
-  append_string_field(out, "operation", sub.operation);
-  out += '}';
-  if (sub.error) out += ",\"error\":true";
-  if (sub.fault) out += ",\"fault\":true";
-  out += '}';
+void put_subsegment(Writer& w, const SubsegmentRecord& sub) {
+  w.put(R"({"id":")"_piece);
+  w.put_safe({sub.id.data(), sub.id.size()});
+  w.put(R"(","name":")"_piece);
+  w.put_string(sub.name);
+  w.put(R"(","namespace":"aws")"_piece);
+  put_times(w, sub.start, sub.end);
+  w.put(R"(,"aws":{"operation":")"_piece);
+  w.put_string(sub.operation);
+  w.put(R"("})"_piece);
+  if (sub.error) w.put(R"(,"error":true)"_piece);
+  if (sub.fault) w.put(R"(,"fault":true)"_piece);
+  w.put("}"_piece);
+}
+
+void put_document(Writer& w, const SegmentRecord& record, std::string_view service_name) {
+  w.put(R"({"name":")"_piece);
+  w.put_string(service_name);
+  w.put(R"(","trace_id":"1-)"_piece);
+  w.put_safe({record.trace_id.data(), 8});
+  w.put("-"_piece);
+  w.put_safe({record.trace_id.data() + 8, record.trace_id.size() - 8});
+  w.put(R"(","id":")"_piece);
+  w.put_safe({record.id.data(), record.id.size()});
+  if (record.has_parent) {
+    w.put(R"(","parent_id":")"_piece);
+    w.put_safe({record.parent_id.data(), record.parent_id.size()});
+  }
+  w.put(R"(")"_piece);
+  put_times(w, record.start, record.end);
+  bool fault = std::any_of(record.subsegments.begin(), record.subsegments.end(),
+                           [](const SubsegmentRecord& sub) { return sub.fault; });
+  if (!record.method.empty()) {
+    w.put(R"(,"http":{"request":{"method":")"_piece);
+    w.put_string(record.method);
+    w.put(R"(","url":")"_piece);
+    w.put_string(record.path);
+    w.put(R"("},"response":{"status":)"_piece);
+    w.put_unsigned(record.status);
+    w.put("}}"_piece);
+    if (record.status == 429) w.put(R"(,"throttle":true)"_piece);
+    if (record.status >= 400 && record.status < 500) w.put(R"(,"error":true)"_piece);
+    fault = fault || record.status >= 500;
+  }
+  if (fault) w.put(R"(,"fault":true)"_piece);
+  if (!record.route.empty() || !record.operation.empty()) {
+    w.put(R"(,"annotations":{)"_piece);
+    if (!record.route.empty()) {
+      w.put(R"("route":")"_piece);
+      w.put_string(record.route);
+      w.put(R"(")"_piece);
+    }
+    if (!record.route.empty() && !record.operation.empty()) w.put(","_piece);
+    if (!record.operation.empty()) {
+      w.put(R"("operation":")"_piece);
+      w.put_string(record.operation);
+      w.put(R"(")"_piece);
+    }
+    w.put("}"_piece);
+  }
+  if (!record.subsegments.empty()) {
+    w.put(R"(,"subsegments":[)"_piece);
+    for (std::size_t i = 0; i < record.subsegments.size(); ++i) {
+      if (i > 0) w.put(","_piece);
+      put_subsegment(w, record.subsegments[i]);
+    }
+    w.put("]"_piece);
+  }
+  w.put("}"_piece);
 }
 
 }  // namespace
@@ -80,49 +251,20 @@ std::string xray_trace_id(std::string_view trace_id) {
 
 void append_segment_document(std::string& out, const SegmentRecord& record,
                              std::string_view service_name) {
-  out += '{';
-  append_string_field(out, "name", service_name);
-  out += ',';
-  append_ids(out, {record.trace_id.data(), record.trace_id.size()},
-             {record.id.data(), record.id.size()});
-  if (record.has_parent) {
-    out += ",\"parent_id\":\"";
-    out.append(record.parent_id.data(), record.parent_id.size());
+  Writer writer(out, false);
+  put_document(writer, record, service_name);
+}
+
+void append_put_trace_segments_body(std::string& out, std::span<const SegmentRecord> records,
+                                    std::string_view service_name) {
+  Writer writer(out, true);
+  out += R"({"TraceSegmentDocuments":[)";
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    out += i == 0 ? "\"" : ",\"";
+    put_document(writer, records[i], service_name);
     out += '"';
   }
-  append_times(out, record.start, record.end);
-  if (!record.method.empty()) {
-    out += ",\"http\":{\"request\":{";
-    append_string_field(out, "method", record.method);
-    out += ',';
-    append_string_field(out, "url", record.path);
-    out += "},\"response\":{\"status\":";
-    out += std::to_string(record.status);
-    out += "}}";
-    if (record.status == 429) out += ",\"throttle\":true";
-    if (record.status >= 400 && record.status < 500) out += ",\"error\":true";
-    if (record.status >= 500) out += ",\"fault\":true";
-  }
-  if (!record.route.empty() || !record.operation.empty()) {
-    out += ",\"annotations\":{";
-    if (!record.route.empty()) append_string_field(out, "route", record.route);
-    if (!record.route.empty() && !record.operation.empty()) out += ',';
-    if (!record.operation.empty()) append_string_field(out, "operation", record.operation);
-    out += '}';
-  }
-  if (std::any_of(record.subsegments.begin(), record.subsegments.end(),
-                  [](const SubsegmentRecord& sub) { return sub.fault; })) {
-    out += ",\"fault\":true";
-  }
-  if (!record.subsegments.empty()) {
-    out += ",\"subsegments\":[";
-    for (std::size_t i = 0; i < record.subsegments.size(); ++i) {
-      if (i > 0) out += ',';
-      append_subsegment(out, record.subsegments[i]);
-    }
-    out += ']';
-  }
-  out += '}';
+  out += "]}";
 }
 
 }  // namespace slipway::telemetry

@@ -4,6 +4,7 @@
 // links it to the caller's trace; an outbound AWS call is a subsegment inside it.
 
 #include <array>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -45,9 +46,17 @@ SegmentRecord segment_for(const TraceContext& context, double start, double end)
 
 // Appends the segment document for `record` as a service named `service_name`: HTTP method,
 // URL path and status; "error" for 4xx, "fault" for 5xx (X-Ray's meaning, which drives its
-// error and fault rates); "throttle" for 429.
+// error and fault rates); "throttle" for 429. Text that is not valid UTF-8 (a path is the
+// client's bytes) has each bad byte replaced by U+FFFD: one such byte would make the whole
+// PutTraceSegments body invalid JSON, and the batch would be lost.
 void append_segment_document(std::string& out, const SegmentRecord& record,
                              std::string_view service_name);
+
+// The PutTraceSegments request body for `records`: {"TraceSegmentDocuments":["<doc>",...]}, each
+// document rendered as by append_segment_document straight into its JSON string form (no
+// intermediate document, no JSON tree), appended to `out`.
+void append_put_trace_segments_body(std::string& out, std::span<const SegmentRecord> records,
+                                    std::string_view service_name);
 
 // "1-<8 hex>-<24 hex>", the X-Ray spelling of a 32-digit trace id.
 std::string xray_trace_id(std::string_view trace_id);

@@ -40,10 +40,13 @@ TEST(SegmentSender, DeliversRenderedDocumentsInBatches) {
   {
     SegmentSender sender(
         "app", {.capacity = 100, .batch_size = 4, .flush_interval = 10s},
-        [&](const std::vector<std::string>& batch) -> std::size_t {
+        [&](const SegmentBatch& batch) -> std::size_t {
+          // The body is what PutTraceSegments takes: each document a JSON string in an array.
+          const auto sent = boost::json::parse(batch.body).at("TraceSegmentDocuments").as_array();
+          EXPECT_EQ(sent.size(), batch.documents);
           std::lock_guard lock(mutex);
-          batch_sizes.push_back(batch.size());
-          documents.insert(documents.end(), batch.begin(), batch.end());
+          batch_sizes.push_back(batch.documents);
+          for (const auto& document : sent) documents.emplace_back(document.as_string());
           return 0;
         },
         registry);
@@ -66,9 +69,9 @@ TEST(SegmentSender, DropsAndCountsWhenTheQueueIsFull) {
   {
     SegmentSender sender(
         "app", {.capacity = 3, .batch_size = 1, .flush_interval = 10s, .max_batches_in_flight = 2},
-        [&](const std::vector<std::string>& batch) -> std::size_t {
+        [&](const SegmentBatch& batch) -> std::size_t {
           released.wait();  // the receiver is stuck: the queue fills
-          delivered += static_cast<int>(batch.size());
+          delivered += static_cast<int>(batch.documents);
           return 0;
         },
         registry);
@@ -96,7 +99,7 @@ TEST(SegmentSender, SeveralBatchesAreInFlightAtOnce) {
     SegmentSender sender(
         "app",
         {.capacity = 100, .batch_size = 1, .flush_interval = 10s, .max_batches_in_flight = 3},
-        [&](const std::vector<std::string>&) -> std::size_t {
+        [&](const SegmentBatch&) -> std::size_t {
           std::unique_lock lock(mutex);
           most_inside = std::max(most_inside, ++inside);
           both_inside.notify_all();
@@ -123,7 +126,7 @@ TEST(SegmentSender, NeverMoreBatchesInFlightThanAllowed) {
     SegmentSender sender(
         "app",
         {.capacity = 100, .batch_size = 1, .flush_interval = 10s, .max_batches_in_flight = 2},
-        [&](const std::vector<std::string>&) -> std::size_t {
+        [&](const SegmentBatch&) -> std::size_t {
           std::unique_lock lock(mutex);
           most_inside = std::max(most_inside, ++inside);
           changed.notify_all();
@@ -145,7 +148,7 @@ TEST(SegmentSender, CountsFailedAndRefusedDeliveries) {
   std::atomic<int> calls{0};
   SegmentSender sender(
       "app", {.capacity = 100, .batch_size = 2, .flush_interval = 10s},
-      [&](const std::vector<std::string>&) -> std::size_t {
+      [&](const SegmentBatch&) -> std::size_t {
         if (calls++ == 0) throw std::runtime_error("xray unreachable");
         return 1;  // the receiver refused one document of the batch
       },
@@ -168,7 +171,7 @@ TEST(SegmentSender, StoppingWhileDeliveryFailsDropsTheRestInsteadOfWaiting) {
     // Batches of 10 and a long interval: the five below wake no delivery before the stop.
     SegmentSender sender(
         "app", {.capacity = 100, .batch_size = 10, .flush_interval = 60s},
-        [&](const std::vector<std::string>&) -> std::size_t {
+        [&](const SegmentBatch&) -> std::size_t {
           ++calls;
           throw std::runtime_error("xray unreachable");
         },

@@ -4,13 +4,30 @@
 
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
+#include <span>
+#include <vector>
 
 namespace slipway::telemetry {
 namespace {
 
+// The document of one PutTraceSegments body (Boost.JSON's parser is strict: it refuses invalid
+// UTF-8, unescaped control characters and bad escapes, as X-Ray does).
+boost::json::array body_documents(std::span<const SegmentRecord> records,
+                                  std::string_view name = "app") {
+  std::string body;
+  append_put_trace_segments_body(body, records, name);
+  const auto parsed = boost::json::parse(body).as_object();
+  EXPECT_EQ(parsed.size(), 1u) << body;
+  return parsed.at("TraceSegmentDocuments").as_array();
+}
+
+// The document as JSON, checked to be the same text as the one inside a PutTraceSegments body.
 boost::json::object parsed(const SegmentRecord& record, std::string_view name = "app") {
   std::string out;
   append_segment_document(out, record, name);
+  const auto in_body = body_documents({&record, 1}, name);
+  EXPECT_EQ(in_body.size(), 1u);
+  EXPECT_EQ(in_body.at(0).as_string(), out);
   return boost::json::parse(out).as_object();
 }
 
@@ -95,6 +112,82 @@ TEST(XraySegment, BackgroundWorkIsNamedByAnOperationAnnotation) {
   EXPECT_FALSE(doc.contains("http"));
   EXPECT_FALSE(doc.contains("fault")) << "a refused call is an error of the call only";
   EXPECT_TRUE(doc.at("subsegments").as_array().at(0).at("error").as_bool());
+}
+
+// The path is the client's bytes: quotes, backslashes, control characters, escapes spelled
+// out, and bytes that are not UTF-8 must all leave a document X-Ray can parse (one bad document
+// would fail the whole batch) that says what the client sent where it can.
+TEST(XraySegment, HostilePathsStayValidJsonInBothForms) {
+  const std::vector<std::pair<std::string, std::string>> cases{
+      {"/a\"b\\c", "/a\"b\\c"},
+      {"/\\u0022\\\"", "/\\u0022\\\""},
+      {std::string("/ctl\x01\n\t\x1f\x7f"), std::string("/ctl\x01\n\t\x1f\x7f")},
+      {"/caf\xC3\xA9/\xF0\x9F\x9A\x80", "/caf\xC3\xA9/\xF0\x9F\x9A\x80"},
+      {"/bad\xFF\xFE", "/bad\xEF\xBF\xBD\xEF\xBF\xBD"},
+      {"/cut\xE2\x82", "/cut\xEF\xBF\xBD\xEF\xBF\xBD"},
+      {"/overlong\xC0\xAF", "/overlong\xEF\xBF\xBD\xEF\xBF\xBD"},
+      {"/surrogate\xED\xA0\x80", "/surrogate\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
+      {"/high\xF4\x90\x80\x80", "/high\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD\xEF\xBF\xBD"},
+  };
+  for (const auto& [path, expected] : cases) {
+    auto record = segment_for(continue_or_start_trace("", ""), 10, 12);
+    record.method = "GET";
+    record.path = path;
+    record.route = "unmatched";
+    record.status = 404;
+    const auto doc = parsed(record, "svc \"quoted\" \\ name");
+    EXPECT_EQ(doc.at("http").at("request").at("url").as_string(), expected);
+    EXPECT_EQ(doc.at("name").as_string(), "svc \"quoted\" \\ name");
+  }
+}
+
+TEST(XraySegment, ABodyCarriesEveryRecordInOrder) {
+  std::vector<SegmentRecord> records;
+  for (unsigned status : {200u, 404u, 503u}) {
+    auto record = segment_for(continue_or_start_trace("", ""), 1700000000.123456, 1700000000.5);
+    record.method = "POST";
+    record.path = "/p" + std::to_string(status);
+    record.status = status;
+    records.push_back(record);
+  }
+  const auto documents = body_documents(records);
+  ASSERT_EQ(documents.size(), 3u);
+  for (std::size_t i = 0; i < records.size(); ++i) {
+    const auto doc = boost::json::parse(documents[i].as_string()).as_object();
+    EXPECT_EQ(doc.at("id").as_string(), std::string_view(records[i].id.data(), 16));
+    EXPECT_EQ(doc.at("http").at("response").at("status").as_int64(), records[i].status);
+    EXPECT_NEAR(doc.at("start_time").to_number<double>(), 1700000000.123456, 1e-6);
+  }
+  EXPECT_TRUE(body_documents({}).empty());
+}
+
+TEST(XraySegment, TimesAreFixedWithMicroseconds) {
+  const auto record =
+      segment_for(continue_or_start_trace("", ""), 1700000000.25, 1700000000.0000004);
+  std::string out;
+  append_segment_document(out, record, "app");
+  EXPECT_NE(out.find(R"("start_time":1700000000.250000,)"), std::string::npos) << out;
+  // An end before the start (clock steps) is clamped to the start.
+  EXPECT_NE(out.find(R"("end_time":1700000000.250000)"), std::string::npos) << out;
+}
+
+TEST(XraySegment, AServerErrorWithAFailedCallFaultsOnce) {
+  auto record = segment_for(continue_or_start_trace("", ""), 1, 2);
+  record.method = "GET";
+  record.status = 500;
+  SubsegmentRecord call;
+  fill_random_hex(call.id);
+  call.name = "SecretsManager";
+  call.operation = "GetSecretValue";
+  call.fault = true;
+  record.subsegments.push_back(call);
+  std::string out;
+  append_segment_document(out, record, "app");
+  const auto first = out.find(R"("fault":true)");
+  ASSERT_NE(first, std::string::npos);
+  const auto subsegments = out.find(R"("subsegments")");
+  EXPECT_EQ(out.find(R"("fault":true)", first + 1), out.find(R"("fault":true)", subsegments))
+      << "one fault key on the segment, one on the call: " << out;
 }
 
 }  // namespace
