@@ -166,14 +166,35 @@ std::string string_to_sign(std::string_view canonical, const SigningScope& scope
          scope.service + "/aws4_request\n" + sha256_hex(canonical);
 }
 
+namespace {
+
+// The signing key: four HMACs over the secret, the day, the region and the service, each as
+// costly as signing itself. A thread that signs many requests in a row (the X-Ray segment
+// sender, batches many times a second) derives it once a day: one key per thread, so no lock.
+const std::string& signing_key(std::string_view secret_access_key, std::string_view date,
+                               const SigningScope& scope) {
+  struct Cached {
+    std::string secret_access_key, date, region, service, key;
+  };
+  thread_local Cached cached;
+  if (cached.key.empty() || cached.secret_access_key != secret_access_key || cached.date != date ||
+      cached.region != scope.region || cached.service != scope.service) {
+    auto key = hmac_sha256("AWS4" + std::string(secret_access_key), date);
+    key = hmac_sha256(key, scope.region);
+    key = hmac_sha256(key, scope.service);
+    key = hmac_sha256(key, "aws4_request");
+    cached = {std::string(secret_access_key), std::string(date), scope.region, scope.service,
+              std::move(key)};
+  }
+  return cached.key;
+}
+
+}  // namespace
+
 std::string signature(std::string_view secret_access_key, const SigningScope& scope,
                       std::string_view string_to_sign_text) {
   const auto date = amz_date(scope.time).substr(0, 8);
-  auto key = hmac_sha256("AWS4" + std::string(secret_access_key), date);
-  key = hmac_sha256(key, scope.region);
-  key = hmac_sha256(key, scope.service);
-  key = hmac_sha256(key, "aws4_request");
-  return hex_encode(hmac_sha256(key, string_to_sign_text));
+  return hex_encode(hmac_sha256(signing_key(secret_access_key, date, scope), string_to_sign_text));
 }
 
 void sign(SignableRequest& request, const Credentials& credentials, const SigningScope& scope) {

@@ -6,7 +6,9 @@
 
 #include <boost/json.hpp>
 #include <fstream>
+#include <set>
 #include <sstream>
+#include <thread>
 
 #include "aws/credentials.hpp"
 
@@ -167,6 +169,33 @@ TEST(SigV4, ADifferentSecretGivesADifferentSignature) {
   const auto to_sign = string_to_sign(canonical_request(request, false), kSuiteScope);
   EXPECT_NE(signature("secret-a", kSuiteScope, to_sign),
             signature("secret-b", kSuiteScope, to_sign));
+}
+
+// The derived key is kept per thread between signatures: a change of secret, day, region or
+// service must derive a new one. Each signature is compared with one from a fresh thread (which
+// has derived nothing yet) after the other scopes were signed on this one.
+TEST(SigV4, TheDerivedKeyFollowsTheSecretDayRegionAndService) {
+  auto fresh = [](std::string secret, SigningScope scope) {
+    std::string out;
+    std::thread([&] { out = signature(secret, scope, "to sign"); }).join();
+    return out;
+  };
+  SigningScope other_day = kSuiteScope;
+  other_day.time += std::chrono::hours(24);
+  SigningScope other_region = kSuiteScope;
+  other_region.region = "eu-west-1";
+  SigningScope other_service = kSuiteScope;
+  other_service.service = "xray";
+  const std::vector<std::pair<std::string, SigningScope>> cases{
+      {"secret-a", kSuiteScope},  {"secret-b", kSuiteScope},   {"secret-a", other_day},
+      {"secret-a", other_region}, {"secret-a", other_service}, {"secret-a", kSuiteScope}};
+  std::set<std::string> distinct;
+  for (const auto& [secret, scope] : cases) {
+    const auto signed_here = signature(secret, scope, "to sign");
+    EXPECT_EQ(signed_here, fresh(secret, scope));
+    distinct.insert(signed_here);
+  }
+  EXPECT_EQ(distinct.size(), 5u);
 }
 
 }  // namespace
