@@ -12,13 +12,19 @@ release answered it (GET / names the commit). Scenarios, each a fresh deploy on 
           and what the canary slice alone could have seen in that window.
   slow3x  a release 3x slower (latency=30ms against 10ms, error-free) under LINEAR 10 % steps and
           under ROLLING: caught? at which step? how long after its first response?
+  tail3x  a release slower only in its tail (latency=10ms plus tail_latency=2%:20ms: 2 % of GET /
+          take 30 ms, p99 3x, mean 1.04x) against latency=10ms, under LINEAR 10 % steps (step bake
+          12 minutes here, so step 1 sees the tail judge's 100 responses of each release) and
+          under ROLLING: caught? at which step? the judge's p50/p99 and HAProxy's mean for both
+          releases, and the client-side p50/p99/mean of each release in the same deploy.
   bgback  BLUE_GREEN whose green answers 5 % 500 in the bake: from the rollback decision
           (the deploy's rollback_started event) to the last request green answered, and the
           requests that failed for another reason than green's own 500s (the switch's cost).
   good    a good release under each strategy: failed requests and the deploy's total time.
 
 Goals (issue 14): bad5 CANARY detected and all traffic back <= 3 s after the first bad response,
-failed <= the canary slice's requests in that window; slow3x caught at LINEAR's first step;
+failed <= the canary slice's requests in that window; slow3x and tail3x caught at LINEAR's first
+step;
 bgback all traffic on blue <= 100 ms, 0 failed; good 0 failed under each strategy.
 
 Usage: bench/progressive/run.py [--threads N] [--results FILE]
@@ -29,6 +35,7 @@ podman, haproxy.
 import argparse
 import http.client
 import json
+import math
 import os
 import re
 import sys
@@ -51,12 +58,16 @@ STRATEGIES = {
     "LINEAR": {"strategy": "LINEAR", "bakeTimeInMinutes": 2,
                "linearConfiguration": {"stepPercent": 10, "stepBakeTimeInMinutes": 4}},
     "BLUE_GREEN": {"strategy": "BLUE_GREEN", "bakeTimeInMinutes": 20},
+    # LINEAR 10 % with a step long enough for vm.latency_judge.min_samples (100) responses of the
+    # new release at 10 % of this loop's few hundred requests a second.
+    "LINEAR_LONG_STEP": {"strategy": "LINEAR", "bakeTimeInMinutes": 2,
+                         "linearConfiguration": {"stepPercent": 10, "stepBakeTimeInMinutes": 12}},
 }
 
 
 class Traffic:
     """Threads sending GET / over keep-alive connections; every answer is (monotonic time,
-    status, commit or '', body)."""
+    status, commit or '', an injected fault's body?, ms from sending to the answer read)."""
 
     def __init__(self, port, threads):
         self.port = port
@@ -69,15 +80,18 @@ class Traffic:
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
         mine = []
         while not self.stopping.is_set():
+            sent = time.monotonic()
             try:
                 conn.request("GET", "/")
                 resp = conn.getresponse()
                 body = resp.read()
                 served = re.search(rb"release (\w+)", body)
-                mine.append((time.monotonic(), resp.status, served.group(1).decode() if served else "",
-                             b"injected_fault" in body))
+                now = time.monotonic()
+                mine.append((now, resp.status, served.group(1).decode() if served else "",
+                             b"injected_fault" in body, 1000 * (now - sent)))
             except (OSError, http.client.HTTPException):
-                mine.append((time.monotonic(), 0, "", False))
+                now = time.monotonic()
+                mine.append((now, 0, "", False, 1000 * (now - sent)))
                 conn.close()
                 conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=5)
         conn.close()
@@ -199,6 +213,49 @@ def scenario_slow(stack, base10, slow30, threads, report):
     report["slow3x"] = rows
 
 
+def client_latency(answers, commit, since, until):
+    """p50/p99/mean (ms, client side: request sent to answer read) of `commit`'s answers between
+    `since` and `until` (monotonic)."""
+    times = sorted(a[4] for a in answers if a[2] == commit and since <= a[0] <= until)
+    if not times:
+        return None
+    rank = lambda q: times[max(0, math.ceil(q * len(times) - 1e-9) - 1)]  # nearest rank
+    return {"n": len(times), "p50": round(rank(0.50), 1), "p99": round(rank(0.99), 1),
+            "mean": round(sum(times) / len(times), 1)}
+
+
+def scenario_tail(stack, base10, tail, threads, report):
+    rows = {}
+    if stack.version()["commit"] != commit_of(base10):
+        set_strategy(stack, "ROLLING")
+        assert stack.deploy(base10, timeout=900).returncode == 0
+    for strategy in ("LINEAR_LONG_STEP", "ROLLING"):
+        code, events, answers, seconds, result = deploy(stack, tail, strategy, threads)
+        served = fresh_answers(answers, commit_of(tail))
+        steps = [e for e in events if e.get("event") == "traffic" and not e.get("rollback")]
+        judged = [e for e in events if e.get("event") == "step_judged"]
+        first = judged[0] if judged else {}
+        if served:
+            # Both releases side by side while both served: from the new one's first answer to
+            # its last (under ROLLING, the old one's answers in that time).
+            since, until = served[0][0], served[-1][0]
+        else:
+            since = until = 0
+        rows[strategy] = {
+            "exit": code, "caught": code == 3, "steps_taken": len(steps),
+            "seconds": round(seconds, 2), "reason": reason_of(events),
+            "tail_release_requests": len(served),
+            "judge": {k: first.get(k) for k in ("latency_samples", "p50_ms", "p99_ms",
+                                                 "previous_latency_samples", "previous_p50_ms",
+                                                 "previous_p99_ms", "mean_response_ms",
+                                                 "previous_mean_response_ms")} if first else None,
+            "client_new": client_latency(answers, commit_of(tail), since, until),
+            "client_previous": client_latency(answers, commit_of(base10), since, until),
+        }
+        restore(stack, base10, code)
+    report["tail3x"] = rows
+
+
 def scenario_bgback(stack, base, bad, threads, report):
     code, events, answers, seconds, result = deploy(stack, bad, "BLUE_GREEN", threads)
     commit = commit_of(bad)
@@ -264,6 +321,29 @@ def write_results(path, report, args):
             lines.append(f"| {name} | {r['exit']} | {r['caught']} | {r['steps_taken']} | "
                          f"{r['slow_release_requests']} | {r['seconds']} | {r['reason']} |")
         lines.append("")
+    if "tail3x" in report:
+        lines += ["## A release slower only in its tail (2 % of requests +20 ms on 10 ms), error-free: "
+                  "LINEAR 10 % vs ROLLING", "",
+                  "| strategy | exit | caught | traffic steps taken | requests the release answered | "
+                  "deploy (s) | reason |", "| --- | ---: | --- | ---: | ---: | ---: | --- |"]
+        for name, r in report["tail3x"].items():
+            lines.append(f"| {name} | {r['exit']} | {r['caught']} | {r['steps_taken']} | "
+                         f"{r['tail_release_requests']} | {r['seconds']} | {r['reason']} |")
+        lines += ["", "| strategy | judge: new p50/p99 (n) | judge: previous p50/p99 (n) | HAProxy mean "
+                  "new / previous | client: new p50/p99/mean (n) | client: previous p50/p99/mean (n) |",
+                  "| --- | --- | --- | --- | --- | --- |"]
+        for name, r in report["tail3x"].items():
+            j = r["judge"] or {}
+            cn = r["client_new"] or {}
+            cp = r["client_previous"] or {}
+            judge_new = f"{j['p50_ms']}/{j['p99_ms']} ms ({j['latency_samples']})" if j.get("p99_ms") is not None else "-"
+            judge_old = (f"{j['previous_p50_ms']}/{j['previous_p99_ms']} ms ({j['previous_latency_samples']})"
+                         if j.get("previous_p99_ms") is not None else "-")
+            mean = (f"{j['mean_response_ms']:.0f} / {j['previous_mean_response_ms']:.0f} ms"
+                    if j.get("mean_response_ms") is not None else "-")
+            client = lambda c: f"{c['p50']}/{c['p99']}/{c['mean']} ms ({c['n']})" if c else "-"
+            lines.append(f"| {name} | {judge_new} | {judge_old} | {mean} | {client(cn)} | {client(cp)} |")
+        lines.append("")
     if "bgback" in report:
         r = report["bgback"]
         lines += ["## BLUE_GREEN, breach in the bake (green answers 5 % 500)", "",
@@ -290,7 +370,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--rolling-bake", default="5s")
-    parser.add_argument("--scenarios", default="good,bad5,slow3x,bgback")
+    parser.add_argument("--scenarios", default="good,bad5,slow3x,tail3x,bgback")
     parser.add_argument("--results", default=os.path.join(HERE, "results.md"))
     args = parser.parse_args()
     stack = vm.GitStack(bake_time=args.rolling_bake, health_interval="500ms", ready_timeout="20s",
@@ -310,6 +390,8 @@ def main():
         bad = stack.faulty_image(images[-1], tag[:39] + "5", "errors_percent=5")
         base10 = stack.faulty_image(images[1], commit_of(images[1])[:39] + "a", "latency=10ms")
         slow30 = stack.faulty_image(images[2], commit_of(images[2])[:39] + "b", "latency=30ms")
+        tail = stack.faulty_image(images[3], commit_of(images[3])[:39] + "c",
+                                  "latency=10ms,tail_latency=2%:20ms")
         set_strategy(stack, "ROLLING")
         assert stack.deploy(base, timeout=900).returncode == 0
         wanted = args.scenarios.split(",")
@@ -322,6 +404,8 @@ def main():
             scenario_bgback(stack, base, bad, args.threads, report)
         if "slow3x" in wanted:
             scenario_slow(stack, base10, slow30, args.threads, report)
+        if "tail3x" in wanted:
+            scenario_tail(stack, base10, tail, args.threads, report)
     finally:
         write_results(args.results, report, args)
         stack.cleanup()

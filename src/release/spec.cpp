@@ -64,6 +64,14 @@ const std::vector<SpecField> kFields = {
      "How long one minute of deploy/service.json's deploymentConfiguration (bakeTimeInMinutes, "
      "stepBakeTimeInMinutes, canaryBakeTimeInMinutes) lasts on this machine, e.g. 1s for a local "
      "trial; the service file stays what ECS is given."},
+    {"vm.latency_judge.p99_max_ratio", "number", "2.0",
+     "LINEAR / CANARY: a step breaches when the new release's p99 response time exceeds this "
+     "many times the previous release's over the same time (1 to 100)."},
+    {"vm.latency_judge.floor", "duration", "5ms",
+     "A previous release's p99 below this counts as this: under it, slower is noise."},
+    {"vm.latency_judge.min_samples", "count", "100",
+     "Responses each release must have answered in a step before the p99s are compared "
+     "(10 to 1000000); fewer decide nothing."},
     {"vm.lifecycle_hooks", "commands", "{}",
      "Lifecycle hook Lambda function name -> local command run in its place (/bin/sh -c) at the "
      "hook's stages, e.g. {smoke-test: ./scripts/smoke.sh}; exit 0 lets the stage pass."},
@@ -240,6 +248,23 @@ class Reader {
     }
   }
 
+  void number(const YAML::Node& root, const std::string& key, double& out, double min, double max,
+              const char* example) const {
+    if (auto value = scalar(root, key)) {
+      try {
+        std::size_t used = 0;
+        double parsed = std::stod(*value, &used);
+        if (used != value->size() || !(parsed >= min && parsed <= max))
+          throw std::invalid_argument("");
+        out = parsed;
+      } catch (const std::exception&) {
+        fail(key, "\"" + *value + "\" is invalid; write a number from " +
+                      std::to_string(static_cast<long>(min)) + " to " +
+                      std::to_string(static_cast<long>(max)) + ", e.g. " + example);
+      }
+    }
+  }
+
   void ratio(const YAML::Node& root, const std::string& key, double& out) const {
     if (auto value = scalar(root, key)) {
       try {
@@ -253,7 +278,6 @@ class Reader {
     }
   }
 
- private:
   int whole(const std::string& key, const std::string& value, int min, int max) const {
     try {
       std::size_t used = 0;
@@ -265,6 +289,7 @@ class Reader {
                   " to " + std::to_string(max));
   }
 
+ private:
   std::string file_;
 };
 
@@ -323,6 +348,12 @@ ServiceSpec parse_spec(std::string_view yaml_text, std::string_view file_name) {
   reader.string(root, "vm.engine", vm.engine);
   reader.port_range(root, "vm.replica_ports", vm.replica_ports);
   reader.duration(root, "vm.strategy_minute", vm.strategy_minute);
+  reader.number(root, "vm.latency_judge.p99_max_ratio", vm.latency_p99_max_ratio, 1, 100, "2.0");
+  reader.duration(root, "vm.latency_judge.floor", vm.latency_floor);
+  if (auto value = reader.scalar(root, "vm.latency_judge.min_samples")) {
+    vm.latency_min_samples =
+        reader.whole(std::string("vm.latency_judge.min_samples"), *value, 10, 1'000'000);
+  }
   reader.commands(root, "vm.lifecycle_hooks", vm.lifecycle_hooks);
   reader.string(root, "ecs.cluster", spec.ecs.cluster);
   reader.string(root, "ecs.region", spec.ecs.region);

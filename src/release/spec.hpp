@@ -52,6 +52,13 @@ struct VmSpec {
   // stepBakeTimeInMinutes, canaryBakeTimeInMinutes) lasts on this machine: the service file
   // stays what ECS is given, and a local run or a test shortens the bakes here.
   std::chrono::milliseconds strategy_minute{60000};
+  // The LINEAR / CANARY tail judge, from HAProxy's per-request response log: a step breaches
+  // when the new release's p99 response time exceeds latency_p99_max_ratio x the previous
+  // release's (a p99 below latency_floor counts as latency_floor), once each release answered
+  // latency_min_samples requests in the step.
+  double latency_p99_max_ratio = 2.0;
+  std::chrono::milliseconds latency_floor{5};
+  int latency_min_samples = 100;
   // A lifecycle hook's Lambda function name (from its hookTargetArn) -> the local command run
   // in its place (/bin/sh -c), the vm analogue of ECS invoking the function.
   std::map<std::string, std::string> lifecycle_hooks;

@@ -45,10 +45,30 @@ Faults parse_faults(std::string_view text) {
                                "\" is invalid: give a duration such as latency=30ms");
       }
       faults.latency = *latency;
+    } else if (item.starts_with("tail_latency=")) {
+      const auto value = item.substr(13);
+      const auto percent_sign = value.find("%:");
+      int percent = -1;
+      std::optional<std::chrono::milliseconds> delay;
+      if (percent_sign != std::string_view::npos) {
+        const auto digits = value.substr(0, percent_sign);
+        const auto [end, ec] =
+            std::from_chars(digits.data(), digits.data() + digits.size(), percent);
+        if (ec != std::errc{} || end != digits.data() + digits.size()) percent = -1;
+        delay = core::parse_duration(value.substr(percent_sign + 2));
+      }
+      if (percent < 0 || percent > 100 || !delay) {
+        throw core::InputError("FAULT_INJECT item \"" + std::string(item) +
+                               "\" is invalid: give a whole percentage and a duration such as "
+                               "tail_latency=2%:20ms");
+      }
+      faults.tail_percent = percent;
+      faults.tail_latency = *delay;
     } else {
       throw core::InputError("FAULT_INJECT item \"" + std::string(item) +
                              "\" is unknown: use unready, crash, errors, errors_percent=N, slow, "
-                             "latency=DURATION or unhealthy_after=DURATION");
+                             "latency=DURATION, tail_latency=N%:DURATION or "
+                             "unhealthy_after=DURATION");
     }
   }
   return faults;

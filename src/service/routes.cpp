@@ -69,7 +69,12 @@ std::optional<long> parse_slow_ms(std::string_view target) {
 void add_routes(http::Router& router, ServiceState& state) {
   using http::Verb;
   router.add(Verb::get, "/", [&state](const Request&, http::HandlerContext& ctx) {
-    if (state.faults.latency.count() > 0) ctx.delay_response(state.faults.latency);
+    auto delay = state.faults.latency;
+    if (state.faults.tail_percent > 0 &&
+        fails_request(state.greetings_timed.fetch_add(1), state.faults.tail_percent)) {
+      delay += state.faults.tail_latency;
+    }
+    if (delay.count() > 0) ctx.delay_response(delay);
     if (state.faults.errors_percent > 0 &&
         fails_request(state.greetings.fetch_add(1), state.faults.errors_percent)) {
       return http::make_error_response(Status::internal_server_error, "injected_fault",

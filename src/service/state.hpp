@@ -19,6 +19,7 @@ struct ServiceState {
   std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
   std::atomic<bool> draining{false};
   std::atomic<std::uint64_t> greetings{0};  // GET / answered so far (FAULT_INJECT=errors_percent)
+  std::atomic<std::uint64_t> greetings_timed{0};  // the same, for FAULT_INJECT=tail_latency
   telemetry::Registry* registry = nullptr;
 };
 

@@ -4,11 +4,13 @@
 // weight it, drain it, take it out, read its counters. HaproxyBalancer (haproxy_balancer.hpp) is
 // the real one; unit tests drive the target through a fake.
 
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "targets/vm/haproxy_api.hpp"
+#include "targets/vm/response_log.hpp"
 #include "targets/vm/state.hpp"
 
 namespace slipway::targets::vm {
@@ -62,6 +64,10 @@ class Balancer {
 
   // Returns every server's counters now. Throws HaproxyError.
   virtual std::vector<ServerStat> stats() = 0;
+
+  // Opens the feed of every production response from now on (server, response time, status),
+  // or returns nullptr when this balancer logs none. Throws HaproxyError when it cannot open it.
+  virtual std::unique_ptr<ResponseFeed> responses() { return nullptr; }
 
   // Records the servers of `state`, so a restarted balancer comes back with the same fleet.
   virtual void record(const VmState& state) = 0;

@@ -82,9 +82,9 @@ std::vector<ServerStat> parse_show_stat(std::string_view csv) {
   return rows;
 }
 
-std::string HaproxyApi::command(const std::string& line) const {
-  // Plain POSIX: a unix socket, one write, read to EOF. No library offers HAProxy's protocol and
-  // Asio would add nothing for a blocking request/response with a socket timeout.
+int HaproxyApi::open_stream(const std::string& line) const {
+  // Plain POSIX: a unix socket, one write. No library offers HAProxy's protocol and Asio would
+  // add nothing for a blocking request/response with a socket timeout.
   int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd < 0)
     throw HaproxyError(std::string("cannot create a unix socket: ") + std::strerror(errno));
@@ -110,6 +110,11 @@ std::string HaproxyApi::command(const std::string& line) const {
     ::close(fd);
     throw HaproxyError("cannot send to HAProxy at " + socket_path_);
   }
+  return fd;
+}
+
+std::string HaproxyApi::command(const std::string& line) const {
+  int fd = open_stream(line);
   std::string answer;
   std::array<char, 16384> buffer{};
   while (true) {

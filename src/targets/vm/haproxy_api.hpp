@@ -41,6 +41,11 @@ class HaproxyApi {
   // be reached or the command is unknown.
   std::string command(const std::string& line) const;
 
+  // Connects, sends `line` and returns the socket, for a command that answers as a stream (`show
+  // events … -w`); the caller reads and closes it. Throws HaproxyError when HAProxy cannot be
+  // reached.
+  int open_stream(const std::string& line) const;
+
   // Sends an action command; throws HaproxyError unless HAProxy answered with success.
   void action(const std::string& line) const;
 

@@ -196,6 +196,10 @@ std::vector<ServerStat> HaproxyBalancer::stats() {
   return api_.server_stats(base_.service);
 }
 
+std::unique_ptr<ResponseFeed> HaproxyBalancer::responses() {
+  return open_response_stream(api_);
+}
+
 void HaproxyBalancer::record(const VmState& state) {
   write_haproxy_config(settings(state), servers(state), config_path_);
 }

@@ -31,6 +31,7 @@ class HaproxyBalancer final : public Balancer {
   void drain(const std::string& server) override;
   void remove(const VmState& state, const std::string& server) override;
   std::vector<ServerStat> stats() override;
+  std::unique_ptr<ResponseFeed> responses() override;
   void record(const VmState& state) override;
 
  private:

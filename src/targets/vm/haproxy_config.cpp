@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <sstream>
 
+#include "targets/vm/response_log.hpp"
+
 namespace slipway::targets::vm {
 
 std::string server_options(const HaproxySettings& s, bool backup) {
@@ -57,8 +59,18 @@ std::string render_haproxy_config(const HaproxySettings& s,
       << "  option redispatch 1\n"
       << "  retry-on conn-failure empty-response response-timeout\n"
       << "\n"
+      // Every production request's server, response time and status, kept in memory for the
+      // step judge (response_log.hpp), which streams the new ones through the runtime API. 1 MB
+      // holds seconds of events at tens of thousands of requests a second; unread ones are
+      // simply overwritten.
+      << "ring " << kResponseRing << "\n"
+      << "  format raw\n"
+      << "  size 1048576\n"
+      << "\n"
       << "frontend " << s.service << "_in\n"
       << "  bind " << s.listener_address << ":" << s.listener_port << "\n"
+      << "  log ring@" << kResponseRing << " local0 info\n"
+      << "  log-format \"" << kResponseLogFormat << "\"\n"
       << "  default_backend " << s.service << "\n"
       << "\n"
       << (s.test_listener_port == 0

@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <filesystem>
 #include <future>
+#include <map>
+#include <memory>
 #include <thread>
 
 #include "core/cancellation.hpp"
@@ -491,7 +493,8 @@ StepSample Rollout::step_sample(const VmState& state, std::int64_t revision) {
 
 Rollout::StepWatch Rollout::watch_step(const VmState& state, std::int64_t revision,
                                        milliseconds duration, const StepLimits& limits,
-                                       Clock::time_point deadline) {
+                                       Clock::time_point deadline,
+                                       const std::optional<LatencyFigures>& baseline) {
   auto health = [&state, revision, this] {
     BakeSample s;
     for (const auto& stat : balancer_.stats()) {
@@ -507,6 +510,49 @@ Rollout::StepWatch Rollout::watch_step(const VmState& state, std::int64_t revisi
     return s;
   };
   StepWatch watch;
+  // Each response logged from now on counts for the release whose server answered it.
+  std::map<std::string, bool> fresh_server;
+  for (const auto& r : state.replicas) {
+    if (r.in_haproxy && !r.backup && !r.server.empty())
+      fresh_server[r.server] = r.revision == revision;
+  }
+  LatencyHistogram fresh_times;
+  LatencyHistogram previous_times;
+  std::unique_ptr<ResponseFeed> feed;
+  auto feed_lost = [&](const std::string& why) {
+    feed.reset();
+    watch.tail_unavailable = why;
+    events_.progress("judge",
+                     "per-request response times unavailable (" + why + "): revision " +
+                         std::to_string(revision) +
+                         " is judged by HAProxy's mean response time only",
+                     boost::json::object{{"revision", revision}, {"tail_judge", false}});
+  };
+  try {
+    feed = balancer_.responses();
+    if (!feed) feed_lost("the balancer logs no responses");
+  } catch (const HaproxyError& e) {
+    feed_lost(e.what());
+  }
+  auto judge_tail = [&]() -> std::optional<std::string> {
+    if (!feed) return std::nullopt;
+    try {
+      for (const auto& record : feed->take()) {
+        auto it = fresh_server.find(record.server);
+        if (it != fresh_server.end())
+          (it->second ? fresh_times : previous_times).add(record.response_ms);
+      }
+    } catch (const HaproxyError& e) {
+      feed_lost(e.what());
+      return std::nullopt;
+    }
+    watch.fresh_latency = latency_figures(fresh_times);
+    watch.previous_latency = latency_figures(previous_times);
+    watch.baseline_from_earlier_step =
+        baseline && watch.previous_latency.samples < limits.min_p99_samples;
+    if (watch.baseline_from_earlier_step) watch.previous_latency = *baseline;
+    return tail_breach(watch.fresh_latency, watch.previous_latency, limits);
+  };
   watch.start = step_sample(state, revision);
   watch.last = watch.start;
   const auto health_start = health();
@@ -516,6 +562,8 @@ Rollout::StepWatch Rollout::watch_step(const VmState& state, std::int64_t revisi
                 "watching revision " + std::to_string(revision));
     watch.last = step_sample(state, revision);
     watch.breach = step_breach(watch.start, watch.last, limits);
+    auto tail = judge_tail();
+    if (!watch.breach) watch.breach = tail;
     // Only DOWN and restarts from the health sample: step_breach judges the 5xx.
     if (!watch.breach) watch.breach = bake_breach(health_start, health(), 1.0);
     if (watch.breach) return watch;

@@ -90,13 +90,23 @@ class Rollout {
     std::optional<std::string> breach;
     StepSample start;
     StepSample last;
+    // The tail judge's figures over the step, from the balancer's per-request response log.
+    // Without it (`tail_unavailable` says why) the mean response time alone judged latency.
+    LatencyFigures fresh_latency;
+    LatencyFigures previous_latency;  // the previous release's: this step's, or `baseline`
+    bool baseline_from_earlier_step = false;
+    std::string tail_unavailable;
   };
   // Watches `revision` against the other active servers for `duration` (at most until
-  // `deadline`), sampling the balancer every kStepSampleInterval into step_breach, and a
-  // server of it DOWN or a replica restarting; returns at the first breach.
+  // `deadline`), sampling the balancer every kStepSampleInterval into step_breach and
+  // tail_breach (the responses logged since the step began), and a server of it DOWN or a
+  // replica restarting; returns at the first breach. `baseline` stands in for the previous
+  // release's tail when it served fewer than limits.min_p99_samples in the step (at 100 %).
+  // Says in the events when the response log cannot be read (the mean judges alone then).
   StepWatch watch_step(const VmState& state, std::int64_t revision,
                        std::chrono::milliseconds duration, const StepLimits& limits,
-                       std::chrono::steady_clock::time_point deadline);
+                       std::chrono::steady_clock::time_point deadline,
+                       const std::optional<LatencyFigures>& baseline = std::nullopt);
 
   // Drains `replicas` (zero sessions or drain_delay), stops them, takes them out of the
   // balancer and the state.

@@ -1,5 +1,6 @@
 #include "targets/vm/step_judge.hpp"
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -59,6 +60,36 @@ std::optional<std::string> step_breach(const StepSample& start, const StepSample
     }
   }
   return std::nullopt;
+}
+
+std::int64_t LatencyHistogram::percentile(double q) const {
+  if (count_ == 0) return 0;
+  const auto rank = std::max<std::int64_t>(
+      1, static_cast<std::int64_t>(std::ceil(q * static_cast<double>(count_) - 1e-9)));
+  std::int64_t seen = 0;
+  for (const auto& [ms, n] : counts_) {
+    seen += n;
+    if (seen >= rank) return ms;
+  }
+  return counts_.rbegin()->first;
+}
+
+LatencyFigures latency_figures(const LatencyHistogram& histogram) {
+  return {histogram.count(), histogram.percentile(0.50), histogram.percentile(0.99)};
+}
+
+std::optional<std::string> tail_breach(const LatencyFigures& fresh, const LatencyFigures& previous,
+                                       const StepLimits& limits) {
+  if (fresh.samples < limits.min_p99_samples || previous.samples < limits.min_p99_samples) {
+    return std::nullopt;
+  }
+  const double baseline = std::max(static_cast<double>(previous.p99_ms), limits.p99_floor_ms);
+  if (static_cast<double>(fresh.p99_ms) <= limits.max_p99_ratio * baseline) return std::nullopt;
+  return "the new release's p99 response time is " + std::to_string(fresh.p99_ms) + " ms over " +
+         std::to_string(fresh.samples) + " responses, the previous one's " +
+         std::to_string(previous.p99_ms) + " ms over " + std::to_string(previous.samples) +
+         " (more than " + fixed(limits.max_p99_ratio, "%.1f") + "x slower at p99; p50 " +
+         std::to_string(fresh.p50_ms) + " vs " + std::to_string(previous.p50_ms) + " ms)";
 }
 
 }  // namespace slipway::targets::vm

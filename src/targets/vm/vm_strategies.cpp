@@ -110,7 +110,7 @@ void VmTarget::record_progress(const DeployRun& run) {
 
 void VmTarget::record_step(DeployRun& run, json::object record,
                            const std::optional<Rollout::StepWatch>& watch,
-                           const std::string& breach) {
+                           const std::string& breach, const std::string& what) {
   if (watch) {
     const auto& start = watch->start;
     const auto& last = watch->last;
@@ -120,11 +120,46 @@ void VmTarget::record_step(DeployRun& run, json::object record,
     record["previous_responses_5xx"] = last.previous.responses_5xx - start.previous.responses_5xx;
     record["mean_response_ms"] = last.fresh.mean_response_ms;
     record["previous_mean_response_ms"] = last.previous.mean_response_ms;
+    // The tail judge's figures (HAProxy's per-request log), or why it could not judge.
+    record["tail_judge"] = watch->tail_unavailable.empty();
+    if (watch->tail_unavailable.empty()) {
+      record["latency_samples"] = watch->fresh_latency.samples;
+      record["p50_ms"] = watch->fresh_latency.p50_ms;
+      record["p99_ms"] = watch->fresh_latency.p99_ms;
+      record["previous_latency_samples"] = watch->previous_latency.samples;
+      record["previous_p50_ms"] = watch->previous_latency.p50_ms;
+      record["previous_p99_ms"] = watch->previous_latency.p99_ms;
+      if (watch->baseline_from_earlier_step) record["previous_latency_from_earlier_step"] = true;
+    } else {
+      record["tail_judge_unavailable"] = watch->tail_unavailable;
+    }
   }
   record["verdict"] = breach.empty() ? "passed" : "breached";
   if (!breach.empty()) record["reason"] = breach;
   run.steps.back() = json::serialize(record);
   record_progress(run);
+  if (watch) {
+    // The step's figures as they went to the ledger, as one event.
+    auto line = what + " " + (breach.empty() ? "passed" : "breached");
+    const auto& start = watch->start;
+    const auto& last = watch->last;
+    line += ": " + std::to_string(last.fresh.responses - start.fresh.responses) + " responses, " +
+            std::to_string(last.fresh.responses_5xx - start.fresh.responses_5xx) + " 5xx";
+    if (watch->tail_unavailable.empty()) {
+      line += "; p50/p99 " + std::to_string(watch->fresh_latency.p50_ms) + "/" +
+              std::to_string(watch->fresh_latency.p99_ms) + " ms over " +
+              std::to_string(watch->fresh_latency.samples) + " against " +
+              std::to_string(watch->previous_latency.p50_ms) + "/" +
+              std::to_string(watch->previous_latency.p99_ms) + " ms over " +
+              std::to_string(watch->previous_latency.samples) +
+              (watch->baseline_from_earlier_step ? " (an earlier step's)" : "");
+    } else {
+      line += "; tail not judged";
+    }
+    json::object fields = record;
+    fields["revision"] = run.ref.revision;
+    events_.progress("step_judged", line, std::move(fields));
+  }
 }
 
 void VmTarget::enter_stage(DeployRun& run, const std::string& stage) {
@@ -200,6 +235,20 @@ DeployReport VmTarget::progressive(DeployRun& run, VmState& state, const Rollout
   const auto prior = run.prior->revision;
   StepLimits limits;
   limits.max_5xx_ratio = config_.spec.vm.bake_max_5xx_ratio;
+  limits.max_p99_ratio = config_.spec.vm.latency_p99_max_ratio;
+  limits.p99_floor_ms = static_cast<double>(config_.spec.vm.latency_floor.count());
+  limits.min_p99_samples = config_.spec.vm.latency_min_samples;
+  // The previous release's tail from the last step it served enough of: from 100 % on it serves
+  // nothing, and the new release is judged against what it was.
+  std::optional<LatencyFigures> previous_tail;
+  auto watch = [&](std::chrono::milliseconds bake) {
+    auto watched = rollout_.watch_step(state, revision, bake, limits, run.deadline, previous_tail);
+    if (watched.tail_unavailable.empty() && !watched.baseline_from_earlier_step &&
+        watched.previous_latency.samples >= limits.min_p99_samples) {
+      previous_tail = watched.previous_latency;
+    }
+    return watched;
+  };
   auto stage = [&](LifecycleStage at) { return run_stage(run, strategy, at); };
   auto retire_green = [&](const std::string& why) {
     std::vector<ReplicaState> green;
@@ -291,10 +340,10 @@ DeployReport VmTarget::progressive(DeployRun& run, VmState& state, const Rollout
       record_step(run, record, std::nullopt, "");
       continue;
     }
-    auto watch = rollout_.watch_step(state, revision, step.bake, limits, run.deadline);
+    auto watched = watch(step.bake);
     run.phase("step_" + std::to_string(i + 1));
-    record_step(run, record, watch, watch.breach.value_or(""));
-    if (watch.breach) return shift_back(step_name + ": " + *watch.breach);
+    record_step(run, record, watched, watched.breach.value_or(""), step_name);
+    if (watched.breach) return shift_back(step_name + ": " + *watched.breach);
   }
   events_.progress("switched", "all traffic on revision " + std::to_string(revision) + " (" +
                                    short_sha(run.ref.commit) + "); revision " +
@@ -304,13 +353,13 @@ DeployReport VmTarget::progressive(DeployRun& run, VmState& state, const Rollout
   }
   if (plan.final_bake.count() > 0) {
     enter_stage(run, "BAKE_TIME");
-    auto watch = rollout_.watch_step(state, revision, plan.final_bake, limits, run.deadline);
+    auto watched = watch(plan.final_bake);
     run.phase("bake");
     json::object record{
         {"stage", "BAKE_TIME"}, {"new_share_percent", 100.0}, {"bake_ms", plan.final_bake.count()}};
     run.steps.push_back(json::serialize(record));
-    record_step(run, record, watch, watch.breach.value_or(""));
-    if (watch.breach) return shift_back("bake: " + *watch.breach);
+    record_step(run, record, watched, watched.breach.value_or(""), "bake");
+    if (watched.breach) return shift_back("bake: " + *watched.breach);
   }
   enter_stage(run, "CLEAN_UP");
   // Green back to the default weight before blue leaves: no server keeps a step's weight.

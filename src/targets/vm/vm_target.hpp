@@ -175,9 +175,11 @@ class VmTarget {
   // Writes the run's strategy, stage and steps into its ledger entry (status reads them live).
   void record_progress(const DeployRun& run);
   // Completes the run's last step record with the judge's figures (from `watch`, when the step
-  // was watched) and its verdict (`breach` empty: passed), and records it.
+  // was watched) and its verdict (`breach` empty: passed), and records it; a watched step is
+  // also a `step_judged` event with those figures (`what` names the step in its message).
   void record_step(DeployRun& run, boost::json::object record,
-                   const std::optional<Rollout::StepWatch>& watch, const std::string& breach);
+                   const std::optional<Rollout::StepWatch>& watch, const std::string& breach,
+                   const std::string& what = "");
   // Reports and records that the run entered `stage`.
   void enter_stage(DeployRun& run, const std::string& stage);
   // Reports the lifecycle stage `at` and runs its hooks; returns why the stage failed, if it did.

@@ -39,6 +39,7 @@ vm:
   ready_timeout: 20s
   engine: process
   replica_ports: 21000-21099
+  latency_judge: {p99_max_ratio: 1.5, floor: 20ms, min_samples: 400}
 )",
                          "slipway.yaml");
   EXPECT_EQ(spec.image_repository, "registry.local/app");
@@ -58,6 +59,14 @@ vm:
   EXPECT_EQ(spec.vm.engine, "process");
   EXPECT_EQ(spec.vm.replica_ports.first, 21000);
   EXPECT_EQ(spec.vm.replica_ports.last, 21099);
+  EXPECT_DOUBLE_EQ(spec.vm.latency_p99_max_ratio, 1.5);
+  EXPECT_EQ(spec.vm.latency_floor, 20ms);
+  EXPECT_EQ(spec.vm.latency_min_samples, 400);
+  // The tail judge's defaults.
+  auto defaults = parse_spec("service: app\n", "slipway.yaml");
+  EXPECT_DOUBLE_EQ(defaults.vm.latency_p99_max_ratio, 2.0);
+  EXPECT_EQ(defaults.vm.latency_floor, 5ms);
+  EXPECT_EQ(defaults.vm.latency_min_samples, 100);
 }
 
 TEST(Spec, BadInputNamesTheKey) {
@@ -77,6 +86,14 @@ TEST(Spec, BadInputNamesTheKey) {
       {"service: app\nvm: {health_check: {path: readyz}}\n", "must start with /"},
       {"service: app\nvm: {bake_max_5xx_ratio: 2}\n", "vm.bake_max_5xx_ratio"},
       {"service: app\nvm: {engine: docker-compose}\n", "vm.engine"},
+      {"service: app\nvm: {latency_judge: {p99_max_ratio: 0.5}}\n",
+       "vm.latency_judge.p99_max_ratio: \"0.5\" is invalid; write a number from 1 to 100"},
+      {"service: app\nvm: {latency_judge: {p99_max_ratio: 2x}}\n",
+       "vm.latency_judge.p99_max_ratio"},
+      {"service: app\nvm: {latency_judge: {floor: fast}}\n", "vm.latency_judge.floor"},
+      {"service: app\nvm: {latency_judge: {min_samples: 5}}\n",
+       "vm.latency_judge.min_samples: \"5\" is invalid; write a whole number from 10 to 1000000"},
+      {"service: app\nvm: {latency_judge: {p99: 2}}\n", "vm.latency_judge.p99: unknown key"},
       {"service: app\ntarget: k8s\n", "target: \"k8s\""},
       {"service: app\ntarget: ecs\n", "ecs.cluster: required"},
       {"service: app\nvm: {listener: {port: 8404}}\n", "vm.haproxy.stats_port"},

@@ -36,6 +36,18 @@ TEST(Faults, SomeErrorsAndLatency) {
   EXPECT_TRUE(slipway::service::fails_request(7, 100));
 }
 
+TEST(Faults, SlowOnlyInTheTail) {
+  const auto faults = parse_faults("latency=10ms,tail_latency=2%:20ms");
+  EXPECT_EQ(faults.latency, 10ms);
+  EXPECT_EQ(faults.tail_percent, 2);
+  EXPECT_EQ(faults.tail_latency, 20ms);
+  EXPECT_EQ(parse_faults("").tail_percent, 0);
+  EXPECT_THROW(parse_faults("tail_latency=2:20ms"), slipway::core::InputError);
+  EXPECT_THROW(parse_faults("tail_latency=101%:20ms"), slipway::core::InputError);
+  EXPECT_THROW(parse_faults("tail_latency=2%:soon"), slipway::core::InputError);
+  EXPECT_THROW(parse_faults("tail_latency=2%"), slipway::core::InputError);
+}
+
 TEST(Faults, EmptyMeansNone) {
   const auto faults = parse_faults("");
   EXPECT_FALSE(faults.unready || faults.crash || faults.errors || faults.slow_route);

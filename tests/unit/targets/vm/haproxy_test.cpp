@@ -2,6 +2,7 @@
 
 #include "targets/vm/haproxy_api.hpp"
 #include "targets/vm/haproxy_config.hpp"
+#include "targets/vm/response_log.hpp"
 
 namespace {
 
@@ -43,6 +44,27 @@ TEST(HaproxyConfig, HasWhatTheRolloutRelieson) {
         "rise 2 fall 3 backup\n"}) {
     EXPECT_TRUE(contains(cfg, line)) << line << "\n" << cfg;
   }
+}
+
+TEST(HaproxyConfig, TheListenerLogsEachResponseToTheJudgesRing) {
+  auto cfg = render_haproxy_config(settings(), {});
+  EXPECT_TRUE(contains(cfg, "ring responses\n  format raw\n  size 1048576\n")) << cfg;
+  auto frontend = cfg.substr(cfg.find("frontend app_in\n"));
+  frontend = frontend.substr(0, frontend.find("\n\n"));
+  EXPECT_TRUE(contains(frontend, "  log ring@responses local0 info\n  log-format \"%s %Tr %ST\"\n"))
+      << frontend;
+}
+
+TEST(ResponseLog, TakesCompleteLinesOfServerTimeAndStatus) {
+  // What `show events responses -w` streams: the empty answer of `set timeout cli`, then one line
+  // per request; a read may end mid-line.
+  std::string pending = "\ns1 12 200\ns2 30 500\n<NOSRV> -1 503\ns1 -1 502\ngarbage\ns3 4";
+  EXPECT_EQ(take_response_records(pending),
+            (std::vector<ResponseRecord>{{"s1", 12, 200}, {"s2", 30, 500}}));
+  EXPECT_EQ(pending, "s3 4");
+  pending += "1 200\n";
+  EXPECT_EQ(take_response_records(pending), (std::vector<ResponseRecord>{{"s3", 41, 200}}));
+  EXPECT_EQ(pending, "");
 }
 
 TEST(HaproxyConfig, ATestListenerIsItsOwnFrontendAndBackend) {

@@ -49,5 +49,83 @@ TEST(StepJudge, ASlowerReleaseWithoutErrors) {
   EXPECT_FALSE(step_breach(sample(0, 0, 0, 1), sample(50, 0, 3, 1), limits));
 }
 
+LatencyHistogram histogram(std::initializer_list<std::int64_t> times) {
+  LatencyHistogram h;
+  for (auto ms : times) h.add(ms);
+  return h;
+}
+
+TEST(LatencyHistogram, NearestRankPercentiles) {
+  // The nearest-rank method's worked examples (its textbook definition: the smallest value with
+  // at least ceil(P/100 x N) values at or below it), given here unsorted.
+  auto five = histogram({50, 15, 40, 20, 35});
+  EXPECT_EQ(five.percentile(0.05), 15);
+  EXPECT_EQ(five.percentile(0.30), 20);
+  EXPECT_EQ(five.percentile(0.40), 20);
+  EXPECT_EQ(five.percentile(0.50), 35);
+  EXPECT_EQ(five.percentile(1.00), 50);
+  auto ten = histogram({20, 3, 6, 7, 8, 8, 10, 13, 15, 16});
+  EXPECT_EQ(ten.percentile(0.25), 7);
+  EXPECT_EQ(ten.percentile(0.50), 8);
+  EXPECT_EQ(ten.percentile(0.75), 15);
+  EXPECT_EQ(ten.percentile(1.00), 20);
+  auto eleven = histogram({3, 6, 7, 8, 8, 9, 10, 13, 15, 16, 20});
+  EXPECT_EQ(eleven.percentile(0.25), 7);
+  EXPECT_EQ(eleven.percentile(0.50), 9);
+  EXPECT_EQ(eleven.percentile(0.75), 15);
+  EXPECT_EQ(LatencyHistogram{}.percentile(0.99), 0);
+}
+
+// `n` responses of `base` ms, every `every`-th of them `slow` ms instead.
+LatencyHistogram tail(int n, std::int64_t base, int every, std::int64_t slow) {
+  LatencyHistogram h;
+  for (int i = 1; i <= n; ++i) h.add(every > 0 && i % every == 0 ? slow : base);
+  return h;
+}
+
+TEST(TailJudge, SlowerOnlyInTheTail) {
+  StepLimits limits;
+  // 2 % of the new release's responses take 30 ms instead of 10: the mean barely moves
+  // (10.4 ms), p99 is 3x the previous release's.
+  auto fresh = latency_figures(tail(200, 10, 50, 30));
+  auto previous = latency_figures(tail(1800, 10, 0, 0));
+  EXPECT_EQ(fresh, (LatencyFigures{200, 10, 30}));
+  EXPECT_EQ(previous, (LatencyFigures{1800, 10, 10}));
+  auto breach = tail_breach(fresh, previous, limits);
+  ASSERT_TRUE(breach);
+  EXPECT_NE(breach->find("p99 response time is 30 ms over 200 responses, the previous one's 10 ms "
+                         "over 1800 (more than 2.0x slower at p99; p50 10 vs 10 ms)"),
+            std::string::npos)
+      << *breach;
+  // The mean judge alone lets it through: that is the gap this judge closes.
+  EXPECT_FALSE(step_breach(sample(0, 0, 0, 10), sample(200, 0, 10.4, 10), limits));
+}
+
+TEST(TailJudge, NoBreachWithoutEvidence) {
+  StepLimits limits;
+  auto previous = latency_figures(tail(1800, 10, 0, 0));
+  // The same tail on both sides (the machine, not the release): no breach.
+  EXPECT_FALSE(tail_breach(latency_figures(tail(200, 10, 50, 30)),
+                           latency_figures(tail(1800, 10, 50, 30)), limits));
+  // Within the allowed ratio (20 ms is exactly 2x): no breach.
+  EXPECT_FALSE(tail_breach(latency_figures(tail(200, 10, 50, 20)), previous, limits));
+  // Fewer responses than min_p99_samples, on either side, decide nothing.
+  EXPECT_FALSE(tail_breach(latency_figures(tail(99, 10, 33, 300)), previous, limits));
+  EXPECT_FALSE(tail_breach(latency_figures(tail(200, 10, 50, 30)),
+                           latency_figures(tail(99, 10, 0, 0)), limits));
+  // A single slow response in 100 is not the p99 (nearest rank 99 of 100).
+  EXPECT_FALSE(tail_breach(latency_figures(tail(100, 10, 100, 300)), previous, limits));
+  EXPECT_TRUE(tail_breach(latency_figures(tail(100, 10, 50, 300)), previous, limits));
+  // Below the floor, slower is not slow: 4 ms against 1 ms is under 2 x 5 ms.
+  EXPECT_FALSE(tail_breach(latency_figures(tail(200, 1, 50, 4)),
+                           latency_figures(tail(1800, 1, 0, 0)), limits));
+  limits.p99_floor_ms = 1;
+  EXPECT_TRUE(tail_breach(latency_figures(tail(200, 1, 50, 4)),
+                          latency_figures(tail(1800, 1, 0, 0)), limits));
+  // The ratio is a knob.
+  limits.max_p99_ratio = 4;
+  EXPECT_FALSE(tail_breach(latency_figures(tail(200, 10, 50, 30)), previous, limits));
+}
+
 }  // namespace
 }  // namespace slipway::targets::vm

@@ -690,6 +690,11 @@ TEST_F(VmProgressiveTest, ALinearReleaseThatIsOnlySlowerIsCaughtAtTheFirstStep) 
             (std::vector<std::string>{"v1:255 v1:255 v2:85 v2:85", "v1:1 v1:1 v2:0 v2:0"}));
   EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
   EXPECT_EQ(ledger().by_revision(2)->outcome, release::Outcome::rolled_back);
+  // This balancer logs no response: the step says the tail was not judged, and why.
+  const auto step = boost::json::parse(ledger().by_revision(2)->steps.at(0)).as_object();
+  EXPECT_EQ(step.at("tail_judge"), false);
+  EXPECT_EQ(step.at("tail_judge_unavailable"), "the balancer logs no responses");
+  EXPECT_FALSE(step.contains("p99_ms"));
 }
 
 TEST_F(VmProgressiveTest, AHookFailingAtAProductionShiftShiftsBack) {
