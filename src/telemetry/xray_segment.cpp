@@ -2,8 +2,9 @@
 
 #include <algorithm>
 #include <charconv>
-#include <cmath>
 #include <cstdint>
+#include <cstdlib>
+#include <cstring>
 
 #include "core/json_escape.hpp"
 
@@ -79,88 +80,109 @@ std::string valid_utf8(std::string_view text) {
   return out;
 }
 
-bool is_ascii(std::string_view text) {
-  return std::all_of(text.begin(), text.end(),
-                     [](char c) { return static_cast<unsigned char>(c) < 0x80; });
+// True when `text` goes into a document unchanged in both forms: ASCII, nothing JSON escapes.
+bool is_plain(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) {
+    const auto byte = static_cast<unsigned char>(c);
+    return byte >= 0x20 && byte < 0x80 && byte != '"' && byte != '\\';
+  });
 }
 
-// Writes one document, either as JSON or (nested) as the body of a JSON string.
+// The most one input byte of a string value can become: "\u00XX" escaped once more is 7 bytes.
+constexpr std::size_t kMostPerByte = 7;
+// Generous bounds for the fixed text and the numbers of a document and of a subsegment.
+constexpr std::size_t kDocumentFixedBound = 640;
+constexpr std::size_t kSubsegmentFixedBound = 256;
+
+// Writes one document, either as JSON or (Nested) as the body of a JSON string, through a
+// pointer into storage sized once per document (std::string::append per piece cost more than
+// the bytes it copied). A template, so that each piece's size is a constant and its copy a few
+// moves.
+template <bool Nested>
 class Writer {
  public:
-  Writer(std::string& out, bool nested) : out_(out), nested_(nested) {}
+  explicit Writer(char* at) : at_(at) {}
 
-  void put(const Piece& piece) { out_.append(nested_ ? piece.nested : piece.plain); }
+  char* at() const { return at_; }
 
-  // Text with nothing to escape in either form: hex ids, numbers.
-  void put_safe(std::string_view text) { out_.append(text); }
+  void put(const Piece& piece) { copy(Nested ? piece.nested : piece.plain); }
+
+  // Text with nothing to escape in either form: hex ids.
+  void put_safe(std::string_view text) { copy(text); }
 
   // A string value's characters (the quotes are the layout's).
   void put_string(std::string_view value) {
-    if (!is_ascii(value)) {
-      put_valid_string(valid_utf8(value));
-    } else {
-      put_valid_string(value);
+    if (is_plain(value)) {
+      copy(value);
+      return;
     }
+    // Rare (a hostile or unusual path): valid UTF-8 first, then escaped once, or twice nested.
+    std::string once;
+    core::append_json_escaped(once, valid_utf8(value));
+    if (!Nested) {
+      copy(once);
+      return;
+    }
+    std::string twice;
+    core::append_json_escaped(twice, once);
+    copy(twice);
   }
 
-  // Seconds since the epoch with microseconds (X-Ray keeps milliseconds), fixed notation.
+  // Seconds since the epoch with microseconds (X-Ray keeps milliseconds), fixed notation, by
+  // integer arithmetic (std::to_chars of a double costs several times this). A time outside
+  // [0, 1e11) is a clock bug; it is written clamped so that the document stays bounded.
   void put_seconds(double seconds) {
-    std::array<char, 48> buffer{};
-    char* end = buffer.data();
-    if (seconds >= 0 && seconds < 1e12) {
-      // Integer arithmetic: std::to_chars of a double in fixed notation costs ten times this.
-      const auto micros = static_cast<std::uint64_t>(std::llround(seconds * 1e6));
-      end = std::to_chars(buffer.data(), buffer.data() + 24, micros / 1'000'000).ptr;
-      *end++ = '.';
-      auto fraction = micros % 1'000'000;
-      for (int digit = 5; digit >= 0; --digit, fraction /= 10) {
-        end[digit] = static_cast<char>('0' + fraction % 10);
-      }
-      end += 6;
-    } else {
-      end = std::to_chars(buffer.data(), buffer.data() + buffer.size(), seconds,
-                          std::chars_format::fixed, 6)
-                .ptr;
+    if (!(seconds >= 0)) seconds = 0;  // also NaN
+    seconds = std::min(seconds, 99'999'999'999.0);
+    const auto micros = static_cast<std::uint64_t>(seconds * 1e6 + 0.5);
+    at_ = std::to_chars(at_, at_ + 20, micros / 1'000'000).ptr;
+    *at_++ = '.';
+    auto fraction = micros % 1'000'000;
+    for (int digit = 5; digit >= 0; --digit, fraction /= 10) {
+      at_[digit] = static_cast<char>('0' + fraction % 10);
     }
-    out_.append(buffer.data(), end);
+    at_ += 6;
   }
 
-  void put_unsigned(unsigned value) {
-    std::array<char, 16> buffer{};
-    out_.append(buffer.data(),
-                std::to_chars(buffer.data(), buffer.data() + buffer.size(), value).ptr);
-  }
+  void put_unsigned(unsigned value) { at_ = std::to_chars(at_, at_ + 16, value).ptr; }
 
  private:
-  void put_valid_string(std::string_view value) {
-    const auto before = out_.size();
-    core::append_json_escaped(out_, value);
-    // Escaping only lengthens: the same length means nothing needed it, so it is the same text
-    // nested too (the usual case: one pass). Otherwise escape the escaped text once more.
-    if (!nested_ || out_.size() - before == value.size()) return;
-    const std::string once = out_.substr(before);
-    out_.resize(before);
-    core::append_json_escaped(out_, once);
+  void copy(std::string_view text) {
+    std::memcpy(at_, text.data(), text.size());
+    at_ += text.size();
   }
 
-  std::string& out_;
-  bool nested_;
+  char* at_;
 };
 
-void put_times(Writer& w, double start, double end) {
+// The most bytes put_document can write for `record`.
+std::size_t document_bound(const SegmentRecord& record, std::string_view service_name) {
+  std::size_t bound =
+      kDocumentFixedBound +
+      kMostPerByte * (service_name.size() + record.method.size() + record.path.size() +
+                      record.route.size() + record.operation.size());
+  for (const auto& sub : record.subsegments) {
+    bound += kSubsegmentFixedBound + kMostPerByte * (sub.name.size() + sub.operation.size());
+  }
+  return bound;
+}
+
+template <bool Nested>
+void put_times(Writer<Nested>& w, double start, double end) {
   w.put(R"(,"start_time":)"_piece);
   w.put_seconds(start);
   w.put(R"(,"end_time":)"_piece);
   w.put_seconds(std::max(start, end));
 }
 
-void put_subsegment(Writer& w, const SubsegmentRecord& sub) {
+template <bool Nested>
+void put_subsegment(Writer<Nested>& w, const SubsegmentRecord& sub) {
   w.put(R"({"id":")"_piece);
   w.put_safe({sub.id.data(), sub.id.size()});
   w.put(R"(","name":")"_piece);
   w.put_string(sub.name);
   w.put(R"(","namespace":"aws")"_piece);
-  put_times(w, sub.start, sub.end);
+  put_times<Nested>(w, sub.start, sub.end);
   w.put(R"(,"aws":{"operation":")"_piece);
   w.put_string(sub.operation);
   w.put(R"("})"_piece);
@@ -169,7 +191,8 @@ void put_subsegment(Writer& w, const SubsegmentRecord& sub) {
   w.put("}"_piece);
 }
 
-void put_document(Writer& w, const SegmentRecord& record, std::string_view service_name) {
+template <bool Nested>
+void put_document(Writer<Nested>& w, const SegmentRecord& record, std::string_view service_name) {
   w.put(R"({"name":")"_piece);
   w.put_string(service_name);
   w.put(R"(","trace_id":"1-)"_piece);
@@ -183,7 +206,7 @@ void put_document(Writer& w, const SegmentRecord& record, std::string_view servi
     w.put_safe({record.parent_id.data(), record.parent_id.size()});
   }
   w.put(R"(")"_piece);
-  put_times(w, record.start, record.end);
+  put_times<Nested>(w, record.start, record.end);
   bool fault = std::any_of(record.subsegments.begin(), record.subsegments.end(),
                            [](const SubsegmentRecord& sub) { return sub.fault; });
   if (!record.method.empty()) {
@@ -218,11 +241,28 @@ void put_document(Writer& w, const SegmentRecord& record, std::string_view servi
     w.put(R"(,"subsegments":[)"_piece);
     for (std::size_t i = 0; i < record.subsegments.size(); ++i) {
       if (i > 0) w.put(","_piece);
-      put_subsegment(w, record.subsegments[i]);
+      put_subsegment<Nested>(w, record.subsegments[i]);
     }
     w.put("]"_piece);
   }
   w.put("}"_piece);
+}
+
+// Appends `record`'s document to `out`, in quotes as a JSON string when Nested.
+template <bool Nested>
+void append_document(std::string& out, const SegmentRecord& record, std::string_view service_name) {
+  const auto size = out.size();
+  out.resize_and_overwrite(size + document_bound(record, service_name) + 2,
+                           [&](char* data, std::size_t bound) {
+                             Writer<Nested> writer(data + size);
+                             if (Nested) writer.put_safe("\"");
+                             put_document(writer, record, service_name);
+                             if (Nested) writer.put_safe("\"");
+                             const auto written = static_cast<std::size_t>(writer.at() - data);
+                             // A bound that is too small is a bug here, never the input's fault.
+                             if (written > bound) std::abort();
+                             return written;
+                           });
 }
 
 }  // namespace
@@ -251,18 +291,15 @@ std::string xray_trace_id(std::string_view trace_id) {
 
 void append_segment_document(std::string& out, const SegmentRecord& record,
                              std::string_view service_name) {
-  Writer writer(out, false);
-  put_document(writer, record, service_name);
+  append_document<false>(out, record, service_name);
 }
 
 void append_put_trace_segments_body(std::string& out, std::span<const SegmentRecord> records,
                                     std::string_view service_name) {
-  Writer writer(out, true);
   out += R"({"TraceSegmentDocuments":[)";
   for (std::size_t i = 0; i < records.size(); ++i) {
-    out += i == 0 ? "\"" : ",\"";
-    put_document(writer, records[i], service_name);
-    out += '"';
+    if (i > 0) out += ',';
+    append_document<true>(out, records[i], service_name);
   }
   out += "]}";
 }

@@ -141,6 +141,28 @@ TEST(XraySegment, HostilePathsStayValidJsonInBothForms) {
   }
 }
 
+// Documents are written into storage sized up front: text that escapes to the most bytes
+// (a control character becomes \u00XX, and \\u00XX nested) must still fit and parse.
+TEST(XraySegment, TextThatEscapesToTheMostBytesStillFits) {
+  auto record = segment_for(continue_or_start_trace("", ""), 10, 12);
+  record.method = "GET";
+  record.path = std::string(3000, '\x01');
+  record.route = std::string(500, '"');
+  record.operation = std::string(500, '\\');
+  record.status = 200;
+  for (int i = 0; i < 20; ++i) {
+    SubsegmentRecord call;
+    fill_random_hex(call.id);
+    call.name = std::string(100, '\x1f');
+    call.operation = std::string(100, '\xff');
+    record.subsegments.push_back(call);
+  }
+  const auto doc = parsed(record, std::string(200, '\n'));
+  EXPECT_EQ(doc.at("http").at("request").at("url").as_string(), record.path);
+  EXPECT_EQ(doc.at("annotations").at("operation").as_string(), record.operation);
+  EXPECT_EQ(doc.at("subsegments").as_array().size(), 20u);
+}
+
 TEST(XraySegment, ABodyCarriesEveryRecordInOrder) {
   std::vector<SegmentRecord> records;
   for (unsigned status : {200u, 404u, 503u}) {
