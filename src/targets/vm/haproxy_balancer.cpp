@@ -59,7 +59,7 @@ std::vector<HaproxyServer> HaproxyBalancer::servers(const VmState& state) const 
   std::vector<HaproxyServer> out;
   for (const auto& r : state.replicas) {
     if (!r.in_haproxy) continue;
-    if (!r.server.empty()) out.push_back({r.server, kLoopback, r.port, false});
+    if (!r.server.empty()) out.push_back({r.server, kLoopback, r.port, false, r.weight});
     if (!r.backup_server.empty()) out.push_back({r.backup_server, kLoopback, r.port, true});
   }
   return out;

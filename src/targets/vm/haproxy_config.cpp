@@ -6,6 +6,14 @@
 #include "targets/vm/response_log.hpp"
 
 namespace slipway::targets::vm {
+namespace {
+
+// A traffic split's weight on the server line: a restarted or reloaded HAProxy keeps the split.
+std::string weight_option(const HaproxyServer& server) {
+  return server.weight == 1 ? "" : " weight " + std::to_string(server.weight);
+}
+
+}  // namespace
 
 std::string server_options(const HaproxySettings& s, bool backup) {
   std::ostringstream out;
@@ -96,7 +104,7 @@ std::string render_haproxy_config(const HaproxySettings& s,
     for (const auto& server : servers) {
       if (server.name == name) {
         out << "  server " << name << " " << server.address << ":" << server.port << " "
-            << server_options(s, backup) << "\n";
+            << server_options(s, backup) << weight_option(server) << "\n";
         return;
       }
     }
@@ -111,7 +119,7 @@ std::string render_haproxy_config(const HaproxySettings& s,
     for (int k = 1; k <= s.backup_slots && !slot; ++k) slot = server.name == backup_slot_name(k);
     if (slot) continue;
     out << "  server " << server.name << " " << server.address << ":" << server.port << " "
-        << server_options(s, server.backup) << "\n";
+        << server_options(s, server.backup) << weight_option(server) << "\n";
   }
   if (s.test_listener_port != 0) {
     // Only the new release's replicas, added at TEST_TRAFFIC_SHIFT as dynamic servers and deleted

@@ -22,6 +22,7 @@ struct HaproxyServer {
   std::string address;  // 127.0.0.1
   int port = 0;
   bool backup = false;  // serves only while no active server is up
+  int weight = 1;       // 0-256; 1 is HAProxy's default and is not written
 };
 
 struct HaproxySettings {

@@ -154,6 +154,7 @@ void Rollout::admit(VmState& state, ReplicaState& replica) {
   auto server = launch_unweighted_ ? balancer_.add_weighted(state, replica, 0)
                                    : balancer_.add(state, replica, replica.backup);
   (replica.backup ? replica.backup_server : replica.server) = server;
+  replica.weight = launch_unweighted_ ? 0 : 1;
   replica.in_haproxy = true;
   if (auto* recorded = find_replica(state, replica.name)) *recorded = replica;
   save_state(paths_, state);
@@ -279,6 +280,7 @@ void Rollout::promote(VmState& state, std::vector<ReplicaState> replicas) {
     if (auto* recorded = find_replica(state, r.name)) {
       recorded->backup = false;
       recorded->server = server;
+      recorded->weight = 1;
       if (backup_removed) recorded->backup_server.clear();
     }
     events_.progress("restored", "replica " + r.name + " back in rotation");
@@ -446,17 +448,41 @@ RollResult Rollout::stand_up_unweighted(VmState& state, const RolloutRelease& re
   return result;
 }
 
-void Rollout::weigh(const VmState& state, std::int64_t revision, int new_weight, int old_weight) {
+void Rollout::weigh(VmState& state, std::int64_t revision, int new_weight, int old_weight) {
   std::vector<std::pair<std::string, int>> weights;
+  int new_total = 0;
+  int old_total = 0;
+  int recorded_new = 0;
+  int recorded_old = 0;
   for (const auto& r : state.replicas) {
     if (!r.in_haproxy || r.backup || r.server.empty()) continue;
-    weights.emplace_back(r.server, r.revision == revision ? new_weight : old_weight);
+    const bool fresh = r.revision == revision;
+    weights.emplace_back(r.server, fresh ? new_weight : old_weight);
+    (fresh ? new_total : old_total) += fresh ? new_weight : old_weight;
+    (fresh ? recorded_new : recorded_old) += r.weight;
   }
+  // The state records a share of `revision` never below the live one, whenever a run dies: a
+  // larger share is recorded before HAProxy gets it, a smaller one after. A restarted HAProxy
+  // (rendered from the state) or the next command's repair then never gives the new release more
+  // than a step the run had decided. Shares compared as fractions: new/(new+old).
+  const auto share = [](int fresh, int old) {
+    return fresh + old == 0 ? 0.0 : static_cast<double>(fresh) / (fresh + old);
+  };
+  const bool grows = share(new_total, old_total) > share(recorded_new, recorded_old);
+  auto record = [&] {
+    for (auto& r : state.replicas) {
+      if (!r.in_haproxy || r.backup || r.server.empty()) continue;
+      r.weight = r.revision == revision ? new_weight : old_weight;
+    }
+    save_state(paths_, state);
+    balancer_.record(state);
+  };
+  if (grows) record();
   balancer_.set_weights(weights);
+  if (!grows) record();
 }
 
-TrafficWeights Rollout::shift_traffic(const VmState& state, std::int64_t revision,
-                                      int share_tenths) {
+TrafficWeights Rollout::shift_traffic(VmState& state, std::int64_t revision, int share_tenths) {
   int fresh = 0;
   int previous = 0;
   for (const auto& r : state.replicas) {

@@ -76,11 +76,13 @@ class Rollout {
 
   // Gives the active servers of `revision` `share_tenths` / 1000 of the requests and the other
   // active servers the rest (traffic_weights), in one balancer command; returns the weights.
-  TrafficWeights shift_traffic(const VmState& state, std::int64_t revision, int share_tenths);
+  TrafficWeights shift_traffic(VmState& state, std::int64_t revision, int share_tenths);
 
   // Sets the active servers of `revision` to `new_weight` and the other active servers to
-  // `old_weight`, in one balancer command (0 takes no requests; 1 is every server's default).
-  void weigh(const VmState& state, std::int64_t revision, int new_weight, int old_weight);
+  // `old_weight`, in one balancer command (0 takes no requests; 1 is every server's default), and
+  // records the weights in the state and HAProxy's configuration: before the command when
+  // `revision`'s share grows, after it when it shrinks.
+  void weigh(VmState& state, std::int64_t revision, int new_weight, int old_weight);
 
   // The counters of `revision`'s active servers and of the other active servers, now.
   StepSample step_sample(const VmState& state, std::int64_t revision);

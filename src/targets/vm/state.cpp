@@ -96,6 +96,8 @@ VmState load_state(const StatePaths& paths) {
       } else if (replica.in_haproxy && !replica.backup) {
         replica.server = replica.name;
       }
+      // State written before weights were recorded: every server had the default weight.
+      if (const auto* weight = r.if_contains("weight")) replica.weight = weight->to_number<int>();
       if (const auto* server = r.if_contains("backup_server")) {
         replica.backup_server = json::value_to<std::string>(*server);
       } else if (replica.in_haproxy && replica.backup) {
@@ -133,6 +135,7 @@ void save_state(const StatePaths& paths, const VmState& state) {
                                     {"stop_timeout_seconds", r.stop_timeout_seconds},
                                     {"server", r.server},
                                     {"backup_server", r.backup_server},
+                                    {"weight", r.weight},
                                     {"secret_versions", std::move(versions)}});
   }
   json::object doc{{"service", state.service},

@@ -35,6 +35,10 @@ struct ReplicaState {
   // `status` compares with the current ones. Empty in state written before they were recorded
   // (the ledger's versions of its revision stand in).
   std::map<std::string, std::string> secret_versions;
+  // The weight (0-256) of its active server as the last traffic split set it; 1 (HAProxy's
+  // default) outside BLUE_GREEN / LINEAR / CANARY. The configuration is rendered with it, so a
+  // restarted or reloaded HAProxy keeps the split instead of giving every server weight 1.
+  int weight = 1;
 };
 
 struct VmState {

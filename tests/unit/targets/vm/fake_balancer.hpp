@@ -65,7 +65,8 @@ class FakeBalancer final : public Balancer {
       r.backup_server.clear();
       if (!r.in_haproxy) continue;
       auto name = server_name(r, r.backup);
-      servers_[name] = {r.name, r.image, r.port, r.backup, "UP"};
+      // Like HAProxy's configuration rendered from the state: the recorded weights.
+      servers_[name] = {r.name, r.image, r.port, r.backup, "UP", r.backup ? 1 : r.weight};
       (r.backup ? r.backup_server : r.server) = name;
     }
   }

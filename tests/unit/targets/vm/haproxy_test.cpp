@@ -107,6 +107,22 @@ TEST(HaproxyConfig, ReplicasFillSlotsTheRestAreDisabled) {
   EXPECT_EQ(backup_slot_count(20), 20);
 }
 
+TEST(HaproxyConfig, AServerKeepsItsTrafficSplitWeight) {
+  auto s = settings();
+  s.slots = 2;
+  // A canary step's split (28:252), as the state records it: a restarted or reloaded HAProxy
+  // must not give both servers weight 1.
+  auto cfg = render_haproxy_config(s, {{"s1", "127.0.0.1", 40001, false, 252},
+                                       {"s2", "127.0.0.1", 40002, false, 28},
+                                       {"app-r2-9", "127.0.0.1", 40009, false, 0}});
+  const std::string opts = "check inter 500ms fastinter 500ms downinter 500ms rise 2 fall 3";
+  for (const std::string& line : {"server s1 127.0.0.1:40001 " + opts + " weight 252\n",
+                                  "server s2 127.0.0.1:40002 " + opts + " weight 28\n",
+                                  "server app-r2-9 127.0.0.1:40009 " + opts + " weight 0\n"}) {
+    EXPECT_TRUE(contains(cfg, line)) << line << "\n" << cfg;
+  }
+}
+
 TEST(HaproxyConfig, DynamicServerOptionsCarryTheirOwnChecks) {
   auto options = server_options(settings(), false);
   EXPECT_TRUE(contains(options, "check inter 500ms"));

@@ -49,7 +49,8 @@ TEST_F(StateDir, RoundTripsEverything) {
                             "",
                             "b2",
                             "",
-                            {{"DATABASE_PASSWORD", "v-7"}, {"COUNT", "3"}}});
+                            {{"DATABASE_PASSWORD", "v-7"}, {"COUNT", "3"}},
+                            28});
   state.slots = 16;
   state.backup_slots = 8;
   save_state(paths, state);
@@ -69,6 +70,7 @@ TEST_F(StateDir, RoundTripsEverything) {
   EXPECT_EQ(loaded.replicas[0].backup_server, "b2");
   EXPECT_EQ(loaded.replicas[0].secret_versions,
             (std::map<std::string, std::string>{{"COUNT", "3"}, {"DATABASE_PASSWORD", "v-7"}}));
+  EXPECT_EQ(loaded.replicas[0].weight, 28);
   EXPECT_EQ(loaded.slots, 16);
   EXPECT_EQ(loaded.backup_slots, 8);
 }

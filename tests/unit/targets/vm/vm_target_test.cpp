@@ -697,6 +697,80 @@ TEST_F(VmProgressiveTest, ALinearReleaseThatIsOnlySlowerIsCaughtAtTheFirstStep) 
   EXPECT_FALSE(step.contains("p99_ms"));
 }
 
+// The share of revision 2 among active servers, by `weight_of` each server.
+double share_of_v2(const std::vector<std::pair<std::string, int>>& weights) {
+  double fresh = 0;
+  double total = 0;
+  for (const auto& [server, weight] : weights) {
+    total += weight;
+    if (of_revision(server, 2)) fresh += weight;
+  }
+  return total == 0 ? 0 : fresh / total;
+}
+
+TEST_F(VmProgressiveTest, TheStateRecordsEverySplitNeverBelowTheLiveOne) {
+  strategy(R"({"strategy":"CANARY","canaryConfiguration":{"canaryPercent":10,
+               "canaryBakeTimeInMinutes":50}})");
+  target();
+  ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
+  serve([](const std::string& image) { return image == kV2 ? 2 : 0; },
+        [](const std::string&) { return 10; });
+  // At each weights command, what state.json records (what a restarted HAProxy and the next
+  // command's repair go by) gives revision 2 at least the share it had and the share it gets.
+  std::vector<std::string> checked;
+  balancer_->before = [&](const std::string& operation, const std::string&) {
+    if (operation != "set_weights") return;
+    std::vector<std::pair<std::string, int>> live;
+    for (const auto& [name, server] : balancer_->servers()) {
+      if (!server.backup) live.emplace_back(name, server.weight);
+    }
+    std::vector<std::pair<std::string, int>> recorded;
+    for (const auto& r : state().replicas) {
+      if (r.in_haproxy && !r.backup) recorded.emplace_back(r.server, r.weight);
+    }
+    EXPECT_GE(share_of_v2(recorded), share_of_v2(live)) << checked.size();
+    checked.push_back(std::to_string(share_of_v2(recorded)));
+  };
+  auto report = deploy(kV2);
+  EXPECT_EQ(report.status, release::Outcome::rolled_back) << report.reason;
+  // The canary step was recorded before HAProxy got it; the shift back after it.
+  EXPECT_EQ(checked, (std::vector<std::string>{"0.100000", "0.100000"}));
+  EXPECT_EQ(weight_changes(),
+            (std::vector<std::string>{"v1:252 v1:252 v2:28 v2:28", "v1:1 v1:1 v2:0 v2:0"}));
+  // Afterwards the state records what HAProxy has.
+  for (const auto& r : state().replicas) {
+    EXPECT_EQ(r.weight, balancer_->servers().at(r.server).weight) << r.name;
+  }
+}
+
+TEST_F(VmProgressiveTest, ABalancerRestartedAtAStepComesBackWithTheStepsSplit) {
+  strategy(R"({"strategy":"LINEAR","linearConfiguration":{"stepPercent":25,
+               "stepBakeTimeInMinutes":2}})");
+  target();
+  ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
+  serve([](const std::string&) { return 0; }, [](const std::string&) { return 10; });
+  // The first sample after the first step: HAProxy restarts from what the state records.
+  std::string after_restart;
+  balancer_->before = [&](const std::string& operation, const std::string&) {
+    if (operation != "stats" || balancer_->weight_changes.size() != 1 || !after_restart.empty())
+      return;
+    auto recorded = state();
+    balancer_->stop();
+    balancer_->start(recorded);
+    std::vector<std::string> parts;
+    for (const auto& [name, server] : balancer_->servers()) {
+      if (!server.backup)
+        parts.push_back((server.image == kV2 ? "v2:" : "v1:") + std::to_string(server.weight));
+    }
+    std::sort(parts.begin(), parts.end());
+    for (const auto& part : parts) after_restart += (after_restart.empty() ? "" : " ") + part;
+  };
+  auto report = deploy(kV2);
+  EXPECT_EQ(report.status, release::Outcome::succeeded) << report.reason;
+  EXPECT_EQ(weight_changes()[0], "v1:255 v1:255 v2:85 v2:85");
+  EXPECT_EQ(after_restart, "v1:255 v1:255 v2:85 v2:85");
+}
+
 TEST_F(VmProgressiveTest, AHookFailingAtAProductionShiftShiftsBack) {
   config_.spec.vm.lifecycle_hooks = {
       {"gate", "test \"$SLIPWAY_LIFECYCLE_STAGE\" != PRODUCTION_TRAFFIC_SHIFT || exit 5"}};
