@@ -176,8 +176,13 @@ HttpResponse Session::send_signed(const ServiceInfo& service, std::string_view o
   if (target.empty()) target = "/";
   for (int attempt = 1;; ++attempt) {
     const auto credentials = this->credentials();
-    SignableRequest signable{
-        .method = "POST", .path = target, .query = {}, .headers = headers, .payload = body};
+    // The body moves from here to the signer to the request and back for the next attempt: a
+    // PutTraceSegments batch is tens of KB, sent many times a second.
+    SignableRequest signable{.method = "POST",
+                             .path = target,
+                             .query = {},
+                             .headers = headers,
+                             .payload = std::move(body)};
     signable.headers.emplace_back("Host", url.host_header());
     sign(signable, credentials,
          {.region = signing_region(service),
@@ -188,7 +193,7 @@ HttpResponse Session::send_signed(const ServiceInfo& service, std::string_view o
                         .url = url,
                         .target = target,
                         .headers = std::move(signable.headers),
-                        .body = body};
+                        .body = std::move(signable.payload)};
     request.headers.emplace_back("User-Agent", "slipway/0.1");
 
     std::string failure;
@@ -220,6 +225,7 @@ HttpResponse Session::send_signed(const ServiceInfo& service, std::string_view o
                            " failed: " + error.what());
       }
     }
+    body = std::move(request.body);
     std::chrono::milliseconds delay;
     {
       std::lock_guard lock(random_mutex_);

@@ -323,6 +323,22 @@ TEST_F(ClientRequests, XRayPutTraceSegmentsIsARestJsonPostSignedForXray) {
   EXPECT_EQ(sent[1].as_string(), R"({"id":"b"})");
 }
 
+// The body moves through signing and sending (a batch of segments is tens of KB): a retried
+// call must send it again whole, signed again.
+TEST_F(ClientRequests, ARetriedCallSendsTheSameBody) {
+  server.push({500, R"({"__type": "InternalFailure"})"});
+  server.push({200, R"({"UnprocessedTraceSegments": []})"});
+  XRayClient xray(*session);
+  const std::string body = R"({"TraceSegmentDocuments":["{\"id\":\"a\"}"]})";
+  EXPECT_EQ(xray.put_trace_segments_body(body), 0u);
+  const auto requests = server.requests();
+  ASSERT_EQ(requests.size(), 2u);
+  EXPECT_EQ(requests[0].body, body);
+  EXPECT_EQ(requests[1].body, body);
+  EXPECT_EQ(requests[1].header("Content-Length"), std::to_string(body.size()));
+  EXPECT_NE(requests[1].header("Authorization"), "");
+}
+
 TEST_F(ClientRequests, XRayErrorsAndOversizedBatchesThrow) {
   server.push({400, R"({"__type": "InvalidRequestException", "message": "bad segment"})"});
   XRayClient xray(*session);
