@@ -85,6 +85,7 @@ class FaultProxy:
         self.upstream_port = upstream_port
         self.lock = threading.Lock()
         self.rules, self.holds, self.calls = [], [], []
+        self.requests = []  # (operation, parameters) of each JSON-protocol call, in order
         self.complete_deployments = False
         self.completed_reads = 0  # DescribeServices answered with the deployment COMPLETED
         proxy = self
@@ -98,6 +99,9 @@ class FaultProxy:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 operation, json_protocol = proxy.operation_of(self.headers, body)
+                if json_protocol:
+                    with proxy.lock:
+                        proxy.requests.append((operation, json.loads(body or b"{}")))
                 answer, hold = proxy.decide(operation)
                 if hold is not None:
                     hold.arrived.set()
@@ -209,7 +213,7 @@ class FaultProxy:
         with self.lock:
             for hold in self.holds:
                 hold.release()
-            self.rules, self.holds, self.calls = [], [], []
+            self.rules, self.holds, self.calls, self.requests = [], [], [], []
             self.complete_deployments, self.completed_reads = False, 0
 
     def count(self, operation, answer=None):

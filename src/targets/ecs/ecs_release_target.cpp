@@ -134,6 +134,7 @@ std::vector<release::ReleaseRecord> EcsReleaseTarget::history(std::size_t limit)
                        .reason = r.reason,
                        .current = r.current,
                        .details = {{"arn", r.arn}, {"strategy", r.strategy}}});
+    if (r.refresh_of > 0) records.back().details["refresh_of"] = r.refresh_of;
   }
   return records;
 }
@@ -278,36 +279,22 @@ release::RolloutReport EcsReleaseTarget::refresh() {
   } catch (const std::exception& e) {
     throw core::InputError(core::redact(e.what()) + "; nothing was refreshed");
   }
-  const auto definition =
-      aws::EcsClient(session_).describe_task_definition(status.service.task_definition, false);
-  std::string image;
-  if (const auto* containers = definition.document.if_contains("containerDefinitions");
-      containers && containers->is_array() && !containers->as_array().empty()) {
-    if (const auto* i = containers->as_array().front().as_object().if_contains("image");
-        i && i->is_string()) {
-      image = std::string(i->as_string());
-    }
-  }
   if (!secrets.any_stale) {
     release::RolloutReport report;
     report.revision = revision_of(status.service.task_definition);
-    report.image = image;
     report.reason =
         "nothing stale: every task runs the current version of each secret it "
         "reads at start";
     report.details = {{"refreshed", false}, {"task_definition", status.service.task_definition}};
     return report;
   }
-  if (image.empty()) {
-    throw core::InputError("task definition " + short_name(status.service.task_definition) +
-                           " names no image to refresh: deploy with `slipway deploy --image`");
-  }
-  // The same image, rendered as a deploy renders it, with every secret pinned to its current
-  // version: a new revision ECS starts fresh tasks of, followed (and rolled back) like a deploy.
-  settings_.pin_secret_versions = true;
-  auto report = deploy(image);
+  // A copy of the revision the service runs (its image, environment and settings, whatever
+  // --var the deploy was given), every secret pinned to its current version: a new revision
+  // ECS starts fresh tasks of, followed (and rolled back) like a deploy.
+  const auto result = target_.refresh(deploy_input(""));
+  auto report = report_of(result);
   report.details["refreshed"] = true;
-  report.details["refresh_of"] = revision_of(status.service.task_definition);
+  report.details["refresh_of"] = revision_of(result.previous_task_definition);
   return report;
 }
 

@@ -43,10 +43,13 @@ class EcsReleaseTarget final : public release::Target {
   // api_calls (this session's requests, the lock's release included).
   release::RolloutReport deploy(const std::string& image) override;
   release::RolloutReport rollback(const std::optional<std::string>& to) override;
-  // A new revision of the image the service runs, its secrets pinned to the current versions,
-  // deployed and followed like any deploy; details: refreshed, refresh_of (the revision before).
+  // When a task runs a rotated-away secret version: a copy of the revision the service runs
+  // (nothing rendered, so no --var is needed), its secrets pinned to the current versions,
+  // deployed and followed like any deploy (EcsTarget::refresh); details: refreshed, refresh_of
+  // (the revision copied). Nothing stale: changes nothing, details.refreshed false.
   release::RolloutReport refresh() override;
-  // details: arn. A revision slipway did not register has no outcome (nullopt).
+  // details: arn, strategy, refresh_of (a refresh's). A revision slipway did not register has no
+  // outcome (nullopt).
   std::vector<release::ReleaseRecord> history(std::size_t limit) override;
   // With the secret versions each running task was started with (the version ids its task
   // definition pins; unknown for an unpinned reference) against the current ones.

@@ -447,6 +447,29 @@ void EcsTarget::point_back(const ServiceLocation& where, DeployResult& result) {
   report_("progress", "slipway rolled the service back to " + short_name(previous));
 }
 
+void EcsTarget::pin_secret_versions(boost::json::object& document, bool repin) {
+  aws::SecretsManagerClient secrets(session_);
+  rewrite_value_froms(document, [&](const std::string& value_from) -> std::optional<std::string> {
+    const auto reference = parse_secrets_manager_reference(value_from);
+    if (!reference || (!repin && !reference->version_id.empty())) return std::nullopt;
+    // A pin cleared the stage it was made from: that was AWSCURRENT, or the reference names one.
+    const auto stage =
+        reference->version_stage.empty() ? std::string("AWSCURRENT") : reference->version_stage;
+    const auto description = secrets.describe_secret(reference->secret_arn);
+    for (const auto& [version_id, stages] : description.versions) {
+      if (std::find(stages.begin(), stages.end(), stage) == stages.end()) continue;
+      if (version_id == reference->version_id) return std::nullopt;  // current already
+      report_("progress",
+              "pinned " +
+                  short_name(reference->secret_arn.substr(reference->secret_arn.rfind(':') + 1)) +
+                  " to version " + version_id + " (" + stage + ")");
+      return pin_version(*reference, version_id);
+    }
+    throw EcsInputError("secret " + reference->secret_arn + " has no version in stage " + stage +
+                        "; put a value first (slipway secrets set)");
+  });
+}
+
 DeployResult EcsTarget::deploy(const DeployInput& input) {
   const auto calls_before = session_.requests_sent();
   const auto service = describe_service(input.where);
@@ -454,28 +477,35 @@ DeployResult EcsTarget::deploy(const DeployInput& input) {
   if (input.check_image) digest = image_digest(input.image);
   auto document = render_task_definition(input.spec, input.base_dir, input.image, input.variables,
                                          session_.region());
-  if (input.pin_secret_versions) {
-    aws::SecretsManagerClient secrets(session_);
-    rewrite_value_froms(document, [&](const std::string& value_from) -> std::optional<std::string> {
-      const auto reference = parse_secrets_manager_reference(value_from);
-      if (!reference || !reference->version_id.empty()) return std::nullopt;
-      const auto stage =
-          reference->version_stage.empty() ? std::string("AWSCURRENT") : reference->version_stage;
-      const auto description = secrets.describe_secret(reference->secret_arn);
-      for (const auto& [version_id, stages] : description.versions) {
-        if (std::find(stages.begin(), stages.end(), stage) != stages.end()) {
-          report_(
-              "progress",
-              "pinned " +
-                  short_name(reference->secret_arn.substr(reference->secret_arn.rfind(':') + 1)) +
-                  " to version " + version_id + " (" + stage + ")");
-          return pin_version(*reference, version_id);
-        }
-      }
-      throw EcsInputError("secret " + reference->secret_arn + " has no version in stage " + stage +
-                          "; put a value first (slipway secrets set)");
-    });
-  }
+  if (input.pin_secret_versions) pin_secret_versions(document, false);
+  auto result = register_and_follow(
+      input, service, document,
+      release_tags(commit_of_image(input.image), input.image, digest, deployer(), utc_now()));
+  result.api_calls = session_.requests_sent() - calls_before;
+  return result;
+}
+
+DeployResult EcsTarget::refresh(const DeployInput& input) {
+  const auto calls_before = session_.requests_sent();
+  const auto service = describe_service(input.where);
+  const auto running =
+      aws::EcsClient(session_).describe_task_definition(service.task_definition, true);
+  auto document = registrable_copy(running.document);
+  pin_secret_versions(document, true);
+  const auto copied = release_from(running, service.task_definition);
+  auto tags = release_tags(copied.commit.empty() ? commit_of_image(copied.image) : copied.commit,
+                           copied.image, copied.digest, deployer(), utc_now());
+  tags[std::string(kTagRefreshOf)] = std::to_string(running.revision);
+  auto input_of_copy = input;
+  input_of_copy.image = copied.image;
+  auto result = register_and_follow(input_of_copy, service, document, std::move(tags));
+  result.api_calls = session_.requests_sent() - calls_before;
+  return result;
+}
+
+DeployResult EcsTarget::register_and_follow(const DeployInput& input,
+                                            const aws::EcsService& service,
+                                            const boost::json::object& document, aws::TagMap tags) {
   // Before the lock: a bad strategy in the service file is the spec's one-line error and nothing
   // has changed yet.
   const auto progressive =
@@ -491,12 +521,11 @@ DeployResult EcsTarget::deploy(const DeployInput& input) {
   // A signal that came while the lock was taken: nothing has changed yet, stop here.
   core::throw_if_cancelled("taking the lock of service " + input.where.service +
                            "; nothing was changed");
-  auto tags =
-      release_tags(commit_of_image(input.image), input.image, digest, deployer(), utc_now());
   tags[std::string(kTagStrategy)] = strategy_name(progressive);
   const auto registered = aws::EcsClient(session_).register_task_definition(document, tags);
+  const auto digest = tags.find(std::string(kTagDigest));
   report_("progress", "registered " + short_name(registered.arn) + " for " + input.image +
-                          (digest.empty() ? "" : " (" + digest + ")"));
+                          (digest == tags.end() ? "" : " (" + digest->second + ")"));
   // Until UpdateService is accepted the revision never ran: a stop here marks it failed, so the
   // ledger has no release in_progress that the service never pointed at.
   const auto never_deployed = [&](const std::string& why) {
@@ -569,7 +598,6 @@ DeployResult EcsTarget::deploy(const DeployInput& input) {
   report_("verdict", std::string(release::to_string(result.outcome)) +
                          (result.reason.empty() ? "" : ": " + result.reason));
   if (!result.restore_error.empty()) throw aws::AwsError(result.restore_error);
-  result.api_calls = session_.requests_sent() - calls_before;
   return result;
 }
 
@@ -609,8 +637,7 @@ DeployResult EcsTarget::rollback(const RollbackInput& input) {
     releases.push_back(
         release_from(ecs.describe_task_definition(arn, true), service.task_definition));
     const auto& release = releases.back();
-    if (input.to.empty() && release.good() && release.revision < current_release.revision &&
-        (current_release.commit.empty() || release.commit != current_release.commit)) {
+    if (input.to.empty() && default_rollback_target(current_release, release)) {
       found = release;  // what choose_rollback_target would pick: the newest such
       break;
     }

@@ -107,6 +107,14 @@ class EcsTarget {
   // missing from ECR, a bad template; aws errors pass through.
   DeployResult deploy(const DeployInput& input);
 
+  // After a secret rotation: registers a copy of the revision the service runs (image,
+  // environment and every other setting as ECS returns them, see registrable_copy) with each
+  // Secrets Manager reference pinned to the version its stage (AWSCURRENT) holds now, tagged
+  // slipway:refresh-of with the revision copied; then updates and follows the service as deploy()
+  // does (previous_task_definition: the revision copied). Of `input` only the location, the
+  // service file (its strategy) and the follow settings are used: no template is rendered.
+  DeployResult refresh(const DeployInput& input);
+
   // Rolls back to an existing revision; registers nothing.
   DeployResult rollback(const RollbackInput& input);
 
@@ -136,6 +144,14 @@ class EcsTarget {
  private:
   aws::EcsService describe_service(const ServiceLocation& where);
   std::string image_digest(const std::string& image);
+  // Pins each Secrets Manager valueFrom of `document` to the version its stage (AWSCURRENT unless
+  // it names another) holds now; one that pins a version already is left alone unless `repin`.
+  // Throws EcsInputError for a secret with no version in that stage.
+  void pin_secret_versions(boost::json::object& document, bool repin);
+  // Registers `document` with `tags` (plus the strategy), updates `service` to it under the
+  // service's lock and follows the deployment: the part deploy() and refresh() share.
+  DeployResult register_and_follow(const DeployInput& input, const aws::EcsService& service,
+                                   const boost::json::object& document, aws::TagMap tags);
   DeployResult follow(const ServiceLocation& where, const std::string& task_definition_arn,
                       const std::string& previous, const aws::EcsService& updated, bool wait,
                       const FollowTimeouts& timeouts, std::chrono::milliseconds poll_interval,

@@ -1,6 +1,7 @@
 #include "targets/ecs/history.hpp"
 
 #include <algorithm>
+#include <cstdlib>
 
 #include "release/errors.hpp"
 #include "release/identity.hpp"
@@ -56,8 +57,14 @@ EcsRelease release_from(const aws::TaskDefinition& definition, const std::string
   release.outcome = tag(definition.tags, kTagOutcome);
   release.reason = tag(definition.tags, kTagReason);
   release.strategy = tag(definition.tags, kTagStrategy);
+  release.refresh_of = std::strtoll(tag(definition.tags, kTagRefreshOf).c_str(), nullptr, 10);
   release.current = definition.arn == current_arn;
   return release;
+}
+
+bool default_rollback_target(const EcsRelease& current, const EcsRelease& release) {
+  if (!release.good() || release.revision >= current.revision) return false;
+  return current.refresh_of > 0 || current.commit.empty() || release.commit != current.commit;
 }
 
 release::ReleaseSelector rollback_selector(std::string_view to) {
@@ -72,12 +79,11 @@ EcsRelease choose_rollback_target(const std::vector<EcsRelease>& releases, std::
   const auto current =
       std::find_if(releases.begin(), releases.end(), [](const auto& r) { return r.current; });
   if (to.empty()) {
-    const auto current_revision = current == releases.end() ? INT64_MAX : current->revision;
-    const auto current_commit = current == releases.end() ? std::string() : current->commit;
+    EcsRelease none;
+    none.revision = INT64_MAX;
+    const auto& from = current == releases.end() ? none : *current;
     for (const auto& release : releases) {
-      if (release.current || !release.good() || release.revision >= current_revision) continue;
-      if (!current_commit.empty() && release.commit == current_commit) continue;
-      return release;
+      if (!release.current && default_rollback_target(from, release)) return release;
     }
     throw EcsInputError("no good release older than the current one to roll back to (revisions: " +
                         known(releases) + "); name one with --to SHA|REVISION");

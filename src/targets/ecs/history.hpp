@@ -27,7 +27,8 @@ struct EcsRelease {
   std::string outcome;  // in_progress | succeeded | rolled_back | failed | timed_out | superseded
   std::string reason;
   std::string strategy;  // the service file's deploymentConfiguration.strategy at deploy time
-  bool current = false;  // the service's task definition now
+  std::int64_t refresh_of = 0;  // a refresh of that revision (tag slipway:refresh-of); 0: not
+  bool current = false;         // the service's task definition now
 
   bool by_slipway() const { return !commit.empty(); }
   bool good() const { return outcome == "succeeded"; }
@@ -36,8 +37,13 @@ struct EcsRelease {
 // Builds a release from a described revision (with tags); `current_arn` is the service's.
 EcsRelease release_from(const aws::TaskDefinition& definition, const std::string& current_arn);
 
-// Returns the release to roll back to. `to` empty: the newest good release older than the
-// current one whose commit differs from the current commit. `to` set: a revision number
+// Whether a plain `rollback` from `current` may return to `release`: a good release older than
+// it, of another commit; or, when `current` is a refresh (the same image, newer secret versions),
+// of the same commit too, since undoing a refresh means the versions before it.
+bool default_rollback_target(const EcsRelease& current, const EcsRelease& release);
+
+// Returns the release to roll back to. `to` empty: the newest release default_rollback_target
+// allows (with no current release: the newest good one). `to` set: a revision number
 // ("12"), a family:revision, an ARN, or a commit prefix of at least 7 hex digits (the newest
 // revision with that commit, good ones first). Throws EcsInputError naming what was asked and
 // what exists. `releases` is newest first.

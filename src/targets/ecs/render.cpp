@@ -183,6 +183,35 @@ std::vector<std::string> rewrite_value_froms(
   return pinned;
 }
 
+boost::json::object registrable_copy(const boost::json::object& described) {
+  // RegisterTaskDefinition's request members (Amazon ECS API Reference), but tags: a member the
+  // describe answer has and the request does not is read-only, and ECS refuses it.
+  static constexpr std::string_view kRequestMembers[] = {"family",
+                                                         "taskRoleArn",
+                                                         "executionRoleArn",
+                                                         "networkMode",
+                                                         "containerDefinitions",
+                                                         "volumes",
+                                                         "placementConstraints",
+                                                         "requiresCompatibilities",
+                                                         "cpu",
+                                                         "memory",
+                                                         "pidMode",
+                                                         "ipcMode",
+                                                         "proxyConfiguration",
+                                                         "inferenceAccelerators",
+                                                         "ephemeralStorage",
+                                                         "runtimePlatform",
+                                                         "enableFaultInjection"};
+  boost::json::object copy;
+  for (const auto member : kRequestMembers) {
+    if (const auto* value = described.if_contains(member); value && !value->is_null()) {
+      copy[member] = *value;
+    }
+  }
+  return copy;
+}
+
 std::string tag_value(std::string_view text) {
   std::string out;
   for (const char c : text) {

@@ -26,6 +26,8 @@ inline constexpr std::string_view kTagOutcome = "slipway:outcome";
 inline constexpr std::string_view kTagReason = "slipway:reason";
 // deploymentConfiguration.strategy of the service file at deploy time: ROLLING, BLUE_GREEN, ...
 inline constexpr std::string_view kTagStrategy = "slipway:strategy";
+// On a refresh: the revision number it refreshed (same image and settings, newer secret versions).
+inline constexpr std::string_view kTagRefreshOf = "slipway:refresh-of";
 // On the service: "HOLDER until EPOCH-SECONDS" while a deploy or rollback runs.
 inline constexpr std::string_view kTagLock = "slipway:lock";
 
@@ -69,6 +71,12 @@ std::vector<std::string> secret_value_froms(const boost::json::object& task_defi
 std::vector<std::string> rewrite_value_froms(
     boost::json::object& task_definition,
     const std::function<std::optional<std::string>(const std::string&)>& pin);
+
+// A described task definition (DescribeTaskDefinition's taskDefinition) as RegisterTaskDefinition
+// input: every member that request accepts, kept as ECS returned it, and none of the read-only
+// ones (taskDefinitionArn, revision, status, requiresAttributes, compatibilities, registeredAt,
+// registeredBy, deregisteredAt); tags are the caller's. What a refresh registers again.
+boost::json::object registrable_copy(const boost::json::object& described);
 
 // The tags a new revision gets; values are trimmed to ECS's 256 characters and its character set.
 aws::TagMap release_tags(const std::string& commit, const std::string& image,

@@ -36,6 +36,20 @@ TEST(RollbackTarget, SkipsGoodRevisionsOfTheCurrentCommit) {
   EXPECT_EQ(choose_rollback_target(releases, "").revision, 2);
 }
 
+TEST(RollbackTarget, FromARefreshGoesBackToTheRevisionItRefreshed) {
+  // 4 refreshed 3 (the same commit, newer secret versions): undoing it means 3's versions.
+  auto refresh = r(4, B, "succeeded", true);
+  refresh.refresh_of = 3;
+  const std::vector<EcsRelease> releases = {refresh, r(3, B, "succeeded"), r(2, A, "succeeded")};
+  EXPECT_EQ(choose_rollback_target(releases, "").revision, 3);
+  EXPECT_TRUE(default_rollback_target(refresh, releases[1]));
+  EXPECT_TRUE(default_rollback_target(releases[1], releases[2]));  // another commit
+  // Not from a release that is no refresh, nor to a newer or a bad one.
+  EXPECT_FALSE(default_rollback_target(r(4, B, "succeeded", true), releases[1]));
+  EXPECT_FALSE(default_rollback_target(refresh, r(5, B, "succeeded")));
+  EXPECT_FALSE(default_rollback_target(refresh, r(3, B, "rolled_back")));
+}
+
 TEST(RollbackTarget, ByRevisionByFamilyRevisionAndByCommitPrefix) {
   const std::vector<EcsRelease> releases = {r(3, C, "succeeded", true), r(2, B, "failed"),
                                             r(1, B, "succeeded")};

@@ -68,6 +68,33 @@ TEST(Tags, ValuesKeepEcsCharacterSetAndLength) {
   EXPECT_EQ(commit_of_image("r/app:latest"), "");
 }
 
+TEST(RegistrableCopy, KeepsEveryRequestMemberAndDropsTheReadOnlyOnes) {
+  // A DescribeTaskDefinition answer's taskDefinition, every member set (Amazon ECS API
+  // Reference, TaskDefinition data type).
+  const auto described = boost::json::parse(R"({
+    "taskDefinitionArn": "arn:aws:ecs:us-east-1:123456789012:task-definition/app:7",
+    "family": "app", "revision": 7, "status": "ACTIVE", "taskRoleArn": "arn:task",
+    "executionRoleArn": "arn:exec", "networkMode": "awsvpc",
+    "containerDefinitions": [{"name": "app", "image": "r/app:x", "environment":
+      [{"name": "LOG_LEVEL", "value": "debug"}], "secrets": [{"name": "P", "valueFrom": "arn:s"}]}],
+    "volumes": [{"name": "v"}], "placementConstraints": [{"type": "memberOf", "expression": "e"}],
+    "requiresCompatibilities": ["EC2"], "requiresAttributes": [{"name": "ecs.capability.x"}],
+    "compatibilities": ["EC2", "FARGATE"], "cpu": "256", "memory": "512", "pidMode": "task",
+    "ipcMode": "none", "proxyConfiguration": {"containerName": "envoy"},
+    "inferenceAccelerators": [{"deviceName": "d", "deviceType": "t"}],
+    "ephemeralStorage": {"sizeInGiB": 21}, "runtimePlatform": {"cpuArchitecture": "X86_64"},
+    "enableFaultInjection": false, "registeredAt": 1.7e9, "registeredBy": "arn:me",
+    "deregisteredAt": null})")
+                             .as_object();
+  const auto copy = registrable_copy(described);
+  for (const auto* gone : {"taskDefinitionArn", "revision", "status", "requiresAttributes",
+                           "compatibilities", "registeredAt", "registeredBy", "deregisteredAt"}) {
+    EXPECT_FALSE(copy.contains(gone)) << gone;
+  }
+  EXPECT_EQ(copy.size(), described.size() - 8);
+  for (const auto& [key, value] : copy) EXPECT_EQ(value, described.at(key)) << key;
+}
+
 TEST(Diff, IgnoresResponseOnlyMembersAndNamesChangedPaths) {
   const auto current = boost::json::parse(R"({"family": "app", "revision": 7, "status": "ACTIVE",
       "taskDefinitionArn": "x", "containerDefinitions": [{"image": "app:old", "cpu": 0,
