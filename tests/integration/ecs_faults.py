@@ -15,6 +15,7 @@ without it a deploy times out (exit 4) and slipway points the service back."""
 import http.client
 import http.server
 import json
+import re
 import socket
 import threading
 import urllib.parse
@@ -85,7 +86,8 @@ class FaultProxy:
         self.upstream_port = upstream_port
         self.lock = threading.Lock()
         self.rules, self.holds, self.calls = [], [], []
-        self.requests = []  # (operation, parameters) of each JSON-protocol call, in order
+        # Each call as iam_evaluation.iam_requests() reads one: region, service, action, params.
+        self.requests = []
         self.complete_deployments = False
         self.completed_reads = 0  # DescribeServices answered with the deployment COMPLETED
         proxy = self
@@ -99,9 +101,8 @@ class FaultProxy:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 operation, json_protocol = proxy.operation_of(self.headers, body)
-                if json_protocol:
-                    with proxy.lock:
-                        proxy.requests.append((operation, json.loads(body or b"{}")))
+                with proxy.lock:
+                    proxy.requests.append(proxy.call_of(self.headers, body, operation, json_protocol))
                 answer, hold = proxy.decide(operation)
                 if hold is not None:
                     hold.arrived.set()
@@ -157,6 +158,17 @@ class FaultProxy:
             return target.rsplit(".", 1)[-1], True
         form = urllib.parse.parse_qs(body.decode("utf-8", "replace"))
         return form.get("Action", ["?"])[0], False
+
+    @staticmethod
+    def call_of(headers, body, operation, json_protocol):
+        """The call's region and service from its SigV4 credential scope, and its parameters."""
+        scope = re.search(r"Credential=[^/]+/\d+/([^/]+)/([^/]+)/", headers.get("Authorization", ""))
+        region, service = scope.groups() if scope else ("", "")
+        if json_protocol:
+            params = json.loads(body or b"{}")
+        else:
+            params = {k: v[0] for k, v in urllib.parse.parse_qs(body.decode("utf-8", "replace")).items()}
+        return {"region": region, "service": service, "action": operation, "params": params}
 
     def decide(self, operation):
         with self.lock:

@@ -29,8 +29,9 @@ import botocore.session
 import botocore.validate
 
 import ecs_faults
+import iam_evaluation
 from ecs_progressive_deploy_test import WATCHING_DEPLOYER_POLICY
-from ecs_moto_test import (REGISTRY, SHA1, SLIPWAY, EcsMoto, base_env, create_infrastructure,
+from ecs_moto_test import (ACCOUNT, REGION, REGISTRY, SHA1, SLIPWAY, EcsMoto, base_env, create_infrastructure,
                            make_service_dir, result_of, revisions, service_task_definition,
                            tags_of, var_flags)
 
@@ -207,12 +208,30 @@ class EcsRefresh(unittest.TestCase):
         # What slipway sent is RegisterTaskDefinition input by botocore's model of ECS (unknown
         # members, the read-only ones of a describe answer, would fail it).
         model = botocore.session.get_session().get_service_model("ecs")
-        request = next(params for op, params in self.proxy.requests if op == "RegisterTaskDefinition")
+        request = next(c["params"] for c in self.proxy.requests if c["action"] == "RegisterTaskDefinition")
         report = botocore.validate.ParamValidator().validate(
             request, model.operation_model("RegisterTaskDefinition").input_shape)
         self.assertFalse(report.has_errors(), report.generate_report())
         again = self.slipway("refresh")
         self.assertTrue(again.stdout.startswith("unchanged"), again.stdout)
+        self.assert_the_deploy_role_allows(self.proxy.requests, created=new)
+
+    def assert_the_deploy_role_allows(self, calls, created):
+        """Every call the refresh made, judged by a real IAM evaluator against the deploy role
+        Terraform's ci_oidc module renders for this service (iam_evaluation.py)."""
+        calls = [dict(c, created=created) for c in calls]
+        requests = [r for c in calls for r in iam_evaluation.iam_requests(c, ACCOUNT)]
+        self.assertIn("ecs:RegisterTaskDefinition", {r["action"] for r in requests})
+        work_dir = tempfile.mkdtemp(prefix="slipway-deploy-role-")
+        self.addCleanup(shutil.rmtree, work_dir, ignore_errors=True)
+        policies = iam_evaluation.planned_deploy_role_policy(
+            work_dir, REGION, ACCOUNT, "slipway-test", ["app"],
+            pass_role_arns=[self.outputs["EXECUTION_ROLE_ARN"]],
+            secret_arns=[self.outputs["db"], self.outputs["api"]])
+        verdicts = iam_evaluation.evaluate({
+            "account": ACCOUNT, "identity_policies": policies,
+            "principal": f"arn:aws:sts::{ACCOUNT}:assumed-role/deploy/ci", "requests": requests})["requests"]
+        self.assertEqual(iam_evaluation.denied_lines(verdicts), [])
 
     def test_a_refresh_whose_bake_sees_an_alarm_rolls_back(self):
         deployed = self.deploy()

@@ -217,9 +217,10 @@ def deploy_role_policies(state):
     return trust, policies
 
 
-def planned_deploy_role_policy(work_dir, region, account, cluster, services):
+def planned_deploy_role_policy(work_dir, region, account, cluster, services, pass_role_arns=(), secret_arns=()):
     """The deploy role's inline policy as `terraform plan` renders modules/ci_oidc for the given
-    cluster and services ([{"name", "policy"}], as deploy_role_policies returns them), without an
+    cluster and services, and the roles it may pass and secrets it may describe ([{"name",
+    "policy"}], as deploy_role_policies returns them), without an
     applied environment: the provider is never asked anything (no refresh, empty state; its
     endpoints point at a closed loopback port all the same)."""
     ecs = f"arn:aws:ecs:{region}:{account}"
@@ -244,7 +245,8 @@ module "ci_oidc" {{
   cluster_arns       = ["{ecs}:cluster/{cluster}"]
   service_arns       = {json.dumps([f"{ecs}:service/{cluster}/{s}" for s in services])}
   task_family_arns   = {json.dumps([f"{ecs}:task-definition/{s}" for s in services])}
-  pass_role_arns     = []
+  pass_role_arns     = {json.dumps(list(pass_role_arns))}
+  secret_arns        = {json.dumps(list(secret_arns))}
   log_group_arns     = []
 }}
 """
