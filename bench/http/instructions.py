@@ -8,7 +8,9 @@ variants send their segments to the same stand-in for X-Ray as bench.py (nginx a
 PutTraceSegments), with XRAY_FLUSH_INTERVAL=60s so that only full batches are sent, as under
 real load; the segments sent in the window are reported beside the figure.
 
-  python3 bench/http/instructions.py --requests 20000 --rates off,5%,100% --paths /healthz,/
+  python3 bench/http/instructions.py --requests 20000 --rates off,unsampled,5%,100% --paths /healthz,/
+
+("unsampled" is tracing on with nothing sampled: the cost every request pays.)
 
 `--keep DIR` keeps the callgrind files (callgrind_annotate --inclusive=yes DIR/FILE shows where
 the instructions went; app.debug beside the binary gives the names). Traffic goes to 127.0.0.1
@@ -106,7 +108,13 @@ def measure(args, rate, sink_port, workdir):
         env.pop(name)
     env["ACCESS_LOG"] = args.access_log
     if rate != "off":
-        env.update(XRAY_TRACING="on", XRAY_SAMPLING_RATE=rate, XRAY_FLUSH_INTERVAL="60s",
+        # "unsampled": tracing on, nothing sampled (no reservoir either): what every request
+        # pays for tracing being on, beside the segments of those that are sampled.
+        if rate == "unsampled":
+            env.update(XRAY_SAMPLING_RATE="0%", XRAY_SAMPLING_RESERVOIR="0")
+        else:
+            env.update(XRAY_SAMPLING_RATE=rate)
+        env.update(XRAY_TRACING="on", XRAY_FLUSH_INTERVAL="60s",
                    AWS_ENDPOINT_URL_XRAY=f"http://127.0.0.1:{sink_port}", AWS_REGION="us-east-1",
                    AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
                    AWS_EC2_METADATA_DISABLED="true")
@@ -146,7 +154,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--requests", type=int, default=20000)
     parser.add_argument("--warmup", type=int, default=500)
-    parser.add_argument("--rates", default="off,5%,100%")
+    parser.add_argument("--rates", default="off,unsampled,5%,100%")
     parser.add_argument("--paths", default="/healthz,/")
     parser.add_argument("--access-log", default="on", choices=["on", "off"])
     parser.add_argument("--cpu", type=int, default=0)
