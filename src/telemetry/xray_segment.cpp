@@ -88,8 +88,17 @@ bool is_plain(std::string_view text) {
   });
 }
 
+// X-Ray refuses a segment document over 64 KB ("Segment document size",
+// https://docs.aws.amazon.com/general/latest/gr/xray.html). A path is the client's, as long as
+// MAX_HEADER_BYTES lets it be (up to 1 MiB): each string value is cut to its first kMaxValueBytes,
+// so a document stays far below the limit whatever a request carries.
+constexpr std::size_t kMaxValueBytes = 1024;
 // The most one input byte of a string value can become: "\u00XX" escaped once more is 7 bytes.
 constexpr std::size_t kMostPerByte = 7;
+
+std::size_t value_bound(std::string_view value) {
+  return kMostPerByte * std::min(value.size(), kMaxValueBytes);
+}
 // Generous bounds for the fixed text and the numbers of a document and of a subsegment.
 constexpr std::size_t kDocumentFixedBound = 640;
 constexpr std::size_t kSubsegmentFixedBound = 256;
@@ -112,6 +121,7 @@ class Writer {
 
   // A string value's characters (the quotes are the layout's).
   void put_string(std::string_view value) {
+    value = value.substr(0, kMaxValueBytes);
     if (is_plain(value)) {
       copy(value);
       return;
@@ -157,12 +167,11 @@ class Writer {
 
 // The most bytes put_document can write for `record`.
 std::size_t document_bound(const SegmentRecord& record, std::string_view service_name) {
-  std::size_t bound =
-      kDocumentFixedBound +
-      kMostPerByte * (service_name.size() + record.method.size() + record.path.size() +
-                      record.route.size() + record.operation.size());
+  std::size_t bound = kDocumentFixedBound + value_bound(service_name) + value_bound(record.method) +
+                      value_bound(record.path) + value_bound(record.route) +
+                      value_bound(record.operation);
   for (const auto& sub : record.subsegments) {
-    bound += kSubsegmentFixedBound + kMostPerByte * (sub.name.size() + sub.operation.size());
+    bound += kSubsegmentFixedBound + value_bound(sub.name) + value_bound(sub.operation);
   }
   return bound;
 }

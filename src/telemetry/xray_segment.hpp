@@ -48,7 +48,8 @@ SegmentRecord segment_for(const TraceContext& context, double start, double end)
 // URL path and status; "error" for 4xx, "fault" for 5xx (X-Ray's meaning, which drives its
 // error and fault rates); "throttle" for 429. Text that is not valid UTF-8 (a path is the
 // client's bytes) has each bad byte replaced by U+FFFD: one such byte would make the whole
-// PutTraceSegments body invalid JSON, and the batch would be lost.
+// PutTraceSegments body invalid JSON, and the batch would be lost. Each text is cut to its first
+// 1 024 bytes, which keeps a document far below X-Ray's 64 KB per document.
 void append_segment_document(std::string& out, const SegmentRecord& record,
                              std::string_view service_name);
 

@@ -158,9 +158,22 @@ TEST(XraySegment, TextThatEscapesToTheMostBytesStillFits) {
     record.subsegments.push_back(call);
   }
   const auto doc = parsed(record, std::string(200, '\n'));
-  EXPECT_EQ(doc.at("http").at("request").at("url").as_string(), record.path);
+  EXPECT_EQ(doc.at("http").at("request").at("url").as_string(), record.path.substr(0, 1024));
   EXPECT_EQ(doc.at("annotations").at("operation").as_string(), record.operation);
   EXPECT_EQ(doc.at("subsegments").as_array().size(), 20u);
+}
+
+// X-Ray refuses documents over 64 KB; a path may be as long as MAX_HEADER_BYTES allows (1 MiB).
+TEST(XraySegment, ALongPathIsCutSoTheDocumentStaysSmall) {
+  auto record = segment_for(continue_or_start_trace("", ""), 10, 12);
+  record.method = "GET";
+  record.path = "/" + std::string(1 << 20, 'a');
+  record.status = 200;
+  std::string out;
+  append_segment_document(out, record, "app");
+  EXPECT_LT(out.size(), 4096u);
+  const auto url = parsed(record).at("http").at("request").at("url").as_string();
+  EXPECT_EQ(url, std::string_view(record.path).substr(0, 1024));
 }
 
 TEST(XraySegment, ABodyCarriesEveryRecordInOrder) {
