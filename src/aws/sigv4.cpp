@@ -129,8 +129,17 @@ std::vector<std::string> signed_header_names(const HeaderList& headers) {
   return names;
 }
 
-std::string canonical_request(const SignableRequest& request, bool s3_path_rules) {
-  const auto names = signed_header_names(request.headers);
+namespace {
+
+std::string join_names(const std::vector<std::string>& names) {
+  std::string out;
+  for (const auto& name : names) out += (out.empty() ? "" : ";") + name;
+  return out;
+}
+
+// canonical_request with the signed header names already computed (sign() needs them twice).
+std::string canonical_request_of(const SignableRequest& request, bool s3_path_rules,
+                                 const std::vector<std::string>& names) {
   std::string out = request.method + "\n" + canonical_uri(request.path, s3_path_rules) + "\n" +
                     canonical_query(request.query) + "\n";
   for (const auto& name : names) {
@@ -145,10 +154,22 @@ std::string canonical_request(const SignableRequest& request, bool s3_path_rules
     out += name + ":" + joined + "\n";
   }
   out += "\n";
-  std::string signed_list;
-  for (const auto& name : names) signed_list += (signed_list.empty() ? "" : ";") + name;
-  out += signed_list + "\n" + sha256_hex(request.payload);
+  out += join_names(names) + "\n" + sha256_hex(request.payload);
   return out;
+}
+
+// string_to_sign with the "YYYYMMDDTHHMMSSZ" time already formatted.
+std::string string_to_sign_at(std::string_view canonical, std::string_view date_time,
+                              const SigningScope& scope) {
+  return "AWS4-HMAC-SHA256\n" + std::string(date_time) + "\n" +
+         std::string(date_time.substr(0, 8)) + "/" + scope.region + "/" + scope.service +
+         "/aws4_request\n" + sha256_hex(canonical);
+}
+
+}  // namespace
+
+std::string canonical_request(const SignableRequest& request, bool s3_path_rules) {
+  return canonical_request_of(request, s3_path_rules, signed_header_names(request.headers));
 }
 
 std::string amz_date(std::chrono::system_clock::time_point time) {
@@ -161,9 +182,7 @@ std::string amz_date(std::chrono::system_clock::time_point time) {
 }
 
 std::string string_to_sign(std::string_view canonical, const SigningScope& scope) {
-  const auto date = amz_date(scope.time);
-  return "AWS4-HMAC-SHA256\n" + date + "\n" + date.substr(0, 8) + "/" + scope.region + "/" +
-         scope.service + "/aws4_request\n" + sha256_hex(canonical);
+  return string_to_sign_at(canonical, amz_date(scope.time), scope);
 }
 
 namespace {
@@ -191,32 +210,41 @@ const std::string& signing_key(std::string_view secret_access_key, std::string_v
 
 }  // namespace
 
+namespace {
+
+// signature with the day ("YYYYMMDD") already formatted.
+std::string signature_on(std::string_view secret_access_key, std::string_view date,
+                         const SigningScope& scope, std::string_view string_to_sign_text) {
+  return hex_encode(hmac_sha256(signing_key(secret_access_key, date, scope), string_to_sign_text));
+}
+
+}  // namespace
+
 std::string signature(std::string_view secret_access_key, const SigningScope& scope,
                       std::string_view string_to_sign_text) {
-  const auto date = amz_date(scope.time).substr(0, 8);
-  return hex_encode(hmac_sha256(signing_key(secret_access_key, date, scope), string_to_sign_text));
+  return signature_on(secret_access_key, amz_date(scope.time).substr(0, 8), scope,
+                      string_to_sign_text);
 }
 
 void sign(SignableRequest& request, const Credentials& credentials, const SigningScope& scope) {
   remove_header(request.headers, "authorization");
   remove_header(request.headers, "x-amz-date");
   remove_header(request.headers, "x-amz-security-token");
-  request.headers.emplace_back("X-Amz-Date", amz_date(scope.time));
+  // Formatted once: the time and the header names appear in several parts of the signature.
+  const auto date_time = amz_date(scope.time);
+  const auto date = std::string_view(date_time).substr(0, 8);
+  request.headers.emplace_back("X-Amz-Date", date_time);
   if (!credentials.session_token.empty()) {
     request.headers.emplace_back("X-Amz-Security-Token", credentials.session_token);
   }
-  const auto canonical = canonical_request(request, scope.s3_path_rules);
-  const auto to_sign = string_to_sign(canonical, scope);
-  std::string signed_list;
-  for (const auto& name : signed_header_names(request.headers)) {
-    signed_list += (signed_list.empty() ? "" : ";") + name;
-  }
-  const auto date = amz_date(scope.time).substr(0, 8);
+  const auto names = signed_header_names(request.headers);
+  const auto canonical = canonical_request_of(request, scope.s3_path_rules, names);
+  const auto to_sign = string_to_sign_at(canonical, date_time, scope);
   request.headers.emplace_back(
       "Authorization",
-      "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + "/" + date + "/" + scope.region +
-          "/" + scope.service + "/aws4_request, SignedHeaders=" + signed_list +
-          ", Signature=" + signature(credentials.secret_access_key, scope, to_sign));
+      "AWS4-HMAC-SHA256 Credential=" + credentials.access_key_id + "/" + std::string(date) + "/" +
+          scope.region + "/" + scope.service + "/aws4_request, SignedHeaders=" + join_names(names) +
+          ", Signature=" + signature_on(credentials.secret_access_key, date, scope, to_sign));
 }
 
 }  // namespace slipway::aws
