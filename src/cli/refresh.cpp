@@ -1,8 +1,9 @@
 // `slipway refresh`: after a secret rotation, restart what still runs the old versions — on vm
-// only the stale replicas, on ecs a new revision pinned to the current versions — with the
-// deploy's rollout, bake and rollback, recorded as its own release. Secrets the app re-reads
-// itself (slipway.yaml secrets.reloaded_by_app) never cause one. Same exit codes as deploy;
-// nothing stale is exit 0 and changes nothing.
+// only the stale replicas, on ecs a copy of the running revision pinned to the current versions
+// (no --var needed on either: nothing is rendered again) — with the deploy's rollout, bake and
+// rollback, recorded as its own release. Secrets the app re-reads itself (slipway.yaml
+// secrets.reloaded_by_app) never cause one. Same exit codes as deploy; nothing stale is exit 0
+// and changes nothing.
 #include <boost/json.hpp>
 #include <iostream>
 
