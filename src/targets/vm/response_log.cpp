@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <charconv>
@@ -27,8 +28,9 @@ class HaproxyResponseStream final : public ResponseFeed {
   HaproxyResponseStream& operator=(const HaproxyResponseStream&) = delete;
 
   std::vector<ResponseRecord> take() override {
+    if (closed_) throw HaproxyError("HAProxy closed its response event stream" + why_closed_);
     std::array<char, 65536> buffer{};
-    while (true) {
+    while (!closed_) {
       auto n = ::read(fd_, buffer.data(), buffer.size());
       if (n > 0) {
         pending_.append(buffer.data(), static_cast<std::size_t>(n));
@@ -36,18 +38,37 @@ class HaproxyResponseStream final : public ResponseFeed {
       }
       if (n < 0 && errno == EINTR) continue;
       if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) break;  // all read for now
-      // EOF (or an error): HAProxy ended the stream; what it said last explains why (e.g. an
-      // unknown ring, from a HAProxy started before the ring was in its configuration).
-      auto said = pending_.substr(0, pending_.find('\n'));
-      throw HaproxyError("HAProxy closed its response event stream" +
-                         (said.empty() ? std::string() : ": " + said));
+      // EOF (or an error): HAProxy ended the stream; what it said explains why (e.g. an unknown
+      // ring, from a HAProxy started before the ring was in its configuration). The records that
+      // came before it still count; the next call throws.
+      why_closed_ = explanation();
+      closed_ = true;
     }
-    return take_response_records(pending_);
+    auto records = take_response_records(pending_);
+    if (records.empty() && closed_) {
+      throw HaproxyError("HAProxy closed its response event stream" + why_closed_);
+    }
+    return records;
   }
 
  private:
+  // ": LINE" for the first line HAProxy wrote that is no record (e.g. "No such event sink"), or "".
+  std::string explanation() const {
+    std::size_t start = 0;
+    while (start < pending_.size()) {
+      auto end = std::min(pending_.find('\n', start), pending_.size());
+      auto line = pending_.substr(start, end - start);
+      start = end + 1;
+      auto probe = line + "\n";
+      if (!line.empty() && take_response_records(probe).empty()) return ": " + line;
+    }
+    return "";
+  }
+
   int fd_;
   std::string pending_;
+  bool closed_ = false;
+  std::string why_closed_;
 };
 
 }  // namespace

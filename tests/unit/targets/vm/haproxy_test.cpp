@@ -1,5 +1,16 @@
 #include <gtest/gtest.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <future>
+#include <string>
+#include <thread>
+
+#include "targets/vm/errors.hpp"
 #include "targets/vm/haproxy_api.hpp"
 #include "targets/vm/haproxy_config.hpp"
 #include "targets/vm/response_log.hpp"
@@ -161,6 +172,91 @@ TEST(HaproxyStat, ParsesServersSessionsAndResponses) {
 TEST(HaproxyStat, EmptyOrHeaderlessInputGivesNoRows) {
   EXPECT_TRUE(parse_show_stat("").empty());
   EXPECT_TRUE(parse_show_stat("app,x,1,2\n").empty());
+}
+
+// A one-connection stand-in for HAProxy's runtime socket (the stream's framing is what HAProxy
+// 2.6 was seen to send: the empty answer of `set timeout cli`, then one event per line, or "No
+// such event sink" and a close): receives the command, then runs `serve` on the connection.
+class OneConnectionSocket {
+ public:
+  explicit OneConnectionSocket(std::function<void(int fd)> serve) {
+    char pattern[] = "/tmp/slipway_ring_test_XXXXXX";
+    directory_ = ::mkdtemp(pattern);
+    path_ = directory_ + "/haproxy.sock";
+    listener_ = ::socket(AF_UNIX, SOCK_STREAM, 0);
+    sockaddr_un address{};
+    address.sun_family = AF_UNIX;
+    std::strcpy(address.sun_path, path_.c_str());
+    ::bind(listener_, reinterpret_cast<sockaddr*>(&address), sizeof address);
+    ::listen(listener_, 1);
+    thread_ = std::thread([this, serve] {
+      int fd = ::accept(listener_, nullptr, nullptr);
+      char buffer[256];
+      command_.assign(buffer, static_cast<std::size_t>(::read(fd, buffer, sizeof buffer)));
+      serve(fd);
+      ::close(fd);
+    });
+  }
+  ~OneConnectionSocket() {
+    if (thread_.joinable()) thread_.join();
+    ::close(listener_);
+    ::unlink(path_.c_str());
+    ::rmdir(directory_.c_str());
+  }
+  const std::string& path() const { return path_; }
+  std::string command() {
+    thread_.join();
+    return command_;
+  }
+
+ private:
+  std::string directory_;
+  std::string path_;
+  int listener_ = -1;
+  std::thread thread_;
+  std::string command_;
+};
+
+void send_text(int fd, const std::string& text) {
+  ASSERT_EQ(::write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
+}
+
+TEST(ResponseStream, AsksForNewEventsAndReadsThemAsTheyCome) {
+  std::promise<void> first_read;
+  auto read_once = first_read.get_future();
+  OneConnectionSocket haproxy([&](int fd) {
+    send_text(fd, "\ns1 10 200\ns2 3");
+    read_once.wait();  // the rest of the line arrives after the judge's first read
+    send_text(fd, "1 200\n");
+  });
+  HaproxyApi api(haproxy.path());
+  auto feed = open_response_stream(api);
+  std::vector<ResponseRecord> records;
+  // Never blocks: each take() returns what arrived so far.
+  while (records.empty()) records = feed->take();
+  EXPECT_EQ(records, (std::vector<ResponseRecord>{{"s1", 10, 200}}));
+  first_read.set_value();
+  records.clear();
+  while (records.empty()) records = feed->take();
+  EXPECT_EQ(records, (std::vector<ResponseRecord>{{"s2", 31, 200}}));
+  EXPECT_EQ(haproxy.command(), "set timeout cli 86400; show events responses -w -n\n");
+}
+
+TEST(ResponseStream, AHaproxyWithoutTheRingIsAnErrorThatSaysSo) {
+  OneConnectionSocket haproxy([](int fd) { send_text(fd, "\nNo such event sink\n"); });
+  HaproxyApi api(haproxy.path());
+  auto feed = open_response_stream(api);
+  haproxy.command();  // the connection is closed now
+  std::string error;
+  for (int i = 0; i < 2000 && error.empty(); ++i) {
+    try {
+      EXPECT_TRUE(feed->take().empty());
+      std::this_thread::sleep_for(1ms);
+    } catch (const HaproxyError& e) {
+      error = e.what();
+    }
+  }
+  EXPECT_EQ(error, "HAProxy closed its response event stream: No such event sink");
 }
 
 TEST(HaproxyApi, UnreachableSocketIsAnError) {
