@@ -560,6 +560,9 @@ Rollout::StepWatch Rollout::watch_step(const VmState& state, std::int64_t revisi
   } catch (const HaproxyError& e) {
     feed_lost(e.what());
   }
+  // A reloaded or restarted HAProxy ends the stream: the new process's is opened, a few times at
+  // most per step (a HAProxy without the ring would end every one).
+  int reopens_left = 3;
   auto judge_tail = [&]() -> std::optional<std::string> {
     if (!feed) return std::nullopt;
     try {
@@ -569,6 +572,10 @@ Rollout::StepWatch Rollout::watch_step(const VmState& state, std::int64_t revisi
           (it->second ? fresh_times : previous_times).add(record.response_ms);
       }
     } catch (const HaproxyError& e) {
+      try {
+        if (reopens_left-- > 0 && (feed = balancer_.responses())) return std::nullopt;
+      } catch (const HaproxyError&) {
+      }
       feed_lost(e.what());
       return std::nullopt;
     }

@@ -104,7 +104,8 @@ class Rollout {
   // tail_breach (the responses logged since the step began), and a server of it DOWN or a
   // replica restarting; returns at the first breach. `baseline` stands in for the previous
   // release's tail when it served fewer than limits.min_p99_samples in the step (at 100 %).
-  // Says in the events when the response log cannot be read (the mean judges alone then).
+  // A response stream that ends (HAProxy reloaded) is reopened, at most 3 times a step; when the
+  // log cannot be read, says so in the events (the mean judges alone then).
   StepWatch watch_step(const VmState& state, std::int64_t revision,
                        std::chrono::milliseconds duration, const StepLimits& limits,
                        std::chrono::steady_clock::time_point deadline,

@@ -4,6 +4,7 @@
 
 #include <functional>
 #include <map>
+#include <memory>
 #include <set>
 #include <string>
 #include <utility>
@@ -32,6 +33,11 @@ class FakeBalancer final : public Balancer {
   // Fills the counters a server reports (responses, 5xx, response time); called by stats() for
   // every server, after the fake's own fields. Counters restart from zero with clear_counters().
   std::function<void(ServerStat& stat, const Server& server)> counters;
+
+  // The per-request response log: while set, responses() opens a feed (counted in feeds_opened)
+  // whose take() returns what this returns, or throws what it throws. Unset: no log (nullptr).
+  std::function<std::vector<ResponseRecord>()> response_log;
+  int feeds_opened = 0;
 
   // Every weight change, in order: one entry per set_weights() call (what one runtime-API
   // command would carry).
@@ -116,6 +122,18 @@ class FakeBalancer final : public Balancer {
     if (before) before("remove", server);
     servers_.erase(server);
   }
+  std::unique_ptr<ResponseFeed> responses() override {
+    if (!response_log) return nullptr;
+    ++feeds_opened;
+    struct Feed final : ResponseFeed {
+      std::function<std::vector<ResponseRecord>()> log;
+      std::vector<ResponseRecord> take() override { return log(); }
+    };
+    auto feed = std::make_unique<Feed>();
+    feed->log = response_log;
+    return feed;
+  }
+
   std::vector<ServerStat> stats() override {
     if (before) before("stats", "");
     std::vector<ServerStat> out;
