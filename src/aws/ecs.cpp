@@ -88,6 +88,10 @@ EcsService parse_service(const boost::json::object& service) {
     if (!item.is_object()) continue;
     auto arn = string_or_empty(item.as_object(), "targetGroupArn");
     if (!arn.empty()) out.target_group_arns.push_back(std::move(arn));
+    const auto& advanced = object_or_empty(item.as_object(), "advancedConfiguration");
+    if (string_or_empty(advanced, "alternateTargetGroupArn").empty()) {
+      out.load_balancer_without_alternate = true;
+    }
   }
   out.current_service_deployment = string_or_empty(service, "currentServiceDeployment");
   return out;
@@ -165,6 +169,7 @@ boost::json::object update_service_request(const UpdateServiceInput& input) {
   if (input.task_definition) request["taskDefinition"] = *input.task_definition;
   if (input.desired_count) request["desiredCount"] = *input.desired_count;
   if (input.force_new_deployment) request["forceNewDeployment"] = true;
+  if (input.load_balancers) request["loadBalancers"] = *input.load_balancers;
   return request;
 }
 

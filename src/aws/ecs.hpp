@@ -68,6 +68,9 @@ struct EcsService {
   bool circuit_breaker_enable = false;
   bool circuit_breaker_rollback = false;
   std::vector<std::string> target_group_arns;  // loadBalancers[].targetGroupArn
+  // A load balancer without advancedConfiguration.alternateTargetGroupArn: ECS has no second
+  // target group to shift traffic to under BLUE_GREEN, LINEAR or CANARY.
+  bool load_balancer_without_alternate = false;
   // The service deployment ECS runs now (ServiceDeployment API); empty where ECS (or moto)
   // does not say.
   std::string current_service_deployment;
@@ -101,6 +104,9 @@ struct UpdateServiceInput {
   std::optional<std::string> task_definition;
   std::optional<int> desired_count;
   bool force_new_deployment = false;
+  // loadBalancers as the service file gives them (with advancedConfiguration for BLUE_GREEN,
+  // LINEAR and CANARY); nullopt: the service keeps its own.
+  std::optional<boost::json::array> load_balancers;
 };
 
 EcsService parse_service(const boost::json::object& service);

@@ -287,6 +287,8 @@ class EcsProgressiveDeploy(unittest.TestCase):
         self.assertIn("production traffic: revision 7 (new) 10.0%, revision 6 90.0%",
                       result.stdout)
         self.assertIn("stage BAKE_TIME (CANARY)", result.stdout)
+        # moto's service has a target group and the file names no alternate: said before the lock.
+        self.assertIn("service app has a load balancer without an alternate target group", result.stdout)
         self.assertEqual(self.proxy.calls("StopServiceDeployment"), [])
         # Followed to the last recorded poll, by its ARN.
         self.assertEqual(self.proxy.replay.index, sequence["expect"]["at_poll"])
@@ -524,6 +526,100 @@ class EcsProgressiveDeploy(unittest.TestCase):
         self.assertEqual(deployment["target_revision"]["production_traffic_percent"], 10.0)
         self.assertEqual([r["production_traffic_percent"]
                           for r in deployment["source_revisions"]], [90.0])
+
+    def traffic_shift_resources(self):
+        """What infra/terraform's alb and ecs_service modules add for traffic shifting, made in
+        moto as the admin: the alternate target group, the production listener rule forwarding to
+        both groups, the role ECS assumes. Returned as the ${VAR}s of a service file."""
+        ec2, elbv2, iam = (self.moto.client(s) for s in ("ec2", "elbv2", "iam"))
+        vpc = ec2.describe_vpcs()["Vpcs"][-1]["VpcId"]
+        subnets = [ec2.create_subnet(VpcId=vpc, CidrBlock=f"10.0.{i}.0/24", AvailabilityZone=f"{REGION}{z}")
+                   ["Subnet"]["SubnetId"] for i, z in ((10, "a"), (11, "b"))]
+        balancer = elbv2.create_load_balancer(Name="app", Subnets=subnets)["LoadBalancers"][0]["LoadBalancerArn"]
+        primary = self.outputs["TARGET_GROUP_ARN"]
+        alternate = elbv2.create_target_group(Name="app-alt", Protocol="HTTP", Port=8080, VpcId=vpc,
+                                              TargetType="ip")["TargetGroups"][0]["TargetGroupArn"]
+        listener = elbv2.create_listener(LoadBalancerArn=balancer, Protocol="HTTP", Port=80, DefaultActions=[
+            {"Type": "forward", "TargetGroupArn": primary}])["Listeners"][0]["ListenerArn"]
+        rule = elbv2.create_rule(ListenerArn=listener, Priority=50000, Conditions=[
+            {"Field": "path-pattern", "Values": ["/*"]}], Actions=[{"Type": "forward", "ForwardConfig": {
+                "TargetGroups": [{"TargetGroupArn": primary, "Weight": 100},
+                                 {"TargetGroupArn": alternate, "Weight": 0}]}}])["Rules"][0]["RuleArn"]
+        trust = {"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": {
+            "Service": "ecs.amazonaws.com"}, "Action": "sts:AssumeRole"}]}
+        role = iam.create_role(RoleName="app-ecs-load-balancers",
+                               AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
+        return {"TARGET_GROUP_ARN": primary, "ALTERNATE_TARGET_GROUP_ARN": alternate,
+                "PRODUCTION_LISTENER_RULE_ARN": rule, "LOAD_BALANCER_INFRASTRUCTURE_ROLE_ARN": role}
+
+    def write_traffic_shift_service_file(self, configuration):
+        """deploy/service.json as docs/strategies.md writes it: Terraform's outputs as ${VAR}s."""
+        self.write_service_file(configuration)
+        with open(os.path.join(self.dir, "deploy", "service.json"), "w") as f:
+            f.write(json.dumps({"deploymentConfiguration": configuration, "loadBalancers": [{
+                "targetGroupArn": "${TARGET_GROUP_ARN}", "containerName": "app", "containerPort": 8080,
+                "advancedConfiguration": {
+                    "alternateTargetGroupArn": "${ALTERNATE_TARGET_GROUP_ARN}",
+                    "productionListenerRule": "${PRODUCTION_LISTENER_RULE_ARN}",
+                    "roleArn": "${LOAD_BALANCER_INFRASTRUCTURE_ROLE_ARN}"}}]}, indent=1))
+
+    def test_the_load_balancers_advanced_configuration_reaches_ecs_and_the_role_is_passable(self):
+        sequence = self.replay("canary_completes")
+        resources = self.traffic_shift_resources()
+        self.write_traffic_shift_service_file(recorded_configuration(sequence))
+        result = run_slipway(["ecs", "deploy", "--spec", self.spec, "--image", f"{REGISTRY}/app:{SHA1}",
+                              "--poll-interval", "100ms", *var_flags(self.outputs),
+                              *[f for k, v in resources.items() for f in ("--var", f"{k}={v}")], "-o", "json"],
+                             self.env())
+        self.assertEqual(result.returncode, 0, result.stdout + result.stderr)
+        self.assertNotIn("without an alternate target group", result.stdout)
+        expected = [{"targetGroupArn": resources["TARGET_GROUP_ARN"], "containerName": "app", "containerPort": 8080,
+                     "advancedConfiguration": {
+                         "alternateTargetGroupArn": resources["ALTERNATE_TARGET_GROUP_ARN"],
+                         "productionListenerRule": resources["PRODUCTION_LISTENER_RULE_ARN"],
+                         "roleArn": resources["LOAD_BALANCER_INFRASTRUCTURE_ROLE_ARN"]}}]
+        updates = self.proxy.calls("UpdateService")
+        self.assertEqual([u["loadBalancers"] for u in updates], [expected])  # botocore-validated
+        self.assertEqual(self.moto.client("ecs").describe_services(cluster="slipway-test", services=["app"])
+                         ["services"][0]["loadBalancers"], expected)
+        # The UpdateService as IAM sees it, judged by the real evaluator against the deploy role
+        # Terraform renders with this role to pass; the same call naming another role is denied.
+        call = {"region": REGION, "service": "ecs", "action": "UpdateService", "params": updates[0]}
+        own = iam_evaluation.iam_requests(call, ACCOUNT)
+        other_role = json.loads(json.dumps(call).replace("role/app-ecs-load-balancers", "role/admin"))
+        other = iam_evaluation.iam_requests(other_role, ACCOUNT)
+        work_dir = tempfile.mkdtemp(prefix="slipway-deploy-role-")
+        self.addCleanup(shutil.rmtree, work_dir, ignore_errors=True)
+        policies = iam_evaluation.planned_deploy_role_policy(
+            work_dir, REGION, ACCOUNT, "slipway-test", ["app"],
+            load_balancer_role_arns=[resources["LOAD_BALANCER_INFRASTRUCTURE_ROLE_ARN"]])
+        verdicts = iam_evaluation.evaluate({
+            "account": ACCOUNT, "identity_policies": policies,
+            "principal": f"arn:aws:sts::{ACCOUNT}:assumed-role/deploy/ci", "requests": own + other})["requests"]
+        self.assertEqual([(v["action"], v["allowed_by"]) for v in verdicts[:len(own)]],
+                         [("ecs:UpdateService", ["UpdateAndLockThisService"]),
+                          ("iam:PassRole", ["PassTheLoadBalancerRoleToEcs"])])
+        self.assertEqual([(v["action"], v["decision"]) for v in verdicts[len(own):]],
+                         [("ecs:UpdateService", "Allowed"), ("iam:PassRole", "ImplicitlyDenied")])
+
+    def test_a_bad_advanced_configuration_is_refused_before_anything_changes(self):
+        sequence = self.replay("canary_completes")
+        resources = self.traffic_shift_resources()
+        self.write_traffic_shift_service_file(recorded_configuration(sequence))
+        before = revisions(self.moto)
+        # The alternate target group set to the primary, as a copy-paste slip would.
+        result = run_slipway(["deploy", "--spec", self.spec, "--image", f"{REGISTRY}/app:{SHA1}",
+                              *var_flags(self.outputs),
+                              *[f for k, v in resources.items() for f in (
+                                  "--var", f"{k}={resources['TARGET_GROUP_ARN'] if k == 'ALTERNATE_TARGET_GROUP_ARN' else v}")]],
+                             self.env())
+        self.assertEqual(result.returncode, USAGE, result.stdout + result.stderr)
+        lines = result.stderr.strip().splitlines()
+        self.assertEqual(len(lines), 1, result.stderr)
+        self.assertIn("loadBalancers[0].advancedConfiguration.alternateTargetGroupArn names the primary", lines[0])
+        self.assertEqual(revisions(self.moto), before)
+        for operation in ("RegisterTaskDefinition", "UpdateService", "TagResource"):
+            self.assertEqual(self.proxy.calls(operation), [], operation)
 
     def test_rollback_runs_as_a_new_progressive_deployment(self):
         sequence = self.replay("canary_completes")

@@ -134,6 +134,21 @@ std::optional<boost::json::object> back_to_rolling(
   return configuration;
 }
 
+// Under BLUE_GREEN, LINEAR or CANARY ECS shifts traffic between two target groups through the
+// listener rules of each load balancer's advancedConfiguration. A service file without
+// loadBalancers leaves the service's own; when those have no alternate target group, say so
+// before anything changes (ECS's answer to that UpdateService is its own to give).
+void warn_without_alternate_target_group(const aws::EcsService& service,
+                                         const std::optional<ProgressiveConfiguration>& p,
+                                         const std::string& service_file, const Report& report) {
+  if (!p || p->load_balancers || !service.load_balancer_without_alternate) return;
+  report("info", "service " + service.name + " has a load balancer without an alternate target " +
+                     "group and " + service_file + " gives no loadBalancers: ECS shifts " +
+                     std::string(release::to_string(p->strategy.kind)) +
+                     " traffic only between two target groups; add loadBalancers[]." +
+                     "advancedConfiguration (docs/strategies.md)");
+}
+
 std::string strategy_name(const std::optional<ProgressiveConfiguration>& p) {
   return std::string(
       release::to_string(p ? p->strategy.kind : release::DeploymentStrategyKind::rolling));
@@ -436,7 +451,8 @@ void EcsTarget::point_back(const ServiceLocation& where, DeployResult& result) {
                                              .service = where.service,
                                              .task_definition = previous,
                                              .desired_count = std::nullopt,
-                                             .force_new_deployment = false});
+                                             .force_new_deployment = false,
+                                             .load_balancers = std::nullopt});
   } catch (const aws::AwsError& error) {
     // The verdict stands; the caller records it, then fails with what still runs.
     result.restore_error =
@@ -513,6 +529,7 @@ DeployResult EcsTarget::register_and_follow(const DeployInput& input,
   const auto rolling = progressive ? std::nullopt
                                    : back_to_rolling(service, input.spec, input.base_dir,
                                                      input.variables, input.where.service, report_);
+  warn_without_alternate_target_group(service, progressive, input.spec.service_file, report_);
   // The follow's budget: the start and rollout timeouts and the strategy's planned minutes.
   const auto follow_budget = effective_start_timeout(input.timeouts, service) +
                              input.timeouts.rollout + planned_minutes(progressive);
@@ -540,11 +557,13 @@ DeployResult EcsTarget::register_and_follow(const DeployInput& input,
     core::throw_if_cancelled("registering " + short_name(registered.arn) +
                              "; the service was not changed");
   }
-  const aws::UpdateServiceInput update{.cluster = input.where.cluster,
-                                       .service = input.where.service,
-                                       .task_definition = registered.arn,
-                                       .desired_count = std::nullopt,
-                                       .force_new_deployment = false};
+  const aws::UpdateServiceInput update{
+      .cluster = input.where.cluster,
+      .service = input.where.service,
+      .task_definition = registered.arn,
+      .desired_count = std::nullopt,
+      .force_new_deployment = false,
+      .load_balancers = progressive ? progressive->load_balancers : std::nullopt};
   // Taken before the call: ECS stamps the deployment it starts no earlier (the listing's filter).
   const auto updated_at = epoch_seconds();
   aws::EcsService updated;
@@ -612,6 +631,7 @@ DeployResult EcsTarget::rollback(const RollbackInput& input) {
   const auto rolling = progressive ? std::nullopt
                                    : back_to_rolling(service, input.spec, input.base_dir,
                                                      input.variables, input.where.service, report_);
+  warn_without_alternate_target_group(service, progressive, input.spec.service_file, report_);
   // The follow's budget: the start and rollout timeouts and the strategy's planned minutes.
   const auto follow_budget = effective_start_timeout(input.timeouts, service) +
                              input.timeouts.rollout + planned_minutes(progressive);
@@ -662,11 +682,13 @@ DeployResult EcsTarget::rollback(const RollbackInput& input) {
   core::throw_if_cancelled("choosing the release to roll back to; nothing was changed");
   // Rolling back from a release marks it bad, so the next rollback does not return to it; a
   // move to a newer revision (roll forward with --to) judges nothing.
-  const aws::UpdateServiceInput update{.cluster = input.where.cluster,
-                                       .service = input.where.service,
-                                       .task_definition = target.arn,
-                                       .desired_count = std::nullopt,
-                                       .force_new_deployment = false};
+  const aws::UpdateServiceInput update{
+      .cluster = input.where.cluster,
+      .service = input.where.service,
+      .task_definition = target.arn,
+      .desired_count = std::nullopt,
+      .force_new_deployment = false,
+      .load_balancers = progressive ? progressive->load_balancers : std::nullopt};
   const auto updated_at = epoch_seconds();
   const auto updated =
       progressive ? aws::EcsServiceDeploymentClient(session_).update_service(

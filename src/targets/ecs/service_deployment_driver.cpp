@@ -15,6 +15,7 @@
 #include "release/errors.hpp"
 #include "release/template.hpp"
 #include "release/workload.hpp"
+#include "targets/ecs/traffic_shift_load_balancers.hpp"
 
 namespace slipway::targets::ecs {
 
@@ -29,8 +30,10 @@ std::optional<ProgressiveConfiguration> strategy_of(const boost::json::value& do
   auto strategy = release::read_deployment_strategy(configuration->as_object(), file,
                                                     "deploymentConfiguration");
   if (strategy.kind == release::DeploymentStrategyKind::rolling) return std::nullopt;
-  return ProgressiveConfiguration{.strategy = std::move(strategy),
-                                  .deployment_configuration = configuration->as_object()};
+  return ProgressiveConfiguration{
+      .strategy = std::move(strategy),
+      .deployment_configuration = configuration->as_object(),
+      .load_balancers = read_traffic_shift_load_balancers(document.as_object(), file)};
 }
 
 // The service file's text; nullopt when there is none (ECS runs the service Terraform made: it

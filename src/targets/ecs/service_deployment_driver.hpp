@@ -26,6 +26,9 @@ namespace slipway::targets::ecs {
 struct ProgressiveConfiguration {
   release::DeploymentStrategy strategy;          // read with ECS's rules and defaults
   boost::json::object deployment_configuration;  // what UpdateService is given, as written
+  // The file's loadBalancers with their advancedConfiguration (traffic_shift_load_balancers.hpp);
+  // nullopt when the file has none.
+  std::optional<boost::json::array> load_balancers;
 };
 
 // The service file's deploymentConfiguration, rendered and checked with ECS's rules

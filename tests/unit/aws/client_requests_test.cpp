@@ -164,7 +164,8 @@ TEST_F(ClientRequests, EcsRegisterWithTagsDescribeWithTagsAndUpdate) {
                                            .service = "app",
                                            .task_definition = "arn:td/app:3",
                                            .desired_count = std::nullopt,
-                                           .force_new_deployment = false});
+                                           .force_new_deployment = false,
+                                           .load_balancers = std::nullopt});
   EXPECT_EQ(updated.deployments.at(0).id, "ecs-svc/9");
 
   const auto requests = server.requests();

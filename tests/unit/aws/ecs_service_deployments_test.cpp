@@ -66,7 +66,8 @@ TEST(EcsServiceDeployments, UpdateServiceCarriesTheStrategyAndReturnsTheDeployme
                            .service = "app",
                            .task_definition = "app:7",
                            .desired_count = std::nullopt,
-                           .force_new_deployment = false};
+                           .force_new_deployment = false,
+                           .load_balancers = std::nullopt};
   EXPECT_FALSE(update_service_request(input).contains("deploymentConfiguration"));
   auto request = update_service_request(input, {{"strategy", "CANARY"}});
   EXPECT_EQ(boost::json::serialize(request.at("deploymentConfiguration")),
