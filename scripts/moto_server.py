@@ -12,6 +12,10 @@ moto 5.2 gaps filled here (each keeps what the caller sent, as AWS does; nothing
 - ECS CreateService drops deploymentConfiguration (circuit breaker, alarms, min/max percent), so
   DescribeServices cannot show what Terraform configured. UpdateService already keeps it.
 
+AWS managed policies: moto knows them (its copy of the list) but loads them only when asked.
+The infra attaches one (AmazonECSInfrastructureRolePolicyForLoadBalancers, the role ECS assumes
+to shift traffic), so MOTO_IAM_LOAD_MANAGED_POLICIES defaults to true here.
+
 And one fix to the HTTP server underneath (werkzeug's): each response leaves in one send(), so a
 client never sees the headers without the body (see wbufsize below).
 
@@ -252,4 +256,6 @@ def _run_simple(host, port, app, **kwargs):
 moto.server.run_simple = _run_simple
 
 if __name__ == "__main__":
+    # Read when the IAM backend is first built, i.e. at the first request.
+    os.environ.setdefault("MOTO_IAM_LOAD_MANAGED_POLICIES", "true")
     sys.exit(moto.server.main())

@@ -70,8 +70,17 @@ def iam_requests(call, account):
             return [{"action": "ecs:DescribeServices", "resource": _service_arn(region, account, p["cluster"], s),
                      "context": {"ecs:cluster": cluster_arn(p["cluster"])}} for s in p["services"]]
         if action == "UpdateService":
-            return [{"action": "ecs:UpdateService", "resource": _service_arn(region, account, p["cluster"], p["service"]),
-                     "context": {"ecs:cluster": cluster_arn(p["cluster"]), "ecs:task-definition": p["taskDefinition"]}}]
+            out = [{"action": "ecs:UpdateService", "resource": _service_arn(region, account, p["cluster"], p["service"]),
+                    "context": {"ecs:cluster": cluster_arn(p["cluster"]), "ecs:task-definition": p["taskDefinition"]}}]
+            # A role handed to a service for it to assume is authorized as iam:PassRole to that
+            # service (IAM User Guide, "Grant a user permissions to pass a role to an AWS
+            # service"): the load balancer role of BLUE_GREEN/LINEAR/CANARY goes to ECS itself.
+            for balancer in p.get("loadBalancers", []):
+                role = balancer.get("advancedConfiguration", {}).get("roleArn")
+                if role:
+                    out.append({"action": "iam:PassRole", "resource": role,
+                                "context": {"iam:PassedToService": "ecs.amazonaws.com"}})
+            return out
         if action in ("ListTagsForResource", "UntagResource"):
             context = {"aws:TagKeys": p["tagKeys"]} if action == "UntagResource" else {}
             return [{"action": f"ecs:{action}", "resource": p["resourceArn"], "context": context}]
@@ -217,7 +226,8 @@ def deploy_role_policies(state):
     return trust, policies
 
 
-def planned_deploy_role_policy(work_dir, region, account, cluster, services, pass_role_arns=(), secret_arns=()):
+def planned_deploy_role_policy(work_dir, region, account, cluster, services, pass_role_arns=(), secret_arns=(),
+                               load_balancer_role_arns=()):
     """The deploy role's inline policy as `terraform plan` renders modules/ci_oidc for the given
     cluster and services, and the roles it may pass and secrets it may describe ([{"name",
     "policy"}], as deploy_role_policies returns them), without an
@@ -248,6 +258,7 @@ module "ci_oidc" {{
   pass_role_arns     = {json.dumps(list(pass_role_arns))}
   secret_arns        = {json.dumps(list(secret_arns))}
   log_group_arns     = []
+  load_balancer_role_arns = {json.dumps(list(load_balancer_role_arns))}
 }}
 """
     with open(os.path.join(work_dir, "main.tf"), "w") as f:

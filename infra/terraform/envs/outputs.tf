@@ -123,3 +123,30 @@ output "dr" {
   description = "The DR region's stack, the region module's outputs (null when disabled)."
   value       = module.platform.dr
 }
+
+# deploy/service.json's loadBalancers[].advancedConfiguration under BLUE_GREEN, LINEAR and
+# CANARY, as ${ALTERNATE_TARGET_GROUP_ARN} and the like (docs/strategies.md).
+output "alternate_target_group_arn" {
+  description = "Second target group ECS shifts traffic to (advancedConfiguration.alternateTargetGroupArn)."
+  value       = module.platform.primary.alternate_target_group_arn
+}
+
+output "production_listener_rule_arn" {
+  description = "Listener rule of production traffic (advancedConfiguration.productionListenerRule)."
+  value       = module.platform.primary.production_listener_rule_arn
+}
+
+output "test_listener_rule_arn" {
+  description = "Listener rule of test traffic (advancedConfiguration.testListenerRule; null without a test header)."
+  value       = module.platform.primary.test_listener_rule_arn
+}
+
+output "load_balancer_infrastructure_role_arn" {
+  description = "Role ECS assumes to shift traffic (advancedConfiguration.roleArn)."
+  value       = module.platform.primary.load_balancer_infrastructure_role_arn
+}
+
+output "app_port" {
+  description = "Port the container listens on (loadBalancers[].containerPort)."
+  value       = module.platform.primary.app_port
+}

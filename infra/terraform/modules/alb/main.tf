@@ -162,3 +162,119 @@ resource "aws_s3_bucket_policy" "access_logs" {
 
   depends_on = [aws_s3_bucket_public_access_block.access_logs]
 }
+
+# ---------------------------------------------------------------------------------------------
+# Traffic shifting for ECS's BLUE_GREEN, LINEAR and CANARY strategies: a second target group and
+# listener rules that forward to both groups by weight. ECS registers the new revision's tasks in
+# the group not serving and rewrites the rules' weights as the deployment goes (with the role the
+# ecs_service module creates), so Terraform sets only the starting weights and then leaves the
+# action alone. The provider pinned here (5.x) cannot name these in the service's
+# advancedConfiguration; the deploy sends them (docs/strategies.md, "Terraform").
+# ---------------------------------------------------------------------------------------------
+
+locals {
+  shifting = var.traffic_shifting.enabled
+}
+
+resource "aws_lb_target_group" "alternate" {
+  count = local.shifting ? 1 : 0
+
+  name                 = "${var.name}-alt"
+  vpc_id               = var.vpc_id
+  target_type          = "ip"
+  protocol             = "HTTP"
+  port                 = var.app_port
+  deregistration_delay = var.deregistration_delay_seconds
+
+  # The same checks as the primary group: a task is judged alike in either.
+  health_check {
+    enabled             = true
+    protocol            = "HTTP"
+    port                = "traffic-port"
+    path                = var.health_check.path
+    interval            = var.health_check.interval
+    timeout             = var.health_check.timeout
+    healthy_threshold   = var.health_check.healthy_threshold
+    unhealthy_threshold = var.health_check.unhealthy_threshold
+    matcher             = var.health_check.matcher
+  }
+
+  tags = var.tags
+
+  lifecycle {
+    create_before_destroy = true
+  }
+}
+
+# Production traffic: every path, all of it to the primary group until ECS shifts it.
+resource "aws_lb_listener_rule" "production" {
+  count = local.shifting ? 1 : 0
+
+  listener_arn = aws_lb_listener.https.arn
+  priority     = var.traffic_shifting.production_rule_priority
+
+  action {
+    type = "forward"
+    forward {
+      target_group {
+        arn    = aws_lb_target_group.this.arn
+        weight = 100
+      }
+      target_group {
+        arn    = aws_lb_target_group.alternate[0].arn
+        weight = 0
+      }
+    }
+  }
+
+  condition {
+    path_pattern {
+      values = ["/*"]
+    }
+  }
+
+  tags = var.tags
+
+  lifecycle {
+    # ECS owns the weights once a deployment ran.
+    ignore_changes = [action]
+  }
+}
+
+# Test traffic (ECS's TEST_TRAFFIC_SHIFT): requests carrying the configured header reach the new
+# revision before production does. A rule on the HTTPS listener, not a listener of its own, so
+# the ALB's security group keeps accepting 80 and 443 only; whoever knows the header value
+# reaches the new revision early, so choose one that is not guessable.
+resource "aws_lb_listener_rule" "test" {
+  count = local.shifting && var.traffic_shifting.test_header != null ? 1 : 0
+
+  listener_arn = aws_lb_listener.https.arn
+  priority     = var.traffic_shifting.test_rule_priority
+
+  action {
+    type = "forward"
+    forward {
+      target_group {
+        arn    = aws_lb_target_group.this.arn
+        weight = 100
+      }
+      target_group {
+        arn    = aws_lb_target_group.alternate[0].arn
+        weight = 0
+      }
+    }
+  }
+
+  condition {
+    http_header {
+      http_header_name = var.traffic_shifting.test_header.name
+      values           = var.traffic_shifting.test_header.values
+    }
+  }
+
+  tags = var.tags
+
+  lifecycle {
+    ignore_changes = [action]
+  }
+}

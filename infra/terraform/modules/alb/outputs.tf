@@ -40,3 +40,20 @@ output "access_logs_bucket" {
   description = "Bucket receiving the access logs (null when disabled)."
   value       = var.enable_access_logs ? aws_s3_bucket.access_logs[0].id : null
 }
+
+output "alternate_target_group_arn" {
+  description = "Target group ECS registers the new revision's tasks in under BLUE_GREEN, LINEAR and CANARY (advancedConfiguration.alternateTargetGroupArn; null when traffic_shifting is off)."
+  value       = local.shifting ? aws_lb_target_group.alternate[0].arn : null
+  # As for the primary: ECS refuses a target group no listener rule uses yet.
+  depends_on = [aws_lb_listener_rule.production]
+}
+
+output "production_listener_rule_arn" {
+  description = "Listener rule ECS shifts production traffic through (advancedConfiguration.productionListenerRule; null when traffic_shifting is off)."
+  value       = local.shifting ? aws_lb_listener_rule.production[0].arn : null
+}
+
+output "test_listener_rule_arn" {
+  description = "Listener rule ECS sends test traffic through (advancedConfiguration.testListenerRule; null without traffic_shifting.test_header)."
+  value       = length(aws_lb_listener_rule.test) > 0 ? aws_lb_listener_rule.test[0].arn : null
+}

@@ -113,3 +113,30 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "traffic_shifting" {
+  description = <<-EOT
+    The alternate target group and listener rules ECS's BLUE_GREEN, LINEAR and CANARY strategies
+    shift traffic through. test_header (null: no test route) sends requests carrying that header
+    to the new revision from TEST_TRAFFIC_SHIFT on. Rule priorities: lower numbers win; the
+    production rule matches every path, so it goes last.
+  EOT
+  type = object({
+    enabled                  = optional(bool, true)
+    production_rule_priority = optional(number, 50000)
+    test_rule_priority       = optional(number, 100)
+    test_header = optional(object({
+      name   = string
+      values = list(string)
+    }))
+  })
+  default = {}
+
+  validation {
+    condition = (
+      var.traffic_shifting.test_rule_priority >= 1 && var.traffic_shifting.production_rule_priority <= 50000 &&
+      var.traffic_shifting.test_rule_priority < var.traffic_shifting.production_rule_priority
+    )
+    error_message = "traffic_shifting priorities must be 1-50000 with test_rule_priority below production_rule_priority (the test rule must match first)."
+  }
+}

@@ -117,6 +117,16 @@ locals {
       Action   = ["ssm:GetParameters"]
       Resource = var.secret_parameter_arns
     }],
+    length(var.load_balancer_role_arns) == 0 ? [] : [{
+      # BLUE_GREEN, LINEAR and CANARY: UpdateService names, in each load balancer's
+      # advancedConfiguration, the role ECS assumes to rewrite the listener rules. Passing it is
+      # iam:PassRole to ECS itself (not to its tasks).
+      Sid       = "PassTheLoadBalancerRoleToEcs"
+      Effect    = "Allow"
+      Action    = ["iam:PassRole"]
+      Resource  = var.load_balancer_role_arns
+      Condition = { StringEquals = { "iam:PassedToService" = "ecs.amazonaws.com" } }
+    }],
     length(var.release_parameter_path_arns) == 0 ? [] : [{
       # scripts/release.sh learns the release's names and ARNs from the path Terraform wrote.
       Sid      = "ReadReleaseParameters"

@@ -87,6 +87,17 @@ variable "pass_role_arns" {
   }
 }
 
+variable "load_balancer_role_arns" {
+  description = "Roles the deploy may name in UpdateService's loadBalancers[].advancedConfiguration.roleArn (ECS assumes them to shift traffic under BLUE_GREEN, LINEAR and CANARY): the ecs_service module's load_balancer_infrastructure_role_arn."
+  type        = list(string)
+  default     = []
+
+  validation {
+    condition     = alltrue([for a in var.load_balancer_role_arns : !strcontains(a, "*")])
+    error_message = "load_balancer_role_arns must be exact role ARNs, without wildcards."
+  }
+}
+
 variable "alarm_arns" {
   description = "Alarms the deploy watches during its bake time."
   type        = list(string)

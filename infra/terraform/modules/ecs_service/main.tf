@@ -96,6 +96,33 @@ resource "aws_iam_role_policy" "execution" {
   }
 }
 
+# The role ECS assumes to shift traffic under BLUE_GREEN, LINEAR and CANARY: register tasks in
+# the alternate target group and rewrite the listener rules' weights (the deploy names it in
+# UpdateService's advancedConfiguration.roleArn). AWS maintains the managed policy as ECS's needs
+# change ("Amazon ECS infrastructure IAM role for load balancers", ECS developer guide).
+resource "aws_iam_role" "load_balancers" {
+  count = var.traffic_shifting ? 1 : 0
+
+  name = "${var.name}-ecs-load-balancers"
+  assume_role_policy = jsonencode({
+    Version = "2012-10-17"
+    Statement = [{
+      Sid       = "AllowAccessToECSForInfrastructureManagement"
+      Effect    = "Allow"
+      Principal = { Service = "ecs.amazonaws.com" }
+      Action    = "sts:AssumeRole"
+    }]
+  })
+  tags = var.tags
+}
+
+resource "aws_iam_role_policy_attachment" "load_balancers" {
+  count = var.traffic_shifting ? 1 : 0
+
+  role       = aws_iam_role.load_balancers[0].name
+  policy_arn = "arn:${data.aws_partition.current.partition}:iam::aws:policy/AmazonECSInfrastructureRolePolicyForLoadBalancers"
+}
+
 # The application's own role. It needs no AWS permissions today (secrets arrive as env vars);
 # a permission the service gains later is added here, scoped, not to the execution role.
 resource "aws_iam_role" "task" {

@@ -42,3 +42,10 @@ output "release_parameters_path_arn" {
   description = "ARN of the SSM path holding the release parameters (null when none are published)."
   value       = var.release_parameters_path == null ? null : "arn:${data.aws_partition.current.partition}:ssm:${local.region}:${data.aws_caller_identity.current.account_id}:parameter${var.release_parameters_path}"
 }
+
+output "load_balancer_infrastructure_role_arn" {
+  description = "Role ECS assumes to shift traffic (advancedConfiguration.roleArn; the deploy role may pass it to ECS). Null when traffic_shifting is false."
+  value       = var.traffic_shifting ? aws_iam_role.load_balancers[0].arn : null
+  # ECS can assume the role only once the policy is attached.
+  depends_on = [aws_iam_role_policy_attachment.load_balancers]
+}

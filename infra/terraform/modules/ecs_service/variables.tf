@@ -315,3 +315,9 @@ variable "capacity_provider_association_id" {
   type        = string
   default     = null
 }
+
+variable "traffic_shifting" {
+  description = "Create the role ECS assumes to shift traffic between the alb module's two target groups under BLUE_GREEN, LINEAR and CANARY (output load_balancer_infrastructure_role_arn)."
+  type        = bool
+  default     = true
+}

@@ -71,6 +71,7 @@ module "primary" {
   alarm_email_addresses = var.alarm_email_addresses
   alarm_overrides       = var.alarm_overrides
   compat                = var.compat
+  traffic_shifting      = var.traffic_shifting
   tags                  = local.tags
 }
 
@@ -114,6 +115,7 @@ module "dr" {
   alarm_email_addresses = var.alarm_email_addresses
   alarm_overrides       = var.alarm_overrides
   compat                = var.compat
+  traffic_shifting      = var.traffic_shifting
   tags                  = merge(local.tags, { Role = "disaster-recovery" })
 }
 
@@ -131,6 +133,7 @@ module "ci_oidc" {
   service_arns                = [for r in local.regions : r.service_arn]
   task_family_arns            = [for r in local.regions : r.task_family_arn]
   pass_role_arns              = flatten([for r in local.regions : [r.execution_role_arn, r.task_role_arn]])
+  load_balancer_role_arns     = [for r in local.regions : r.load_balancer_infrastructure_role_arn if var.traffic_shifting.enabled]
   execution_role_arns         = [for r in local.regions : r.execution_role_arn]
   secret_arns                 = flatten([for r in local.regions : concat(values(r.secret_arns), values(r.replicated_secret_arns))])
   secret_parameter_arns       = flatten([for r in local.regions : values(r.parameter_arns)])

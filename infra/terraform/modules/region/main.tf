@@ -55,6 +55,7 @@ module "alb" {
   app_port                     = var.app_port
   deregistration_delay_seconds = var.shutdown.delay_seconds + var.shutdown.timeout_seconds
   enable_deletion_protection   = var.compat.deletion_protection
+  traffic_shifting             = var.traffic_shifting
   tags                         = var.tags
 }
 
@@ -119,6 +120,7 @@ module "ecs_service" {
   security_group_ids   = [module.network.tasks_security_group_id]
   target_group_arn     = module.alb.target_group_arn
   listener_arn         = module.alb.https_listener_arn
+  traffic_shifting     = var.traffic_shifting.enabled
   desired_count        = var.capacity.desired_count
   rollback_alarm_names = local.rollback_alarms
 

@@ -149,3 +149,28 @@ output "release_parameters_path_arn" {
   description = "ARN of the SSM path of this region's release parameters."
   value       = module.ecs_service.release_parameters_path_arn
 }
+
+output "alternate_target_group_arn" {
+  description = "Second target group of BLUE_GREEN, LINEAR and CANARY (advancedConfiguration.alternateTargetGroupArn)."
+  value       = module.alb.alternate_target_group_arn
+}
+
+output "production_listener_rule_arn" {
+  description = "Listener rule ECS shifts production traffic through (advancedConfiguration.productionListenerRule)."
+  value       = module.alb.production_listener_rule_arn
+}
+
+output "test_listener_rule_arn" {
+  description = "Listener rule of test traffic (advancedConfiguration.testListenerRule; null without a test header)."
+  value       = module.alb.test_listener_rule_arn
+}
+
+output "load_balancer_infrastructure_role_arn" {
+  description = "Role ECS assumes to shift traffic (advancedConfiguration.roleArn)."
+  value       = module.ecs_service.load_balancer_infrastructure_role_arn
+}
+
+output "app_port" {
+  description = "Port the container listens on and the target groups forward to."
+  value       = var.app_port
+}

@@ -168,3 +168,17 @@ variable "tags" {
   type        = map(string)
   default     = {}
 }
+
+variable "traffic_shifting" {
+  description = "The alternate target group, listener rules and ECS role for BLUE_GREEN, LINEAR and CANARY (modules/alb's traffic_shifting: enabled, rule priorities, test_header)."
+  type = object({
+    enabled                  = optional(bool, true)
+    production_rule_priority = optional(number, 50000)
+    test_rule_priority       = optional(number, 100)
+    test_header = optional(object({
+      name   = string
+      values = list(string)
+    }))
+  })
+  default = {}
+}
