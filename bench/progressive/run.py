@@ -23,12 +23,17 @@ release answered it (GET / names the commit). Scenarios, each a fresh deploy on 
   bgback  BLUE_GREEN whose green answers 5 % 500 in the bake: from the rollback decision
           (the deploy's rollback_started event) to the last request green answered, and the
           requests that failed for another reason than green's own 500s (the switch's cost).
+  bgcmd   `slipway rollback` run during a BLUE_GREEN bake of a good release (the deploy is asked
+          to switch back): from the command's start, and from the deploy's rollback decision,
+          to the last request green answered; failed requests; both exit codes. Beside it,
+          today's command rollback: `slipway rollback` right after a ROLLING deploy of the same
+          release (a rolling redeploy of the previous one), the same figures.
   good    a good release under each strategy: failed requests and the deploy's total time.
 
 Goals (issue 14): bad5 CANARY detected and all traffic back <= 3 s after the first bad response,
 failed <= the canary slice's requests in that window; slow3x and tail3x caught at LINEAR's first
 step;
-bgback all traffic on blue <= 100 ms, 0 failed; good 0 failed under each strategy.
+bgback and bgcmd all traffic on blue <= 100 ms, 0 failed; good 0 failed under each strategy.
 
 Usage: bench/progressive/run.py [--threads N] [--results FILE]
 Needs: make release (the image's binary), a built slipway (build/dev or $SLIPWAY_BUILD_DIR),
@@ -51,6 +56,7 @@ sys.path.insert(0, os.path.join(SOURCE, "tests", "integration"))
 os.environ.setdefault("SLIPWAY_SOURCE_DIR", SOURCE)
 os.environ.setdefault("SLIPWAY_BUILD_DIR", os.path.join(SOURCE, "build", "dev"))
 
+import slipway_testlib as lib  # noqa: E402
 import vm_testlib as vm  # noqa: E402
 
 MINUTE = "500ms"  # vm.strategy_minute: one of the service file's minutes lasts this long here
@@ -285,6 +291,65 @@ def scenario_bgback(stack, base, bad, threads, report):
     restore(stack, base, code)
 
 
+def events_of(stdout, offset):
+    events = []
+    for line in stdout.splitlines():
+        if line.startswith("{"):
+            event = json.loads(line)
+            if "time" in event:
+                event["mono"] = wall(event["time"]) - offset
+            events.append(event)
+    return events
+
+
+def scenario_bgcmd(stack, base, green, threads, report):
+    rows = {}
+    commit = commit_of(green)
+    # BLUE_GREEN: the rollback command in the bake.
+    set_strategy(stack, "BLUE_GREEN")
+    offset = time.time() - time.monotonic()
+    with Traffic(stack.port, threads) as traffic:
+        proc = lib.Process([vm.slipway_binary(), "deploy", "--image", green, "--output", "json"],
+                           env=dict(os.environ, **stack.env), cwd=stack.dir)
+        lib.wait_until(lambda: '"bake_started"' in proc.output()[0], timeout=300, what="the bake")
+        time.sleep(1.0)  # green serving everything under the loop
+        command = time.monotonic()
+        rollback = stack.run("rollback", "--output", "json", timeout=300)
+        command_seconds = time.monotonic() - command
+        deploy_code = proc.wait(300)
+    events = events_of(proc.output()[0], offset)
+    decided = next((e["mono"] for e in events if e.get("event") == "rollback_started"), None)
+    served = [a for a in traffic.answers if a[2] == commit]
+    last_green = max(a[0] for a in served) if served else None
+    rows["BLUE_GREEN"] = {
+        "deploy_exit": deploy_code, "rollback_exit": rollback.returncode,
+        "reason": reason_of(events),
+        "command_to_blue_ms": round(1000 * (last_green - command), 1) if last_green else None,
+        "decision_to_blue_ms": round(1000 * (last_green - decided), 1) if last_green and decided else None,
+        "rollback_command_s": round(command_seconds, 2),
+        "failed": len([a for a in traffic.answers if a[1] != 200]), "requests": len(traffic.answers),
+    }
+    restore(stack, base, 0)
+    # ROLLING: the release deployed, then `slipway rollback` (a rolling redeploy of blue).
+    set_strategy(stack, "ROLLING")
+    assert stack.deploy(green, timeout=900).returncode == 0
+    with Traffic(stack.port, threads) as traffic:
+        command = time.monotonic()
+        rollback = stack.run("rollback", "--output", "json", timeout=900)
+        command_seconds = time.monotonic() - command
+    served = [a for a in traffic.answers if a[2] == commit]
+    last_green = max(a[0] for a in served) if served else None
+    rows["ROLLING"] = {
+        "deploy_exit": 0, "rollback_exit": rollback.returncode, "reason": "",
+        "command_to_blue_ms": round(1000 * (last_green - command), 1) if last_green else None,
+        "decision_to_blue_ms": None,
+        "rollback_command_s": round(command_seconds, 2),
+        "failed": len([a for a in traffic.answers if a[1] != 200]), "requests": len(traffic.answers),
+    }
+    restore(stack, base, 0)
+    report["bgcmd"] = rows
+
+
 def scenario_good(stack, images, threads, report):
     rows = {}
     for strategy, image in zip(("ROLLING", "BLUE_GREEN", "LINEAR", "CANARY"), images):
@@ -371,6 +436,17 @@ def write_results(path, report, args):
                   f"{r['blue_serving_after_decision_ms']} ms",
                   f"- failed requests other than green's own 500s: {r['failed_not_green_500']} of "
                   f"{r['requests']} (green's 500s: {r['green_500']})", ""]
+    if "bgcmd" in report:
+        lines += ["## `slipway rollback` during a BLUE_GREEN bake vs after a ROLLING deploy (good release)", "",
+                  "| strategy | deploy exit | rollback exit | command -> last green answer (ms) | "
+                  "rollback decision -> last green answer (ms) | rollback command (s) | failed | requests |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+        for name, r in report["bgcmd"].items():
+            lines.append(f"| {name} | {r['deploy_exit']} | {r['rollback_exit']} | {r['command_to_blue_ms']} | "
+                         f"{r['decision_to_blue_ms']} | {r['rollback_command_s']} | {r['failed']} | "
+                         f"{r['requests']} |")
+        reason = report["bgcmd"]["BLUE_GREEN"]["reason"]
+        lines += ["", f"BLUE_GREEN deploy: {reason}", ""]
     if "good" in report:
         rolling = report["good"]["ROLLING"]["seconds"]
         lines += ["## A good release under each strategy", "",
@@ -391,7 +467,7 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--rolling-bake", default="5s")
-    parser.add_argument("--scenarios", default="good,bad5,slow3x,tail3x,bgback")
+    parser.add_argument("--scenarios", default="good,bad5,slow3x,tail3x,bgback,bgcmd")
     parser.add_argument("--results", default=os.path.join(HERE, "results.md"))
     args = parser.parse_args()
     stack = vm.GitStack(bake_time=args.rolling_bake, health_interval="500ms", ready_timeout="20s",
@@ -421,6 +497,8 @@ def main():
             scenario_bad5(stack, base, bad, args.threads, report)
         if "bgback" in wanted:
             scenario_bgback(stack, base, bad, args.threads, report)
+        if "bgcmd" in wanted:
+            scenario_bgcmd(stack, base, images[1], args.threads, report)
         if "slow3x" in wanted:
             scenario_slow(stack, base10, slow30, args.threads, report)
         if "tail3x" in wanted:

@@ -3,7 +3,11 @@
 A PRODUCTION_TRAFFIC_SHIFT hook holds the deploy at step 1 (the split already set) until the test
 lets it go, so the test acts at a known point:
 - HAProxy restarted there (reloaded, and stopped then started from STATE/haproxy.cfg with the
-  command slipway starts it with) comes back with the step's weights, not weight 1 everywhere."""
+  command slipway starts it with) comes back with the step's weights, not weight 1 everywhere;
+- the deploy killed there (SIGKILL): the next command, `slipway status`, puts all traffic back on
+  the previous release, stops the canary and records the run rolled back (interrupted);
+- `slipway rollback` there asks the deploy to roll back: the deploy exits 3 ("rollback
+  requested") with all traffic back, and the rollback command exits 0 once it is."""
 
 import json
 import os
@@ -112,6 +116,67 @@ class VmProgressiveRecovery(unittest.TestCase):
         open(self.go, "w").close()
         self.assertEqual(proc.wait(120), 0, proc.output())
         self.assertEqual(s.version()["commit"], vm.sha("b"))
+
+    def serving_weights(self):
+        """{server: weight} of the servers in use, from `show stat`."""
+        lines = self.admin("show stat").splitlines()
+        header = lines[0].lstrip("# ").split(",")
+        rows = [dict(zip(header, line.split(","))) for line in lines[1:] if line]
+        return {r["svname"]: int(r["weight"]) for r in rows
+                if r["pxname"] == "app" and r["svname"] != "BACKEND" and not r["status"].startswith("MAINT")}
+
+    def test_a_deploy_killed_at_a_step_is_rolled_back_by_the_next_command(self):
+        s = self.stack
+        self.assertEqual(s.deploy(s.image(vm.sha("a"))).returncode, 0)
+        proc, _ = self.deploy_to_the_canary_step(s.image(vm.sha("b")))
+        load = vm.Load(f"http://127.0.0.1:{s.port}/")
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # the deploy and its hook, as `kill -9 -PGID`
+            proc.wait(10)
+            result = s.run("status")  # the next command
+            self.assertEqual(result.returncode, 0, result.stderr)
+        finally:
+            counts = load.stop()
+        self.assertEqual(counts["non_2xx"], 0, counts["output"])
+        self.assertEqual(counts["socket_errors"], 0, counts["output"])
+        self.assertIn("rollout: revision 2 CANARY rolled_back, stage PRODUCTION_TRAFFIC_SHIFT, step 1/2",
+                      result.stdout)
+        status = s.status()
+        self.assertEqual(status["traffic"], [{"revision": 1, "share_percent": 100.0}])
+        self.assertEqual({r["revision"] for r in status["replicas"]}, {1}, status["replicas"])
+        self.assertEqual(set(self.serving_weights().values()), {1}, self.serving_weights())
+        entry = s.history()[0]
+        self.assertEqual((entry["revision"], entry["outcome"]), (2, "rolled_back"))
+        self.assertIn("interrupted: `slipway deploy", entry["reason"])
+        self.assertIn("all traffic back on revision 1", entry["reason"])
+        self.assertEqual(s.version()["commit"], vm.sha("a"))
+
+    def test_rollback_during_a_step_asks_the_deploy_to_roll_back(self):
+        s = self.stack
+        self.assertEqual(s.deploy(s.image(vm.sha("a"))).returncode, 0)
+        proc, _ = self.deploy_to_the_canary_step(s.image(vm.sha("b")))
+        # Another verb is still refused while the deploy holds the lock.
+        self.assertEqual(s.run("scale", "2").returncode, 5)
+        rollback = lib.Process([vm.slipway_binary(), "rollback", "--output", "json"],
+                               env=dict(os.environ, **s.env), cwd=s.dir)
+        self.addCleanup(rollback.stop)
+        lib.wait_until(lambda: os.path.exists(os.path.join(s.state, "rollback-request")), timeout=30,
+                       what="the rollback request")
+        open(self.go, "w").close()  # the step's watch begins, and sees the request
+        self.assertEqual(proc.wait(60), 3, proc.output())
+        self.assertIn("rollback requested", proc.output()[0])
+        self.assertEqual(rollback.wait(60), 0, rollback.output())
+        result = json.loads(rollback.output()[0].splitlines()[-1])
+        self.assertEqual((result["status"], result["revision"], result["aborted_revision"]),
+                         ("succeeded", 1, 2), result)
+        self.assertFalse(os.path.exists(os.path.join(s.state, "rollback-request")))
+        status = s.status()
+        self.assertEqual(status["traffic"], [{"revision": 1, "share_percent": 100.0}])
+        self.assertEqual({r["revision"] for r in status["replicas"]}, {1}, status["replicas"])
+        entry = s.history()[0]
+        self.assertEqual((entry["revision"], entry["outcome"]), (2, "rolled_back"))
+        self.assertIn("rollback requested", entry["reason"])
+        self.assertEqual(s.version()["commit"], vm.sha("a"))
 
 
 if __name__ == "__main__":

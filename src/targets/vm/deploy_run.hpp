@@ -12,6 +12,9 @@
 
 namespace slipway::targets::vm {
 
+// user@host of the person running this command (recorded in the ledger).
+std::string who_am_i();
+
 inline std::string short_sha(const std::string& commit) {
   return commit.substr(0, 12);
 }

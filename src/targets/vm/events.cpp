@@ -76,7 +76,7 @@ void EventLog::progress(const std::string& event, const std::string& message, js
                       {"event", event},
                       {"message", message}};
     for (auto& [key, value] : fields) line[key] = value;
-    std::cout << core::redact(json::serialize(line)) << std::endl;
+    (json_to_stderr_ ? std::cerr : std::cout) << core::redact(json::serialize(line)) << std::endl;
   } else {
     std::cerr << "slipway " << service_ << " vm: " << core::redact(message) << std::endl;
   }

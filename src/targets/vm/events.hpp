@@ -45,10 +45,15 @@ class EventLog {
 
   EventFormat format() const { return format_; }
 
+  // JSON lines go to stderr while on: for a command whose stdout is one document (`status`
+  // repairing an interrupted run first).
+  void json_to_stderr(bool on) { json_to_stderr_ = on; }
+
  private:
   std::string service_;
   EventFormat format_;
   std::string lifecycle_path_;
+  bool json_to_stderr_ = false;
 };
 
 // Returns the current UTC time as "YYYY-MM-DDTHH:MM:SS.mmmZ".

@@ -24,7 +24,7 @@ std::int64_t now_seconds() {
       .count();
 }
 
-std::optional<LockOwner> read_owner(const std::string& path) {
+std::optional<LockOwner> read_owner_file(const std::string& path) {
   std::ifstream in(path);
   if (!in) return std::nullopt;
   std::stringstream text;
@@ -65,6 +65,10 @@ std::vector<std::string> remove_half_written(const std::string& dir, int pid) {
 
 }  // namespace
 
+std::optional<LockOwner> read_lock_owner(const std::string& path) {
+  return read_owner_file(path);
+}
+
 std::string host_name() {
   char name[256] = {};
   if (::gethostname(name, sizeof name - 1) != 0) return "localhost";
@@ -93,7 +97,7 @@ StateLock::StateLock(std::string path, std::string command, std::chrono::seconds
     if (errno != EEXIST) {
       throw core::SystemError("cannot create the lock " + path_ + ": " + std::strerror(errno));
     }
-    auto owner = read_owner(path_);
+    auto owner = read_owner_file(path_);
     if (!owner) continue;  // released meanwhile
     if (!lock_is_stale(*owner, host_name(), core::process_alive(owner->pid), now_seconds(),
                        timeout)) {
@@ -111,7 +115,7 @@ StateLock::StateLock(std::string path, std::string command, std::chrono::seconds
 }
 
 StateLock::~StateLock() {
-  auto owner = read_owner(path_);
+  auto owner = read_owner_file(path_);
   if (owner && owner->pid == ::getpid()) ::unlink(path_.c_str());
 }
 

@@ -43,6 +43,9 @@ class StateLock {
   std::vector<std::string> half_written_;
 };
 
+// Returns who holds the lock at `path` now, or nullopt when nobody does.
+std::optional<LockOwner> read_lock_owner(const std::string& path);
+
 // Returns this machine's host name.
 std::string host_name();
 

@@ -174,6 +174,18 @@ void Rollout::pause_until(Clock::time_point until, const std::string& doing) con
   }
 }
 
+std::optional<std::string> Rollout::pause_or_abort(Clock::time_point until,
+                                                   const std::string& doing) const {
+  while (true) {
+    if (abort_check_) {
+      if (auto reason = abort_check_()) return reason;
+    }
+    const auto now = Clock::now();
+    if (now >= until) return std::nullopt;
+    pause_until(abort_check_ ? std::min(until, now + kAbortPollInterval) : until, doing);
+  }
+}
+
 void Rollout::wait_drained(const std::vector<std::string>& servers) {
   auto deadline = Clock::now() + spec_.vm.drain_delay;
   while (Clock::now() < deadline) {
@@ -591,8 +603,11 @@ Rollout::StepWatch Rollout::watch_step(const VmState& state, std::int64_t revisi
   const auto health_start = health();
   const auto end = Clock::now() + duration;
   while (Clock::now() < end && Clock::now() < deadline) {
-    pause_until(std::min(end, Clock::now() + kStepSampleInterval),
-                "watching revision " + std::to_string(revision));
+    if (auto abort = pause_or_abort(std::min(end, Clock::now() + kStepSampleInterval),
+                                    "watching revision " + std::to_string(revision))) {
+      watch.breach = abort;
+      return watch;
+    }
     watch.last = step_sample(state, revision);
     watch.breach = step_breach(watch.start, watch.last, limits);
     auto tail = judge_tail();
@@ -627,9 +642,12 @@ std::optional<std::string> Rollout::bake(const VmState& state, std::int64_t revi
   auto start = sample();
   auto end = Clock::now() + bake_time;
   while (Clock::now() < end && Clock::now() < deadline) {
-    pause_until(
-        Clock::now() + std::min<milliseconds>(spec_.vm.health_check.interval, milliseconds(500)),
-        "baking revision " + std::to_string(revision));
+    if (auto abort =
+            pause_or_abort(Clock::now() + std::min<milliseconds>(spec_.vm.health_check.interval,
+                                                                 milliseconds(500)),
+                           "baking revision " + std::to_string(revision))) {
+      return abort;
+    }
     auto breach = bake_breach(start, sample(), spec_.vm.bake_max_5xx_ratio);
     if (breach) return breach;
   }

@@ -122,6 +122,12 @@ class Rollout {
   // (SIGINT, SIGTERM; core/cancellation.hpp). On by default; off while restoring a release.
   void observe_cancellation(bool on) { observe_cancellation_ = on; }
 
+  // Asked every kAbortPollInterval while watch_step() and bake() wait: a reason ends the watch
+  // as a breach with that reason (`slipway rollback` during a BLUE_GREEN / LINEAR / CANARY run).
+  // Empty: nothing asks.
+  using AbortCheck = std::function<std::optional<std::string>()>;
+  void set_abort_check(AbortCheck check) { abort_check_ = std::move(check); }
+
  private:
   struct Pending;
   // Records `count` new replicas of `ref` in the state, then starts them all at once.
@@ -138,6 +144,10 @@ class Rollout {
   // Sleeps until `until`; throws core::Cancelled (saying it was `doing`) when cancellation is
   // requested and observed.
   void pause_until(std::chrono::steady_clock::time_point until, const std::string& doing) const;
+  // pause_until in slices of kAbortPollInterval, asking the abort check after each; returns its
+  // reason as soon as it gives one.
+  std::optional<std::string> pause_or_abort(std::chrono::steady_clock::time_point until,
+                                            const std::string& doing) const;
   // Waits until none of `servers` has a session, at most drain_delay.
   void wait_drained(const std::vector<std::string>& servers);
 
@@ -149,11 +159,16 @@ class Rollout {
   ReplicaProbe probe_;
   bool observe_cancellation_ = true;
   bool launch_unweighted_ = false;  // stand_up_unweighted: new replicas join with weight 0
+  AbortCheck abort_check_;
 };
 
 // How often a LINEAR / CANARY step samples the balancer: a breach is seen within this of the
 // responses that make it (the issue asks for ≤ 1 s; one `show stat` costs ~1 ms).
 inline constexpr std::chrono::milliseconds kStepSampleInterval{250};
+
+// How often a watched step or bake asks whether a rollback was requested: one stat() of a file,
+// so a command's rollback starts within this (the issue asks for all traffic back ≤ 100 ms).
+inline constexpr std::chrono::milliseconds kAbortPollInterval{20};
 
 // The balancer server a replica serves from now: its backup entry while it is a backup.
 std::string serving_server(const ReplicaState& replica);

@@ -68,6 +68,9 @@ struct StatePaths {
   std::string ledger_file() const { return dir + "/releases.json"; }
   std::string lock_file() const { return dir + "/lock"; }
   std::string events_file() const { return dir + "/events.jsonl"; }
+  // `slipway rollback` asking the BLUE_GREEN / LINEAR / CANARY deploy that holds the lock to put
+  // all traffic back on the previous release (JSON: revision, requested_by, pid).
+  std::string rollback_request_file() const { return dir + "/rollback-request"; }
   // The local stack's variables (KEY=VALUE, 0600), read by every vm verb: see
   // load_stack_environment.
   std::string stack_env_file() const { return dir + "/stack.env"; }

@@ -157,18 +157,21 @@ release::StatusReport VmReleaseTarget::status() {
   document["traffic"] = split;
   const auto ledger = release::Ledger::load(target_.paths().ledger_file());
   std::optional<release::Release> rollout;
+  // The run in progress, or a later one than the current release that did not stay (rolled
+  // back, interrupted), else the current release's.
   if (!ledger.releases().empty() &&
-      ledger.releases().back().outcome == release::Outcome::in_progress) {
+      (ledger.releases().back().outcome == release::Outcome::in_progress ||
+       (state.current && ledger.releases().back().revision > state.current->revision &&
+        !ledger.releases().back().strategy.empty()))) {
     rollout = ledger.releases().back();
   } else if (state.current) {
     rollout = ledger.by_revision(state.current->revision);
   }
   if (rollout && !rollout->strategy.empty()) {
-    document["rollout"] = {{"revision", rollout->revision},
-                           {"strategy", rollout->strategy},
-                           {"stage", rollout->stage},
-                           {"outcome", release::to_string(rollout->outcome)},
-                           {"steps", steps_of(*rollout)}};
+    document["rollout"] = {
+        {"revision", rollout->revision}, {"strategy", rollout->strategy},
+        {"stage", rollout->stage},       {"outcome", release::to_string(rollout->outcome)},
+        {"reason", rollout->reason},     {"steps", steps_of(*rollout)}};
   } else {
     document["rollout"] = nullptr;
   }
@@ -200,6 +203,7 @@ release::StatusReport VmReleaseTarget::status() {
                 std::to_string(last.at("steps").as_int64());
       }
     }
+    if (!rollout->reason.empty()) line += ": " + rollout->reason;
     out.lines.push_back(line);
   }
   for (const auto& r : report.replicas) {

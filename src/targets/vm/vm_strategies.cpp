@@ -174,6 +174,8 @@ std::optional<std::string> VmTarget::run_stage(DeployRun& run,
                                                const release::DeploymentStrategy& strategy,
                                                release::LifecycleStage at) {
   enter_stage(run, std::string(release::to_string(at)));
+  // A rollback asked for by `slipway rollback` fails the stage: the same way back as a hook's.
+  if (auto requested = rollback_requested(run.ref.revision)) return requested;
   const std::map<std::string, std::string> context{
       {"SERVICE_NAME", config_.spec.service},
       {"SLIPWAY_RELEASE", run.ref.commit},

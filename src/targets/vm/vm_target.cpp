@@ -26,16 +26,6 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-std::string who_am_i() {
-  const char* user = std::getenv("USER");
-  std::string name = user != nullptr ? user : "";
-  if (name.empty()) {
-    // No USER in CI jobs and containers: the account of the uid is the next best name.
-    if (const passwd* entry = ::getpwuid(::getuid()); entry != nullptr) name = entry->pw_name;
-  }
-  return (name.empty() ? "uid" + std::to_string(::getuid()) : name) + "@" + host_name();
-}
-
 ReplicaHandle handle_of(const ReplicaState& replica) {
   return {replica.name, replica.supervisor_pid, replica.supervisor_identity};
 }
@@ -52,6 +42,16 @@ std::unique_ptr<Engine> engine_for(const VmConfig& config) {
 }
 
 }  // namespace
+
+std::string who_am_i() {
+  const char* user = std::getenv("USER");
+  std::string name = user != nullptr ? user : "";
+  if (name.empty()) {
+    // No USER in CI jobs and containers: the account of the uid is the next best name.
+    if (const passwd* entry = ::getpwuid(::getuid()); entry != nullptr) name = entry->pw_name;
+  }
+  return (name.empty() ? "uid" + std::to_string(::getuid()) : name) + "@" + host_name();
+}
 
 VmTarget::VmTarget(VmConfig config, EventLog& events)
     : VmTarget(config, events, engine_for(config), nullptr, http_probe(config.spec)) {}
@@ -112,37 +112,6 @@ ResolvedSecrets VmTarget::resolve(const SecretResolver& secrets,
   } catch (const std::exception& e) {
     throw SecretUnresolvable(std::string("cannot resolve the task definition's secrets: ") +
                              core::redact(e.what()));
-  }
-}
-
-void VmTarget::repair_interrupted_runs(const StateLock& lock) {
-  const auto& stale = lock.took_over_stale();
-  std::string repaired;
-  for (const auto& file : lock.half_written()) {
-    repaired += "; removed its half-written " + fs::path(file).filename().string();
-  }
-  // Only the lock holder appends releases, so one still in progress now belongs to a run that
-  // ended without recording how: killed (a stale lock), or unable to write its outcome (a full
-  // disk) although its lock was released. Either way the next holder records it.
-  const std::string why =
-      stale ? "interrupted: `" + stale->command + "` (pid " + std::to_string(stale->pid) + ") died"
-            : "interrupted: its run ended without recording an outcome";
-  auto ledger = release::Ledger::load(paths_.ledger_file());
-  bool changed = false;
-  for (const auto& r : ledger.releases()) {
-    if (r.outcome == release::Outcome::in_progress) {
-      ledger.set_outcome(r.revision, release::Outcome::failed, why);
-      repaired += "; revision " + std::to_string(r.revision) +
-                  " had no outcome: recorded as failed (interrupted)";
-      changed = true;
-    }
-  }
-  if (changed) ledger.save();
-  if (stale) {
-    events_.progress("stale_lock", "took over a stale lock of pid " + std::to_string(stale->pid) +
-                                       " (" + stale->command + ")" + repaired);
-  } else if (changed) {
-    events_.progress("repaired", repaired.substr(2));
   }
 }
 
@@ -323,6 +292,16 @@ DeployReport VmTarget::roll_out(DeployRun& run, VmState& state, const RolloutRel
     run.strategy = std::string(release::to_string(kind));
   }
   record_progress(run);
+  // BLUE_GREEN, LINEAR, CANARY: `slipway rollback` may ask this run to roll back (the
+  // rollback-request file); the watch of each step and bake asks, and each lifecycle stage.
+  struct ClearAbortCheck {
+    Rollout& rollout;
+    ~ClearAbortCheck() { rollout.set_abort_check({}); }
+  } clear_abort_check{rollout_};
+  if (run.strategy != "ROLLING") {
+    rollout_.set_abort_check(
+        [this, revision = run.ref.revision] { return rollback_requested(revision); });
+  }
   if (kind == release::DeploymentStrategyKind::blue_green && run.prior) {
     return blue_green(run, state, release, secrets, previous);
   }
@@ -475,8 +454,25 @@ DeployReport VmTarget::finish(DeployRun& run, DeployStatus status, release::Outc
 
 DeployReport VmTarget::rollback(const std::optional<std::string>& to, const SecretResolver& secrets,
                                 const WorkloadRenderer& render) {
-  StateLock lock(paths_.lock_file(), "slipway rollback", config_.lock_timeout);
-  repair_interrupted_runs(lock);
+  std::optional<StateLock> lock;
+  std::optional<release::Release> asked;
+  try {
+    lock.emplace(paths_.lock_file(), "slipway rollback", config_.lock_timeout);
+  } catch (const LockedError&) {
+    // A BLUE_GREEN / LINEAR / CANARY deploy in its steps or bake is asked to roll back itself
+    // (one weights command); `--to` and any other holder: refused as before.
+    if (to) throw;
+    asked = ask_running_deploy_to_roll_back(lock);
+    if (!asked) throw;
+  }
+  repair_interrupted_runs(*lock);
+  if (asked) {
+    const auto ended = release::Ledger::load(paths_.ledger_file()).by_revision(asked->revision);
+    // It succeeded before it saw the request: rolled back from like any current release.
+    if (!ended || ended->outcome != release::Outcome::succeeded) return report_aborted(*asked);
+    events_.progress("rollback", "revision " + std::to_string(asked->revision) +
+                                     " succeeded before it saw the request: rolling back from it");
+  }
   auto ledger = release::Ledger::load(paths_.ledger_file());
   auto state = load_state(paths_);
   std::optional<release::Release> target;
@@ -705,6 +701,7 @@ void VmTarget::down() {
 }
 
 StatusReport VmTarget::status() {
+  repair_if_unlocked();
   StatusReport report;
   report.state = load_state(paths_);
   const auto& vm = config_.spec.vm;

@@ -203,7 +203,24 @@ class VmTarget {
                       std::string reason);
   // Right after taking the lock: reports a stale lock taken over, and records every release
   // still in_progress (its run died, or could not write its outcome) as failed.
+  // A BLUE_GREEN / LINEAR / CANARY run interrupted before CLEAN_UP is rolled back here: all
+  // traffic back on the release it was replacing in one weights command, its fleet stopped.
   void repair_interrupted_runs(const StateLock& lock);
+  // The rollback of one interrupted run (`entry`, recorded failed with `why`): see above.
+  void roll_back_interrupted(const release::Release& entry, const std::string& why);
+  // For `status`: the repair above when a release is left in progress and no live run holds the
+  // lock (its holder died).
+  void repair_if_unlocked();
+  // The reason the run of `revision` is asked to roll back (the rollback-request file names it),
+  // if it is.
+  std::optional<std::string> rollback_requested(std::int64_t revision) const;
+  // For `slipway rollback` refused by the lock: when a BLUE_GREEN / LINEAR / CANARY deploy is in
+  // progress, asks it to roll back (the rollback-request file), waits until it ended, takes the
+  // lock into `lock` and returns its ledger entry as it was asked; nullopt (nothing asked) for
+  // any other holder. Throws LockedError when the deploy does not end within the timeout.
+  std::optional<release::Release> ask_running_deploy_to_roll_back(std::optional<StateLock>& lock);
+  // What `slipway rollback` reports after asking `asked`'s deploy: succeeded when it rolled back.
+  DeployReport report_aborted(const release::Release& asked);
   // What an interrupted run left (this command holds the lock, so no run is live): replicas it
   // started but never put in rotation, backups of its bake, balancer servers no replica of the
   // state owns. Retires and removes them, saying so, before the command changes anything else.

@@ -3,10 +3,13 @@
 #include "targets/vm/vm_target.hpp"
 
 #include <gtest/gtest.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <boost/json/parse.hpp>
+#include <ctime>
 #include <filesystem>
+#include <fstream>
 #include <functional>
 #include <set>
 
@@ -808,6 +811,111 @@ TEST_F(VmProgressiveTest, ALinearReleaseSlowerOnlyInItsTailIsCaughtFromTheRespon
   EXPECT_EQ(step.at("previous_p99_ms"), 10);
   EXPECT_EQ(step.at("mean_response_ms"), 10.0);
   EXPECT_GE(step.at("latency_samples").as_int64(), 100);
+}
+
+// What a SIGKILL leaves: the deploy stops dead where `before` throws this (no catch of a
+// std::exception sees it, so no restore runs), its lock is rewritten as a dead process's.
+struct Killed {};
+
+void write_stale_lock(const fs::path& dir, const std::string& command) {
+  const pid_t child = ::fork();
+  if (child == 0) ::_exit(0);
+  ::waitpid(child, nullptr, 0);  // a PID that no longer runs
+  std::ofstream(dir / "lock") << R"({"pid":)" << child << R"(,"host":")" << host_name()
+                              << R"(","command":")" << command << R"(","started_at":)"
+                              << std::time(nullptr) << "}";
+}
+
+TEST_F(VmProgressiveTest, ACanaryKilledAtItsStepIsRolledBackByTheNextCommand) {
+  strategy(R"({"strategy":"CANARY","canaryConfiguration":{"canaryPercent":10,
+               "canaryBakeTimeInMinutes":50}})");
+  target();
+  ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
+  auto blue = state().replicas;
+  serve([](const std::string&) { return 0; }, [](const std::string&) { return 10; });
+  balancer_->before = [&](const std::string& operation, const std::string&) {
+    if (operation == "stats" && balancer_->weight_changes.size() == 1) throw Killed{};
+  };
+  EXPECT_THROW(deploy(kV2), Killed);
+  balancer_->before = nullptr;
+  write_stale_lock(dir_, "slipway deploy " + kV2);
+  ASSERT_EQ(ledger().by_revision(2)->outcome, release::Outcome::in_progress);
+  ASSERT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1, kV2, kV2}));
+
+  // `status` is the next command: it repairs (nobody live holds the lock), then reports.
+  auto status = target_->status();
+  EXPECT_EQ(weight_changes(),
+            (std::vector<std::string>{"v1:252 v1:252 v2:28 v2:28", "v1:1 v1:1 v2:0 v2:0"}));
+  EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
+  EXPECT_EQ(engine_->running_images(),
+            (std::map<std::string, std::string>{{blue[0].name, kV1}, {blue[1].name, kV1}}));
+  EXPECT_EQ(status.state.current->revision, 1);
+  EXPECT_EQ(status.state.replicas.size(), 2u);
+  for (const auto& r : status.state.replicas) EXPECT_EQ(r.weight, 1) << r.name;
+  const auto entry = *ledger().by_revision(2);
+  EXPECT_EQ(entry.outcome, release::Outcome::rolled_back);
+  EXPECT_NE(entry.reason.find("interrupted: `slipway deploy " + kV2 + "`"), std::string::npos)
+      << entry.reason;
+  EXPECT_NE(entry.reason.find("at stage PRODUCTION_TRAFFIC_SHIFT, step 1/2; all traffic back on "
+                              "revision 1"),
+            std::string::npos)
+      << entry.reason;
+  EXPECT_FALSE(fs::exists(dir_ / "lock"));
+  // Nothing left to repair: the next deploy starts from revision 1 alone.
+  EXPECT_EQ(deploy(kV2).status, release::Outcome::succeeded);
+}
+
+TEST_F(VmBlueGreenTest, AGreenKilledInItsBakeIsSwitchedBackByTheNextDeploy) {
+  blue_green();
+  target();
+  ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
+  balancer_->before = [&](const std::string& operation, const std::string&) {
+    if (operation == "stats" && balancer_->weight_changes.size() == 1) throw Killed{};
+  };
+  EXPECT_THROW(deploy(kV2), Killed);  // killed in the bake, green serving, blue warm
+  balancer_->before = nullptr;
+  write_stale_lock(dir_, "slipway deploy " + kV2);
+  ASSERT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV2, kV2}));
+  ASSERT_EQ(state().current->revision, 2);
+  EXPECT_EQ(deploy(kV1).status, release::Outcome::succeeded);
+  // The repair switched back in one command before the deploy did anything.
+  ASSERT_GE(balancer_->weight_changes.size(), 2u);
+  for (const auto& [server, weight] : balancer_->weight_changes[1]) {
+    EXPECT_EQ(weight, of_revision(server, 2) ? 0 : 1) << server;
+  }
+  EXPECT_EQ(ledger().by_revision(2)->outcome, release::Outcome::rolled_back);
+  EXPECT_NE(ledger().by_revision(2)->reason.find("at stage BAKE_TIME"), std::string::npos)
+      << ledger().by_revision(2)->reason;
+}
+
+TEST_F(VmBlueGreenTest, ARollbackRequestInTheBakeSwitchesBackInOneCommand) {
+  blue_green();
+  target();
+  ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
+  const StatePaths paths(dir_.string());
+  balancer_->before = [&](const std::string& operation, const std::string&) {
+    // In the bake (after the switch): what `slipway rollback` writes.
+    if (operation == "stats" && balancer_->weight_changes.size() == 1 &&
+        !fs::exists(paths.rollback_request_file())) {
+      std::ofstream(paths.rollback_request_file())
+          << R"({"revision":2,"requested_by":"ops@host","pid":1})";
+    }
+  };
+  auto report = deploy(kV2);
+  EXPECT_EQ(report.status, release::Outcome::rolled_back);
+  EXPECT_NE(report.reason.find("rollback requested by ops@host"), std::string::npos)
+      << report.reason;
+  ASSERT_EQ(balancer_->weight_changes.size(), 2u);
+  for (const auto& [server, weight] : balancer_->weight_changes[1]) {
+    EXPECT_EQ(weight, of_revision(server, 2) ? 0 : 1) << server;
+  }
+  EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
+  EXPECT_EQ(state().current->revision, 1);
+  // A request for another revision is not this run's.
+  std::ofstream(paths.rollback_request_file())
+      << R"({"revision":2,"requested_by":"ops@host","pid":1})";
+  balancer_->before = nullptr;
+  EXPECT_EQ(deploy(kV2).status, release::Outcome::succeeded);
 }
 
 TEST_F(VmProgressiveTest, AHookFailingAtAProductionShiftShiftsBack) {
