@@ -167,7 +167,7 @@ _IDENTIFYING_JSON = {"cluster", "service", "services", "serviceName", "resourceA
                      "taskDefinition", "tagKeys", "tags", "executionRoleArn", "taskRoleArn", "tasks",
                      "SecretId", "Path", "Recursive", "Names", "Name", "logGroupName", "logGroupNamePrefix",
                      "logGroupIdentifier", "repositoryName", "registryId", "imageIds", "imageTag", "status",
-                     "desiredStatus"}
+                     "desiredStatus", "loadBalancers"}
 _IDENTIFYING_QUERY_PREFIXES = ("Action", "RoleName", "PolicyName", "PolicyArn", "RoleArn", "TargetGroupArn",
                                "AlarmNames.member.", "RoleSessionName", "VersionId")
 

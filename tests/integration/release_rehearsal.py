@@ -9,6 +9,9 @@ SLIPWAY_NO_WAIT=1 (`--no-wait`: deploy and rollback return once the service poin
 revision), and the outcome a completed rollout would record (slipway:outcome=succeeded) is tagged
 by the test, out of band, for the releases that should count as good. ECR replication is AWS's
 own doing, so the test copies the image to the DR repository with moto's admin credentials.
+Last comes a CANARY deploy of the primary region with the traffic-shifting service file of
+docs/strategies.md, its ${VAR}s from the Terraform outputs: UpdateService hands ECS the load
+balancer role, an iam:PassRole the evaluator judges with the rest.
 
 Used by terraform_local_apply_test.py; also runnable against an applied envs/local:
     python3 tests/integration/release_rehearsal.py --endpoint http://127.0.0.1:PORT \
@@ -20,8 +23,10 @@ import hashlib
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 
 import boto3
 import botocore.config
@@ -35,6 +40,11 @@ REGIONS = ("us-east-1", "us-west-2")
 RELEASE_SCRIPT = os.path.join(SOURCE_DIR, "scripts", "release.sh")
 WORKFLOWS = os.path.join(SOURCE_DIR, ".github", "workflows")
 LOCAL_ENV_MAIN = os.path.join(SOURCE_DIR, "infra", "terraform", "envs", "local", "main.tf")
+STRATEGIES_DOC = os.path.join(SOURCE_DIR, "docs", "strategies.md")
+# The ${VAR}s of the traffic-shifting service file, filled from the Terraform outputs of the same
+# names (what `--terraform-dir` does: every output, upper-cased).
+TRAFFIC_SHIFT_OUTPUTS = ("target_group_arn", "container_name", "app_port", "alternate_target_group_arn",
+                         "production_listener_rule_arn", "load_balancer_infrastructure_role_arn")
 
 
 def commit(label, run):
@@ -109,7 +119,7 @@ class Rehearsal:
             pass
         dr.put_image(repositoryName="slipway", imageManifest=manifest, imageTag=sha)
 
-    def release(self, credentials, *args, sha=None):
+    def release(self, credentials, *args, sha=None, script=RELEASE_SCRIPT, extra_env=None):
         env = dict(self.base_env, AWS_ACCESS_KEY_ID=credentials["AccessKeyId"],
                    AWS_SECRET_ACCESS_KEY=credentials["SecretAccessKey"], AWS_SESSION_TOKEN=credentials["SessionToken"],
                    AWS_ENDPOINT_URL=self.endpoint, AWS_CONFIG_FILE=os.devnull, AWS_SHARED_CREDENTIALS_FILE=os.devnull,
@@ -117,9 +127,10 @@ class Rehearsal:
                    RELEASE_PARAMETERS_PATH=self.outputs["release_parameters_path"], SLIPWAY=self.slipway,
                    SLIPWAY_NO_WAIT="1", SLIPWAY_DEPLOYER="rehearsal via release_rehearsal.py")
         env.pop("AWS_DEFAULT_REGION", None)
+        env.update(extra_env or {})
         if sha:
             env["RELEASE_COMMIT"] = sha
-        result = subprocess.run([RELEASE_SCRIPT, *args], env=env, capture_output=True, text=True, timeout=300)
+        result = subprocess.run([script, *args], env=env, capture_output=True, text=True, timeout=300)
         self.log.append(f"$ scripts/release.sh {' '.join(args)} (exit {result.returncode})\n{result.stdout}{result.stderr}")
         if result.returncode != 0:
             raise RehearsalFailure(f"scripts/release.sh {' '.join(args)} failed ({result.returncode}):\n"
@@ -134,6 +145,32 @@ class Rehearsal:
             for m in re.finditer(r"^== (\S+) ([0-9.]+): slipway (ecs \S+)", text, re.M):
                 found.append((float(m.group(2)), f"slipway {m.group(3)}"))
         return sorted(found)
+
+    def canary_release(self, credentials, sha):
+        """A CANARY deploy of the primary region as a team that shifts traffic runs it: the service
+        file of docs/strategies.md (its `loadBalancers` block with the advancedConfiguration),
+        ${VAR}s from the environment's Terraform outputs. release.sh reads slipway.yaml beside
+        itself, and the repository's deploy/service.json is ROLLING; so the script, slipway.yaml
+        and deploy/taskdef.json are copied, unchanged, to a directory whose deploy/service.json
+        is the documented one. Primary region only: the variables name its load balancer's
+        pieces (the release parameters in SSM hold at most 10 values and none of these).
+        Returns the service as moto describes it afterwards."""
+        work = tempfile.mkdtemp(prefix="slipway-rehearsal-canary-")
+        try:
+            os.makedirs(os.path.join(work, "scripts"))
+            os.makedirs(os.path.join(work, "deploy"))
+            script = shutil.copy(RELEASE_SCRIPT, os.path.join(work, "scripts"))
+            shutil.copy(os.path.join(SOURCE_DIR, "slipway.yaml"), work)
+            shutil.copy(os.path.join(SOURCE_DIR, "deploy", "taskdef.json"), os.path.join(work, "deploy"))
+            with open(os.path.join(work, "deploy", "service.json"), "w") as f:
+                f.write(documented_traffic_shift_service_file())
+            self.release(credentials, "deploy", sha=sha, script=script,
+                         extra_env={"RELEASE_REGIONS": REGIONS[0],
+                                    **{name.upper(): str(self.outputs[name]) for name in TRAFFIC_SHIFT_OUTPUTS}})
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+        cluster, service = self.services()[0]
+        return self.admin("ecs", REGIONS[0]).describe_services(cluster=cluster, services=[service])["services"][0]
 
     def service_task_definitions(self):
         out = {}
@@ -172,6 +209,10 @@ class Rehearsal:
             region: [arn for arn in (revisions["first"][region],)
                      if self.admin("ecs", region).describe_task_definition(taskDefinition=arn)["taskDefinition"]["status"] == "INACTIVE"]
             for region in REGIONS}
+        # Last, so the steps above see the service as Terraform built it.
+        sha = commit("canary", self.run_id)
+        self.push_image(credentials, sha)
+        revisions["canary"] = self.canary_release(credentials, sha)
 
         calls = iam_evaluation.recorded_calls(self.calls_file, credentials["AccessKeyId"])
         commands = self.commands()
@@ -186,6 +227,15 @@ class Rehearsal:
             "tokens": [{"label": label, "claims": claims, "expected": "Allowed" if allowed else "Denied"}
                        for label, claims, allowed in self.token_cases()]})
         return revisions, calls, verdicts
+
+
+def documented_traffic_shift_service_file():
+    """The service file docs/strategies.md shows under "Traffic shifting on ECS" (its first json
+    block), as written there: the rehearsal runs what the docs tell a user to write."""
+    with open(STRATEGIES_DOC) as f:
+        doc = f.read()
+    section = doc.split("## Traffic shifting on ECS", 1)[1]
+    return re.search(r"```json\n(.*?)```", section, re.S).group(1)
 
 
 def command_of(call, commands):

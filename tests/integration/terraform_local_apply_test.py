@@ -7,7 +7,7 @@ Prints each phase's time.
 The rehearsal (release_rehearsal.py) is the production path on this stack: the deploy job's
 GitHub token -> AssumeRoleWithWebIdentity -> scripts/release.sh with the role's credentials
 (deploy x3, inspect, rollback, cleanup; primary then DR; `--no-wait`, as moto never completes a
-deployment), every call recorded and judged with the jobs' tokens by a real IAM evaluator
+deployment), then a CANARY deploy with docs/strategies.md's traffic-shifting service file, every call recorded and judged with the jobs' tokens by a real IAM evaluator
 against the policies in Terraform's state.
 
 The same modules as production; only the provider endpoints and the `compat` switches differ
@@ -203,6 +203,22 @@ class TerraformLocalApplyTest(unittest.TestCase):
             self.assertEqual(revisions["after_rollback"][region], revisions["second"][region], f"{region}:\n{log[-6000:]}")
             self.assertNotEqual(revisions["third"][region], revisions["second"][region])
             self.assertEqual(revisions["inactive_after_cleanup"][region], [revisions["first"][region]], region)
+        # The CANARY of docs/strategies.md, deployed with the role: moto's service carries the
+        # strategy and the load balancer pieces Terraform built, and the evaluator saw (and
+        # allowed, above) UpdateService handing ECS the load balancer role, and only that role.
+        canary = revisions["canary"]
+        self.assertEqual(canary["deploymentConfiguration"]["strategy"], "CANARY", log[-6000:])
+        self.assertNotEqual(canary["taskDefinition"], revisions["after_rollback"][release_rehearsal.REGIONS[0]])
+        self.assertEqual([(b["targetGroupArn"], b["containerName"], b["containerPort"], b.get("advancedConfiguration"))
+                          for b in canary["loadBalancers"]],
+                         [(outputs["target_group_arn"], outputs["container_name"], outputs["app_port"],
+                           {"alternateTargetGroupArn": outputs["alternate_target_group_arn"],
+                            "productionListenerRule": outputs["production_listener_rule_arn"],
+                            "roleArn": outputs["load_balancer_infrastructure_role_arn"]})])
+        passed_to_ecs = {(r["resource"], r["decision"], tuple(r.get("allowed_by") or ())) for r in verdicts["requests"]
+                         if r["action"] == "iam:PassRole" and r["context"].get("iam:PassedToService") == "ecs.amazonaws.com"}
+        self.assertEqual(passed_to_ecs, {(outputs["load_balancer_infrastructure_role_arn"], "Allowed",
+                                          ("PassTheLoadBalancerRoleToEcs",))})
         # Every verb reached AWS in both regions with the role's credentials: a call the
         # evaluator never saw is a permission nobody checked.
         seen = {(c["region"], c["service"], c["action"]) for c in calls}
