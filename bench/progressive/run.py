@@ -319,6 +319,8 @@ def scenario_bgcmd(stack, base, green, threads, report):
         deploy_code = proc.wait(300)
     events = events_of(proc.output()[0], offset)
     decided = next((e["mono"] for e in events if e.get("event") == "rollback_started"), None)
+    requested = next((e["mono"] for e in events_of(rollback.stdout, offset)
+                      if e.get("event") == "rollback_requested"), None)
     served = [a for a in traffic.answers if a[2] == commit]
     last_green = max(a[0] for a in served) if served else None
     rows["BLUE_GREEN"] = {
@@ -326,6 +328,8 @@ def scenario_bgcmd(stack, base, green, threads, report):
         "reason": reason_of(events),
         "command_to_blue_ms": round(1000 * (last_green - command), 1) if last_green else None,
         "decision_to_blue_ms": round(1000 * (last_green - decided), 1) if last_green and decided else None,
+        "command_to_request_ms": round(1000 * (requested - command), 1) if requested else None,
+        "request_to_decision_ms": round(1000 * (decided - requested), 1) if requested and decided else None,
         "rollback_command_s": round(command_seconds, 2),
         "failed": len([a for a in traffic.answers if a[1] != 200]), "requests": len(traffic.answers),
     }
@@ -439,10 +443,12 @@ def write_results(path, report, args):
     if "bgcmd" in report:
         lines += ["## `slipway rollback` during a BLUE_GREEN bake vs after a ROLLING deploy (good release)", "",
                   "| strategy | deploy exit | rollback exit | command -> last green answer (ms) | "
-                  "rollback decision -> last green answer (ms) | rollback command (s) | failed | requests |",
-                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
+                  "of it: command -> request written (ms) | request -> deploy's decision (ms) | "
+                  "decision -> last green answer (ms) | rollback command (s) | failed | requests |",
+                  "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]
         for name, r in report["bgcmd"].items():
             lines.append(f"| {name} | {r['deploy_exit']} | {r['rollback_exit']} | {r['command_to_blue_ms']} | "
+                         f"{r.get('command_to_request_ms')} | {r.get('request_to_decision_ms')} | "
                          f"{r['decision_to_blue_ms']} | {r['rollback_command_s']} | {r['failed']} | "
                          f"{r['requests']} |")
         reason = report["bgcmd"]["BLUE_GREEN"]["reason"]
