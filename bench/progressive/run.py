@@ -365,7 +365,8 @@ def scenario_good(stack, images, threads, report):
         rows[strategy] = {"exit": code, "seconds": round(seconds, 2),
                           "failed": len([a for a in answers if a[1] != 200]), "requests": len(answers),
                           "steps_judged": len(judged), "tail_judged": len(tail_judged)}
-        assert code == 0, result.stderr[-2000:]
+        assert code == 0, f"{strategy}: {reason_of(events)} " + " | ".join(
+            e.get("message", "") for e in events if e.get("event") in ("step_judged", "judge"))
     report["good"] = rows
 
 

@@ -67,8 +67,9 @@ const std::vector<SpecField> kFields = {
     {"vm.latency_judge.p99_max_ratio", "number", "2.0",
      "LINEAR / CANARY: a step breaches when the new release's p99 response time exceeds this "
      "many times the previous release's over the same time (1 to 100)."},
-    {"vm.latency_judge.floor", "duration", "5ms",
-     "A previous release's p99 below this counts as this: under it, slower is noise."},
+    {"vm.latency_judge.floor", "duration", "20ms",
+     "A previous release's p99 below this counts as this: a fast service's p99 on a busy machine "
+     "is scheduler noise, so a tail is judged slow only above ratio x this."},
     {"vm.latency_judge.min_samples", "count", "100",
      "Responses each release must have answered in a step before the p99s are compared "
      "(10 to 1000000); fewer decide nothing."},

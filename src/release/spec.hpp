@@ -57,7 +57,7 @@ struct VmSpec {
   // release's (a p99 below latency_floor counts as latency_floor), once each release answered
   // latency_min_samples requests in the step.
   double latency_p99_max_ratio = 2.0;
-  std::chrono::milliseconds latency_floor{5};
+  std::chrono::milliseconds latency_floor{20};
   int latency_min_samples = 100;
   // A lifecycle hook's Lambda function name (from its hookTargetArn) -> the local command run
   // in its place (/bin/sh -c), the vm analogue of ECS invoking the function.

@@ -39,7 +39,7 @@ vm:
   ready_timeout: 20s
   engine: process
   replica_ports: 21000-21099
-  latency_judge: {p99_max_ratio: 1.5, floor: 20ms, min_samples: 400}
+  latency_judge: {p99_max_ratio: 1.5, floor: 8ms, min_samples: 400}
 )",
                          "slipway.yaml");
   EXPECT_EQ(spec.image_repository, "registry.local/app");
@@ -60,12 +60,12 @@ vm:
   EXPECT_EQ(spec.vm.replica_ports.first, 21000);
   EXPECT_EQ(spec.vm.replica_ports.last, 21099);
   EXPECT_DOUBLE_EQ(spec.vm.latency_p99_max_ratio, 1.5);
-  EXPECT_EQ(spec.vm.latency_floor, 20ms);
+  EXPECT_EQ(spec.vm.latency_floor, 8ms);
   EXPECT_EQ(spec.vm.latency_min_samples, 400);
   // The tail judge's defaults.
   auto defaults = parse_spec("service: app\n", "slipway.yaml");
   EXPECT_DOUBLE_EQ(defaults.vm.latency_p99_max_ratio, 2.0);
-  EXPECT_EQ(defaults.vm.latency_floor, 5ms);
+  EXPECT_EQ(defaults.vm.latency_floor, 20ms);
   EXPECT_EQ(defaults.vm.latency_min_samples, 100);
 }
 

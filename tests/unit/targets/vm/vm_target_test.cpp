@@ -781,7 +781,7 @@ TEST_F(VmProgressiveTest, ALinearReleaseSlowerOnlyInItsTailIsCaughtFromTheRespon
   ASSERT_EQ(deploy(kV1).status, release::Outcome::succeeded);
   // The same mean for both (the mean judge sees nothing) ...
   serve([](const std::string&) { return 0; }, [](const std::string&) { return 10; });
-  // ... but every 25th response of the new release takes 30 ms. At the second read the stream
+  // ... but every 25th response of the new release takes 50 ms. At the second read the stream
   // ends (a HAProxy reload): the judge opens the new one and goes on.
   int reads = 0;
   int fresh_served = 0;
@@ -792,7 +792,7 @@ TEST_F(VmProgressiveTest, ALinearReleaseSlowerOnlyInItsTailIsCaughtFromTheRespon
       if (server.weight == 0 || server.backup) continue;
       for (int i = 0; i < 20; ++i) {
         bool slow = server.image == kV2 && ++fresh_served % 25 == 0;
-        records.push_back({name, slow ? 30 : 10, 200});
+        records.push_back({name, slow ? 50 : 10, 200});
       }
     }
     return records;
@@ -801,13 +801,13 @@ TEST_F(VmProgressiveTest, ALinearReleaseSlowerOnlyInItsTailIsCaughtFromTheRespon
   EXPECT_EQ(report.status, release::Outcome::rolled_back);
   EXPECT_TRUE(
       report.reason.starts_with("step 1/4 (25.0%): the new release's p99 response time is "
-                                "30 ms over "))
+                                "50 ms over "))
       << report.reason;
   EXPECT_EQ(balancer_->feeds_opened, 2);
   EXPECT_EQ(balancer_->active_images(), (std::multiset<std::string>{kV1, kV1}));
   const auto step = boost::json::parse(ledger().by_revision(2)->steps.at(0)).as_object();
   EXPECT_EQ(step.at("tail_judge"), true);
-  EXPECT_EQ(step.at("p99_ms"), 30);
+  EXPECT_EQ(step.at("p99_ms"), 50);
   EXPECT_EQ(step.at("previous_p99_ms"), 10);
   EXPECT_EQ(step.at("mean_response_ms"), 10.0);
   EXPECT_GE(step.at("latency_samples").as_int64(), 100);
