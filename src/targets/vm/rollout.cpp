@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <thread>
+#include <variant>
 
 #include "core/cancellation.hpp"
 #include "core/private_files.hpp"
@@ -622,7 +623,7 @@ Rollout::StepWatch Rollout::watch_step(const VmState& state, std::int64_t revisi
 std::optional<std::string> Rollout::bake(const VmState& state, std::int64_t revision,
                                          Clock::time_point deadline, milliseconds duration) {
   const auto bake_time = duration;
-  auto sample = [&state, revision, this] {
+  auto counters = [&state, revision, this] {
     BakeSample s;
     for (const auto& stat : balancer_.stats()) {
       for (const auto& r : state.replicas) {
@@ -632,9 +633,37 @@ std::optional<std::string> Rollout::bake(const VmState& state, std::int64_t revi
         if (stat.status.starts_with("DOWN")) ++s.servers_down;
       }
     }
-    for (const auto& r : state.replicas) {
-      if (r.revision == revision) s.restarts += engine_.restarts(handle_of(r));
+    return s;
+  };
+  std::vector<ReplicaHandle> handles;
+  for (const auto& r : state.replicas) {
+    if (r.revision == revision) handles.push_back(handle_of(r));
+  }
+  auto restarts = [handles, this] {
+    int total = 0;
+    for (const auto& handle : handles) total += engine_.restarts(handle);
+    return total;
+  };
+  auto sample = [&] {
+    auto s = counters();
+    s.restarts = restarts();
+    return s;
+  };
+  // With an abort check, the engine's restart counts (a `podman inspect` per replica, 0.1 s or
+  // more each) are read on a thread of their own while the check goes on every
+  // kAbortPollInterval: a rollback request never waits for them. An abandoned read finishes in
+  // the background (it reads copies of the handles) and is joined later.
+  auto sample_or_abort = [&]() -> std::variant<BakeSample, std::string> {
+    if (!abort_check_) return sample();
+    auto s = counters();
+    auto pending = std::async(std::launch::async, restarts);
+    while (pending.wait_for(kAbortPollInterval) != std::future_status::ready) {
+      if (auto reason = abort_check_()) {
+        abandoned_reads_.push_back(std::move(pending));
+        return *reason;
+      }
     }
+    s.restarts = pending.get();
     return s;
   };
   events_.progress("bake_started", "baking for " + std::to_string(bake_time.count() / 1000) +
@@ -648,7 +677,9 @@ std::optional<std::string> Rollout::bake(const VmState& state, std::int64_t revi
                            "baking revision " + std::to_string(revision))) {
       return abort;
     }
-    auto breach = bake_breach(start, sample(), spec_.vm.bake_max_5xx_ratio);
+    auto now = sample_or_abort();
+    if (auto* reason = std::get_if<std::string>(&now)) return *reason;
+    auto breach = bake_breach(start, std::get<BakeSample>(now), spec_.vm.bake_max_5xx_ratio);
     if (breach) return breach;
   }
   return std::nullopt;

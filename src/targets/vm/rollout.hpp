@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <future>
 #include <optional>
 #include <string>
 #include <vector>
@@ -160,6 +161,9 @@ class Rollout {
   bool observe_cancellation_ = true;
   bool launch_unweighted_ = false;  // stand_up_unweighted: new replicas join with weight 0
   AbortCheck abort_check_;
+  // Restart-count reads a bake stopped waiting for (a rollback request came first); joined when
+  // the rollout goes.
+  std::vector<std::future<int>> abandoned_reads_;
 };
 
 // How often a LINEAR / CANARY step samples the balancer: a breach is seen within this of the
