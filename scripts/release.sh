@@ -19,7 +19,7 @@
 #                            of following the deployment (the rehearsal: moto never completes one)
 #   SLIPWAY_DEPLOYER         who deploys (recorded on the revision)
 # Credentials come from the environment (the deploy role's, from GitHub's OIDC token); nothing else
-# is read: every name and ARN comes from the SSM path, one GetParametersByPath call per region.
+# is read: every name and ARN comes from the SSM path (GetParametersByPath, page by page) per region.
 set -euo pipefail
 
 usage() {
@@ -56,7 +56,7 @@ load_parameters() {
       IMAGE_REPOSITORY) IMAGE_REPOSITORY="$value" ;;
     esac
   done < <(aws ssm get-parameters-by-path --region "$region" --path "$RELEASE_PARAMETERS_PATH" \
-             --max-results 10 --query 'Parameters[].[Name,Value]' --output text)
+             --page-size 10 --query 'Parameters[].[Name,Value]' --output text)
   if [[ -z "$CLUSTER" || -z "$SERVICE" || -z "$IMAGE_REPOSITORY" ]]; then
     echo "release.sh: no release parameters under $RELEASE_PARAMETERS_PATH in $region: apply infra/terraform (envs/production) first, or fix RELEASE_PARAMETERS_PATH" >&2
     exit 2

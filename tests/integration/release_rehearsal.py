@@ -41,11 +41,6 @@ RELEASE_SCRIPT = os.path.join(SOURCE_DIR, "scripts", "release.sh")
 WORKFLOWS = os.path.join(SOURCE_DIR, ".github", "workflows")
 LOCAL_ENV_MAIN = os.path.join(SOURCE_DIR, "infra", "terraform", "envs", "local", "main.tf")
 STRATEGIES_DOC = os.path.join(SOURCE_DIR, "docs", "strategies.md")
-# The ${VAR}s of the traffic-shifting service file, filled from the Terraform outputs of the same
-# names (what `--terraform-dir` does: every output, upper-cased).
-TRAFFIC_SHIFT_OUTPUTS = ("target_group_arn", "container_name", "app_port", "alternate_target_group_arn",
-                         "production_listener_rule_arn", "load_balancer_infrastructure_role_arn")
-
 
 def commit(label, run):
     """A commit SHA per release and per run (a run against an environment that already holds
@@ -149,12 +144,11 @@ class Rehearsal:
     def canary_release(self, credentials, sha):
         """A CANARY deploy of the primary region as a team that shifts traffic runs it: the service
         file of docs/strategies.md (its `loadBalancers` block with the advancedConfiguration),
-        ${VAR}s from the environment's Terraform outputs. release.sh reads slipway.yaml beside
+        in both regions, its ${VAR}s from each region's release parameters in SSM (what the
+        deploy workflow reads; nothing passed from here). release.sh reads slipway.yaml beside
         itself, and the repository's deploy/service.json is ROLLING; so the script, slipway.yaml
         and deploy/taskdef.json are copied, unchanged, to a directory whose deploy/service.json
-        is the documented one. Primary region only: the variables name its load balancer's
-        pieces (the release parameters in SSM hold at most 10 values and none of these).
-        Returns the service as moto describes it afterwards."""
+        is the documented one. Returns each region's service as moto describes it afterwards."""
         work = tempfile.mkdtemp(prefix="slipway-rehearsal-canary-")
         try:
             os.makedirs(os.path.join(work, "scripts"))
@@ -164,13 +158,11 @@ class Rehearsal:
             shutil.copy(os.path.join(SOURCE_DIR, "deploy", "taskdef.json"), os.path.join(work, "deploy"))
             with open(os.path.join(work, "deploy", "service.json"), "w") as f:
                 f.write(documented_traffic_shift_service_file())
-            self.release(credentials, "deploy", sha=sha, script=script,
-                         extra_env={"RELEASE_REGIONS": REGIONS[0],
-                                    **{name.upper(): str(self.outputs[name]) for name in TRAFFIC_SHIFT_OUTPUTS}})
+            self.release(credentials, "deploy", sha=sha, script=script)
         finally:
             shutil.rmtree(work, ignore_errors=True)
-        cluster, service = self.services()[0]
-        return self.admin("ecs", REGIONS[0]).describe_services(cluster=cluster, services=[service])["services"][0]
+        return {region: self.admin("ecs", region).describe_services(cluster=cluster, services=[service])["services"][0]
+                for region, (cluster, service) in zip(REGIONS, self.services())}
 
     def service_task_definitions(self):
         out = {}

@@ -206,19 +206,25 @@ class TerraformLocalApplyTest(unittest.TestCase):
         # The CANARY of docs/strategies.md, deployed with the role: moto's service carries the
         # strategy and the load balancer pieces Terraform built, and the evaluator saw (and
         # allowed, above) UpdateService handing ECS the load balancer role, and only that role.
-        canary = revisions["canary"]
-        self.assertEqual(canary["deploymentConfiguration"]["strategy"], "CANARY", log[-6000:])
-        self.assertNotEqual(canary["taskDefinition"], revisions["after_rollback"][release_rehearsal.REGIONS[0]])
-        self.assertEqual([(b["targetGroupArn"], b["containerName"], b["containerPort"], b.get("advancedConfiguration"))
-                          for b in canary["loadBalancers"]],
-                         [(outputs["target_group_arn"], outputs["container_name"], outputs["app_port"],
-                           {"alternateTargetGroupArn": outputs["alternate_target_group_arn"],
-                            "productionListenerRule": outputs["production_listener_rule_arn"],
-                            "roleArn": outputs["load_balancer_infrastructure_role_arn"]})])
+        # Each region's pieces reached its service through that region's release parameters.
+        stacks = {release_rehearsal.REGIONS[0]: {k: outputs[k] for k in (
+                      "target_group_arn", "container_name", "app_port", "alternate_target_group_arn",
+                      "production_listener_rule_arn", "load_balancer_infrastructure_role_arn")},
+                  release_rehearsal.REGIONS[1]: outputs["dr"]}
+        for region, stack in stacks.items():
+            canary = revisions["canary"][region]
+            self.assertEqual(canary["deploymentConfiguration"]["strategy"], "CANARY", f"{region}:\n{log[-6000:]}")
+            self.assertNotEqual(canary["taskDefinition"], revisions["after_rollback"][region])
+            self.assertEqual([(b["targetGroupArn"], b["containerName"], b["containerPort"], b.get("advancedConfiguration"))
+                              for b in canary["loadBalancers"]],
+                             [(stack["target_group_arn"], stack["container_name"], stack["app_port"],
+                               {"alternateTargetGroupArn": stack["alternate_target_group_arn"],
+                                "productionListenerRule": stack["production_listener_rule_arn"],
+                                "roleArn": stack["load_balancer_infrastructure_role_arn"]})], region)
         passed_to_ecs = {(r["resource"], r["decision"], tuple(r.get("allowed_by") or ())) for r in verdicts["requests"]
                          if r["action"] == "iam:PassRole" and r["context"].get("iam:PassedToService") == "ecs.amazonaws.com"}
-        self.assertEqual(passed_to_ecs, {(outputs["load_balancer_infrastructure_role_arn"], "Allowed",
-                                          ("PassTheLoadBalancerRoleToEcs",))})
+        self.assertEqual(passed_to_ecs, {(stack["load_balancer_infrastructure_role_arn"], "Allowed",
+                                          ("PassTheLoadBalancerRoleToEcs",)) for stack in stacks.values()})
         # Every verb reached AWS in both regions with the role's credentials: a call the
         # evaluator never saw is a permission nobody checked.
         seen = {(c["region"], c["service"], c["action"]) for c in calls}

@@ -149,6 +149,19 @@ void warn_without_alternate_target_group(const aws::EcsService& service,
                      "advancedConfiguration (docs/strategies.md)");
 }
 
+// The UpdateService that points the service at a revision (deploy and rollback alike): under a
+// strategy, with the file's loadBalancers (their advancedConfiguration) when it gives them.
+aws::UpdateServiceInput point_service_at(const ServiceLocation& where,
+                                         const std::string& task_definition,
+                                         const std::optional<ProgressiveConfiguration>& p) {
+  return {.cluster = where.cluster,
+          .service = where.service,
+          .task_definition = task_definition,
+          .desired_count = std::nullopt,
+          .force_new_deployment = false,
+          .load_balancers = p ? p->load_balancers : std::nullopt};
+}
+
 std::string strategy_name(const std::optional<ProgressiveConfiguration>& p) {
   return std::string(
       release::to_string(p ? p->strategy.kind : release::DeploymentStrategyKind::rolling));
@@ -557,13 +570,7 @@ DeployResult EcsTarget::register_and_follow(const DeployInput& input,
     core::throw_if_cancelled("registering " + short_name(registered.arn) +
                              "; the service was not changed");
   }
-  const aws::UpdateServiceInput update{
-      .cluster = input.where.cluster,
-      .service = input.where.service,
-      .task_definition = registered.arn,
-      .desired_count = std::nullopt,
-      .force_new_deployment = false,
-      .load_balancers = progressive ? progressive->load_balancers : std::nullopt};
+  const auto update = point_service_at(input.where, registered.arn, progressive);
   // Taken before the call: ECS stamps the deployment it starts no earlier (the listing's filter).
   const auto updated_at = epoch_seconds();
   aws::EcsService updated;
@@ -682,13 +689,7 @@ DeployResult EcsTarget::rollback(const RollbackInput& input) {
   core::throw_if_cancelled("choosing the release to roll back to; nothing was changed");
   // Rolling back from a release marks it bad, so the next rollback does not return to it; a
   // move to a newer revision (roll forward with --to) judges nothing.
-  const aws::UpdateServiceInput update{
-      .cluster = input.where.cluster,
-      .service = input.where.service,
-      .task_definition = target.arn,
-      .desired_count = std::nullopt,
-      .force_new_deployment = false,
-      .load_balancers = progressive ? progressive->load_balancers : std::nullopt};
+  const auto update = point_service_at(input.where, target.arn, progressive);
   const auto updated_at = epoch_seconds();
   const auto updated =
       progressive ? aws::EcsServiceDeploymentClient(session_).update_service(

@@ -309,8 +309,9 @@ resource "aws_appautoscaling_policy" "this" {
 
 # ---------------------------------------------------------------------------------------------
 # What a release needs to know, published where CI reads it without Terraform's state: one SSM
-# path, one GetParametersByPath call (at most 10 parameters, one page). Each name is the ${VAR}
-# of deploy/taskdef.json it fills; scripts/release.sh turns them into `slipway --var NAME=VALUE`.
+# path, read with GetParametersByPath page by page. Each name is a ${VAR} of deploy/taskdef.json
+# or deploy/service.json (the traffic-shifting ARNs of BLUE_GREEN, LINEAR and CANARY);
+# scripts/release.sh turns them into `slipway --var NAME=VALUE`.
 # ---------------------------------------------------------------------------------------------
 
 locals {
@@ -324,7 +325,12 @@ locals {
       IMAGE_REPOSITORY   = regex("^(.*):[^:/]+$", var.image)[0]
       SHUTDOWN_DELAY     = "${var.shutdown.delay_seconds}s"
       SHUTDOWN_TIMEOUT   = "${var.shutdown.timeout_seconds}s"
+      TARGET_GROUP_ARN   = var.target_group_arn
+      CONTAINER_NAME     = var.container_name
+      APP_PORT           = tostring(var.container_port)
     },
+    var.traffic_shifting ? { LOAD_BALANCER_INFRASTRUCTURE_ROLE_ARN = aws_iam_role.load_balancers[0].arn } : {},
+    var.extra_release_parameters,
     { for s in var.container_secrets : "${s.name}_FROM" => s.valueFrom },
   )
 }
@@ -337,11 +343,4 @@ resource "aws_ssm_parameter" "release" {
   type        = "String"
   value       = each.value
   tags        = var.tags
-
-  lifecycle {
-    precondition {
-      condition     = length(local.release_parameters) <= 10
-      error_message = "At most 10 release parameters: GetParametersByPath returns 10 per page, and CI reads them with one call."
-    }
-  }
 }

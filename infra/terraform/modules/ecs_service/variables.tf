@@ -321,3 +321,9 @@ variable "traffic_shifting" {
   type        = bool
   default     = true
 }
+
+variable "extra_release_parameters" {
+  description = "More $${VAR}s published under release_parameters_path for the service file: the alb module's alternate target group and listener rule ARNs (ALTERNATE_TARGET_GROUP_ARN, PRODUCTION_LISTENER_RULE_ARN, TEST_LISTENER_RULE_ARN)."
+  type        = map(string)
+  default     = {}
+}

@@ -125,6 +125,15 @@ module "ecs_service" {
   rollback_alarm_names = local.rollback_alarms
 
   release_parameters_path = var.release_parameters_path
+  extra_release_parameters = merge(
+    var.traffic_shifting.enabled ? {
+      ALTERNATE_TARGET_GROUP_ARN   = module.alb.alternate_target_group_arn
+      PRODUCTION_LISTENER_RULE_ARN = module.alb.production_listener_rule_arn
+    } : {},
+    var.traffic_shifting.enabled && var.traffic_shifting.test_header != null ? {
+      TEST_LISTENER_RULE_ARN = module.alb.test_listener_rule_arn
+    } : {},
+  )
 
   capacity_provider_association_id  = module.ecs_cluster.capacity_provider_association_id
   capacity_provider_strategy        = var.compat.use_capacity_provider_strategy ? [{ capacity_provider = module.ecs_cluster.capacity_provider_name, base = 1, weight = 1 }] : []
