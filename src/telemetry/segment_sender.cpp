@@ -63,6 +63,9 @@ void SegmentSender::flush() {
   flush_requested_ = true;
   wake_.notify_all();
   idle_.wait(lock, [&] { return queue_.empty() && in_delivery_ == 0; });
+  // Done: the request must not outlive it. A sender thread clears it only when it next finds the
+  // queue empty, and a segment submitted before that would leave alone, as a batch of one.
+  flush_requested_ = false;
 }
 
 void SegmentSender::run(std::stop_token stop) {
