@@ -69,13 +69,7 @@ DeployReport VmTarget::blue_green(DeployRun& run, VmState& state, const RolloutR
     return finish(run, DeployStatus::rolled_back, release::Outcome::rolled_back, *breach);
   }
   enter_stage(run, "CLEAN_UP");
-  std::vector<ReplicaState> blue;
-  for (const auto& r : state.replicas) {
-    if (r.backup || r.revision != run.ref.revision) blue.push_back(r);
-  }
-  rollout_.retire(state, blue, "replaced by revision " + std::to_string(run.ref.revision));
-  run.phase("retire_old");
-  return finish(run, DeployStatus::succeeded, release::Outcome::succeeded, "");
+  return retire_replaced(run, state);
 }
 
 void VmTarget::test_traffic(DeployRun& run, const VmState& state, bool on) {

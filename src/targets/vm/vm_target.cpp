@@ -354,6 +354,10 @@ DeployReport VmTarget::roll_out(DeployRun& run, VmState& state, const RolloutRel
                     "bake: " + *breach);
     }
   }
+  return retire_replaced(run, state);
+}
+
+DeployReport VmTarget::retire_replaced(DeployRun& run, VmState& state) {
   std::vector<ReplicaState> old;
   for (const auto& r : state.replicas) {
     if (r.backup || r.revision != run.ref.revision) old.push_back(r);

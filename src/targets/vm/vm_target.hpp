@@ -198,6 +198,8 @@ class VmTarget {
   void abandon(DeployRun& run, VmState& state, const SecretResolver& secrets,
                const WorkloadRenderer& previous, const std::string& error);
   void record_outcome(std::int64_t revision, release::Outcome outcome, std::string reason);
+  // The run succeeded: stops every replica it replaced (and the backups), then finishes it.
+  DeployReport retire_replaced(DeployRun& run, VmState& state);
   // Records how the run ended in the ledger and reports it.
   DeployReport finish(DeployRun& run, DeployStatus status, release::Outcome outcome,
                       std::string reason);
