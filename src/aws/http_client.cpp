@@ -40,7 +40,9 @@ bool iequals(std::string_view a, std::string_view b) {
          });
 }
 
-http::request<http::string_body> to_beast(const HttpRequest& request) {
+// The body moves into the Beast message (a PutTraceSegments batch is tens of KB, sent many times a
+// second); write_request moves it back once written.
+http::request<http::string_body> to_beast(HttpRequest& request) {
   http::request<http::string_body> out;
   out.method_string(request.method);
   out.target(request.target);
@@ -51,7 +53,7 @@ http::request<http::string_body> to_beast(const HttpRequest& request) {
     if (iequals(name, "host")) has_host = true;
   }
   if (!has_host) out.set(http::field::host, request.url.host_header());
-  out.body() = request.body;
+  out.body() = std::move(request.body);
   out.prepare_payload();
   return out;
 }
@@ -329,7 +331,7 @@ asio::awaitable<void> open_connection(Connection& connection, const Url& url,
   resumed = SSL_session_reused(tls_stream.native_handle()) == 1;
 }
 
-// What one request/response exchange on a connection came to.
+// What one half of an exchange (writing the request, or reading the response) came to.
 struct Exchange {
   boost::system::error_code error;
   std::string_view step;          // "write" or "read" when `error`
@@ -338,19 +340,23 @@ struct Exchange {
   HttpResponse response;
 };
 
+// Writes `request`, under a deadline that also covers reading its response.
 template <typename Stream>
-asio::awaitable<void> exchange(Stream& stream, beast::tcp_stream& lowest,
-                               const HttpRequest& request, const HttpTimeouts& timeouts,
-                               Exchange& out) {
+asio::awaitable<void> write_request(Stream& stream, beast::tcp_stream& lowest, HttpRequest& request,
+                                    const HttpTimeouts& timeouts, Exchange& out) {
   auto beast_request = to_beast(request);
   lowest.expires_after(timeouts.request);
   auto [write_ec, written] =
       co_await http::async_write(stream, beast_request, asio::as_tuple(asio::use_awaitable));
+  request.body = std::move(beast_request.body());
   if (write_ec) {
     out.error = write_ec;
     out.step = "write";
-    co_return;
   }
+}
+
+template <typename Stream>
+asio::awaitable<void> read_response(Stream& stream, beast::tcp_stream& lowest, Exchange& out) {
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(64 * 1024 * 1024);
@@ -370,10 +376,36 @@ asio::awaitable<void> exchange(Stream& stream, beast::tcp_stream& lowest,
 
 }  // namespace
 
+struct InFlightRequest::State {
+  std::unique_ptr<Connection> connection;  // written on; read from by finish
+  HttpRequest request;
+  HttpTimeouts timeouts;
+  bool reused = false;  // the connection carried an exchange before
+};
+
+InFlightRequest::InFlightRequest(std::unique_ptr<State> state) : state_(std::move(state)) {}
+InFlightRequest::InFlightRequest(InFlightRequest&&) noexcept = default;
+InFlightRequest& InFlightRequest::operator=(InFlightRequest&&) noexcept = default;
+InFlightRequest::~InFlightRequest() = default;
+HttpRequest& InFlightRequest::request() noexcept {
+  return state_->request;
+}
+
 HttpResponse HttpClient::send(const HttpRequest& request, const HttpTimeouts& timeouts) {
+  auto copy = request;
+  auto in_flight = start(std::move(copy), timeouts);
+  return finish(in_flight);
+}
+
+InFlightRequest HttpClient::start(HttpRequest&& request, const HttpTimeouts& timeouts) {
+  return start(std::move(request), timeouts, true);
+}
+
+InFlightRequest HttpClient::start(HttpRequest&& request, const HttpTimeouts& timeouts,
+                                  bool may_reuse) {
   const auto key = endpoint_key(request.url);
   asio::ssl::context* tls = request.url.tls() ? &impl_->tls_context() : nullptr;
-  for (bool may_reuse = true;;) {
+  for (;;) {
     auto connection = may_reuse ? impl_->take_idle(key) : nullptr;
     const bool reused = connection != nullptr;
     if (!connection) {
@@ -389,30 +421,57 @@ HttpResponse HttpClient::send(const HttpRequest& request, const HttpTimeouts& ti
     Exchange result;
     if (connection->tls) {
       run_on(*connection,
-             exchange(*connection->tls, connection->lowest(), request, timeouts, result));
+             write_request(*connection->tls, connection->lowest(), request, timeouts, result));
     } else {
       run_on(*connection,
-             exchange(*connection->plain, *connection->plain, request, timeouts, result));
+             write_request(*connection->plain, *connection->plain, request, timeouts, result));
     }
     if (result.error) {
-      // The server closed a kept-alive connection as we used it: nothing was answered, so the
-      // request is sent again on a new connection when that cannot do it twice. A timeout is
-      // a slow server, not a stale connection: no second wait.
-      const bool stale = reused && !result.response_started &&
-                         result.error != beast::error::timeout &&
-                         (result.step == "write" || idempotent(request.method));
-      if (stale) {
+      // The server closed a kept-alive connection as we wrote to it: nothing was answered, so
+      // the request goes again on a new connection. A timeout is a slow server, not a stale
+      // connection: no second wait.
+      if (reused && result.error != beast::error::timeout) {
         may_reuse = false;
         continue;
       }
       fail(request.url, result.step, result.error);  // the connection is dropped with it
     }
-    if (connection->tls && !reused) {
-      impl_->remember_session(key, connection->tls->native_handle());
-    }
-    if (result.reusable) impl_->give_back(std::move(connection));
-    return std::move(result.response);
+    return InFlightRequest(std::make_unique<InFlightRequest::State>(
+        InFlightRequest::State{.connection = std::move(connection),
+                               .request = std::move(request),
+                               .timeouts = timeouts,
+                               .reused = reused}));
   }
+}
+
+HttpResponse HttpClient::finish(InFlightRequest& in_flight) {
+  auto& state = *in_flight.state_;
+  auto& connection = *state.connection;
+  Exchange result;
+  if (connection.tls) {
+    run_on(connection, read_response(*connection.tls, connection.lowest(), result));
+  } else {
+    run_on(connection, read_response(*connection.plain, *connection.plain, result));
+  }
+  if (result.error) {
+    state.connection.reset();  // a connection that failed is never reused
+    // The server closed a kept-alive connection as we used it: nothing was answered, so an
+    // idempotent request is sent again on a new connection.
+    const bool stale = state.reused && !result.response_started &&
+                       result.error != beast::error::timeout && idempotent(state.request.method);
+    if (!stale) fail(state.request.url, result.step, result.error);
+    in_flight = start(std::move(state.request), state.timeouts, false);
+    return finish(in_flight);
+  }
+  if (connection.tls && !state.reused) {
+    impl_->remember_session(connection.key, connection.tls->native_handle());
+  }
+  if (result.reusable) {
+    impl_->give_back(std::move(state.connection));
+  } else {
+    state.connection.reset();
+  }
+  return std::move(result.response);
 }
 
 }  // namespace slipway::aws

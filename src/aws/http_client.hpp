@@ -64,6 +64,26 @@ struct HttpClientOptions {
   std::chrono::milliseconds idle_timeout{20000};
 };
 
+class HttpClient;
+
+// A request written on a connection of its own whose response is not read yet: the first half of
+// HttpClient::send, so that one thread can have several requests in flight (HttpClient::start).
+class InFlightRequest {
+ public:
+  InFlightRequest(InFlightRequest&&) noexcept;
+  InFlightRequest& operator=(InFlightRequest&&) noexcept;
+  ~InFlightRequest();
+
+  // The request as written (its body too), e.g. to send it again after a failure.
+  HttpRequest& request() noexcept;
+
+ private:
+  friend class HttpClient;
+  struct State;
+  explicit InFlightRequest(std::unique_ptr<State> state);
+  std::unique_ptr<State> state_;
+};
+
 class HttpClient {
  public:
   explicit HttpClient(HttpClientOptions options = {});
@@ -81,11 +101,21 @@ class HttpClient {
   // different connections.
   HttpResponse send(const HttpRequest& request, const HttpTimeouts& timeouts = {});
 
+  // send() in two halves. start writes `request` and returns without reading; it takes the
+  // request (its body is not copied) only when it succeeds, so after a throw the caller still has
+  // it. finish reads the response, within the same `timeouts.request` counted from start; between
+  // them the connection is the caller's alone. Each throws as send does, and finish sends again
+  // on a new connection in the cases send would.
+  InFlightRequest start(HttpRequest&& request, const HttpTimeouts& timeouts = {});
+  HttpResponse finish(InFlightRequest& in_flight);
+
   // Connections opened and TLS handshakes that resumed a session, so far (tests, benchmarks).
   std::uint64_t connections_opened() const noexcept;
   std::uint64_t tls_sessions_resumed() const noexcept;
 
  private:
+  InFlightRequest start(HttpRequest&& request, const HttpTimeouts& timeouts, bool may_reuse);
+
   struct Impl;
   std::unique_ptr<Impl> impl_;
 };

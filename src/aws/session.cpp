@@ -142,11 +142,13 @@ bool ServiceError::is_access_denied() const noexcept {
 Session::Session(SessionOptions options)
     : options_(std::move(options)),
       region_(resolve_region(options_.region, options_.profile, options_.fallback_region)),
+      http_(options_.connections),
       random_(std::random_device{}()) {}
 
 Session::Session(SessionOptions options, std::unique_ptr<CredentialsChain> chain)
     : options_(std::move(options)),
       region_(resolve_region(options_.region, options_.profile, options_.fallback_region)),
+      http_(options_.connections),
       chain_(std::move(chain)),
       random_(std::random_device{}()) {}
 
@@ -168,71 +170,142 @@ Credentials Session::credentials() {
   return chain_->get();
 }
 
-HttpResponse Session::send_signed(const ServiceInfo& service, std::string_view operation,
-                                  HeaderList headers, std::string body, bool json_errors,
-                                  std::string_view path) {
+HttpRequest Session::signed_request(const ServiceInfo& service, std::string_view path,
+                                    HeaderList headers, std::string body) {
   const auto url = endpoint(service);
   auto target = url.path + std::string(path);
   if (target.empty()) target = "/";
-  for (int attempt = 1;; ++attempt) {
-    const auto credentials = this->credentials();
-    // The body moves from here to the signer to the request and back for the next attempt: a
-    // PutTraceSegments batch is tens of KB, sent many times a second.
-    SignableRequest signable{.method = "POST",
-                             .path = target,
-                             .query = {},
-                             .headers = headers,
-                             .payload = std::move(body)};
-    signable.headers.emplace_back("Host", url.host_header());
-    sign(signable, credentials,
-         {.region = signing_region(service),
-          .service = std::string(service.signing_name),
-          .time = std::chrono::system_clock::now(),
-          .s3_path_rules = false});
-    HttpRequest request{.method = "POST",
-                        .url = url,
-                        .target = target,
-                        .headers = std::move(signable.headers),
-                        .body = std::move(signable.payload)};
-    request.headers.emplace_back("User-Agent", "slipway/0.1");
+  const auto credentials = this->credentials();
+  // The body moves from here to the signer to the request (and back for another attempt): a
+  // PutTraceSegments batch is tens of KB, sent many times a second.
+  SignableRequest signable{.method = "POST",
+                           .path = target,
+                           .query = {},
+                           .headers = std::move(headers),
+                           .payload = std::move(body)};
+  signable.headers.emplace_back("Host", url.host_header());
+  sign(signable, credentials,
+       {.region = signing_region(service),
+        .service = std::string(service.signing_name),
+        .time = std::chrono::system_clock::now(),
+        .s3_path_rules = false});
+  HttpRequest request{.method = "POST",
+                      .url = url,
+                      .target = std::move(target),
+                      .headers = std::move(signable.headers),
+                      .body = std::move(signable.payload)};
+  request.headers.emplace_back("User-Agent", "slipway/0.1");
+  return request;
+}
 
-    std::string failure;
-    unsigned status = 0;
-    std::string code;
-    try {
-      ++requests_sent_;
-      auto response = http_.send(request, options_.timeouts);
-      if (response.status < 300) return response;
-      auto error = json_errors ? parse_json_error(response) : parse_xml_error(response);
-      status = response.status;
-      code = error.code.empty() ? "HTTP" + std::to_string(status) : error.code;
-      failure = std::string(service.signing_name) + " " + std::string(operation) +
-                " failed: " + code + (error.message.empty() ? "" : ": " + one_line(error.message));
-      if (code == "ExpiredTokenException" || code == "ExpiredToken") {
-        // Temporary credentials ran out mid-command; nothing slipway can refresh from static
-        // environment variables.
-        failure +=
-            "; the AWS credentials expired: get fresh ones (a new session token, `aws sso "
-            "login`, or the job's credentials step again) and run the command again";
-      }
-      if (!is_retryable_response(status, code) || attempt >= options_.retry.max_attempts) {
-        throw ServiceError(failure, code, status);
-      }
-    } catch (const NetworkError& error) {
-      // Name the call: mid-deploy, which one went unanswered tells what may have changed.
-      if (attempt >= options_.retry.max_attempts) {
-        throw NetworkError(std::string(service.signing_name) + " " + std::string(operation) +
-                           " failed: " + error.what());
-      }
+std::optional<HttpResponse> Session::judge(const ServiceInfo& service, std::string_view operation,
+                                           bool json_errors, int attempt,
+                                           std::optional<HttpResponse> response,
+                                           const NetworkError* network_error) {
+  if (network_error != nullptr) {
+    // Name the call: mid-deploy, which one went unanswered tells what may have changed.
+    if (attempt >= options_.retry.max_attempts) {
+      throw NetworkError(std::string(service.signing_name) + " " + std::string(operation) +
+                         " failed: " + network_error->what());
     }
-    body = std::move(request.body);
-    std::chrono::milliseconds delay;
-    {
-      std::lock_guard lock(random_mutex_);
-      delay = backoff_delay(options_.retry, attempt, random_);
-    }
-    std::this_thread::sleep_for(delay);
+    return std::nullopt;
   }
+  if (response->status < 300) return response;
+  auto error = json_errors ? parse_json_error(*response) : parse_xml_error(*response);
+  const auto status = response->status;
+  const auto code = error.code.empty() ? "HTTP" + std::to_string(status) : error.code;
+  auto failure = std::string(service.signing_name) + " " + std::string(operation) +
+                 " failed: " + code + (error.message.empty() ? "" : ": " + one_line(error.message));
+  if (code == "ExpiredTokenException" || code == "ExpiredToken") {
+    // Temporary credentials ran out mid-command; nothing slipway can refresh from static
+    // environment variables.
+    failure +=
+        "; the AWS credentials expired: get fresh ones (a new session token, `aws sso "
+        "login`, or the job's credentials step again) and run the command again";
+  }
+  if (!is_retryable_response(status, code) || attempt >= options_.retry.max_attempts) {
+    throw ServiceError(failure, code, status);
+  }
+  return std::nullopt;
+}
+
+void Session::wait_before_attempt(int attempt) {
+  std::chrono::milliseconds delay;
+  {
+    std::lock_guard lock(random_mutex_);
+    delay = backoff_delay(options_.retry, attempt, random_);
+  }
+  std::this_thread::sleep_for(delay);
+}
+
+HttpResponse Session::send_signed(const ServiceInfo& service, std::string_view operation,
+                                  HeaderList headers, std::string body, bool json_errors,
+                                  std::string_view path, int first_attempt) {
+  for (int attempt = first_attempt;; ++attempt) {
+    auto request = signed_request(service, path, headers, std::move(body));
+    ++requests_sent_;
+    std::optional<HttpResponse> response;
+    std::optional<NetworkError> network_error;
+    std::optional<InFlightRequest> in_flight;
+    try {
+      in_flight.emplace(http_.start(std::move(request), options_.timeouts));
+      response = http_.finish(*in_flight);
+    } catch (const NetworkError& error) {
+      network_error = error;
+    }
+    if (auto done = judge(service, operation, json_errors, attempt, std::move(response),
+                          network_error ? &*network_error : nullptr)) {
+      return std::move(*done);
+    }
+    // The body for the next attempt: the request keeps it whichever half failed.
+    body = std::move(in_flight ? in_flight->request().body : request.body);
+    wait_before_attempt(attempt);
+  }
+}
+
+Session::PendingCall Session::start_rest_json_text(const ServiceInfo& service,
+                                                   std::string_view operation,
+                                                   std::string_view path, std::string body) {
+  PendingCall call{.service = &service,
+                   .operation = std::string(operation),
+                   .path = std::string(path),
+                   .in_flight = std::nullopt,
+                   .start_error = std::nullopt,
+                   .body = {}};
+  auto request =
+      signed_request(service, path, {{"Content-Type", "application/json"}}, std::move(body));
+  ++requests_sent_;
+  try {
+    call.in_flight.emplace(http_.start(std::move(request), options_.timeouts));
+  } catch (const NetworkError& error) {
+    call.start_error = error;
+    call.body = std::move(request.body);
+  }
+  return call;
+}
+
+boost::json::value Session::finish_rest_json(PendingCall& call) {
+  const auto& service = *call.service;
+  std::optional<HttpResponse> response;
+  std::optional<NetworkError> network_error = std::move(call.start_error);
+  if (!network_error) {
+    try {
+      response = http_.finish(*call.in_flight);
+    } catch (const NetworkError& error) {
+      network_error = error;
+    }
+  }
+  if (auto done = judge(service, call.operation, true, 1, std::move(response),
+                        network_error ? &*network_error : nullptr)) {
+    return parse_json_response(service, call.operation, *done);
+  }
+  // The second and later attempts, one at a time, as call_rest_json_text makes them.
+  if (call.in_flight) call.body = std::move(call.in_flight->request().body);
+  wait_before_attempt(1);
+  return parse_json_response(
+      service, call.operation,
+      send_signed(service, call.operation, {{"Content-Type", "application/json"}},
+                  std::move(call.body), true, call.path, 2));
 }
 
 boost::json::value Session::call_json(const ServiceInfo& service, std::string_view operation,

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "aws/credentials.hpp"
+#include "aws/errors.hpp"
 #include "aws/http_client.hpp"
 #include "aws/retry.hpp"
 
@@ -43,6 +44,7 @@ struct SessionOptions {
   std::optional<std::string> fallback_endpoint_url;  // before AWS's own endpoints
   HttpTimeouts timeouts;
   RetryPolicy retry;
+  HttpClientOptions connections;  // the kept-alive pool: as many as calls in flight at once
 };
 
 // Returns the region: `flag`, else AWS_REGION, else AWS_DEFAULT_REGION, else `fallback`, else
@@ -97,6 +99,23 @@ class Session {
   boost::json::value call_rest_json_text(const ServiceInfo& service, std::string_view operation,
                                          std::string_view path, std::string body);
 
+  // call_rest_json_text in two halves, so that one thread can have several calls in flight (the
+  // X-Ray segment sender): start signs and writes the call and returns without waiting for the
+  // answer; finish reads it and returns the parsed response, making the further attempts of the
+  // retry policy one at a time when the first fails. A start that cannot reach the endpoint does
+  // not throw: finish retries it, and throws as call_rest_json_text does.
+  struct PendingCall {
+    const ServiceInfo* service = nullptr;
+    std::string operation;
+    std::string path;
+    std::optional<InFlightRequest> in_flight;  // written, its answer not read yet
+    std::optional<NetworkError> start_error;   // or why it could not be written
+    std::string body;                          // the body, when not in `in_flight`
+  };
+  PendingCall start_rest_json_text(const ServiceInfo& service, std::string_view operation,
+                                   std::string_view path, std::string body);
+  boost::json::value finish_rest_json(PendingCall& call);
+
   // Calls a Query-protocol action (form-encoded POST); returns the XML response body.
   std::string call_query(const ServiceInfo& service, std::string_view action,
                          std::string_view version, const QueryList& parameters);
@@ -108,9 +127,20 @@ class Session {
   Credentials credentials();
 
  private:
+  // A POST of `body` to `path` below the service's endpoint, signed with the current credentials.
+  HttpRequest signed_request(const ServiceInfo& service, std::string_view path, HeaderList headers,
+                             std::string body);
+  // What attempt number `attempt` came to (a response or `network_error`): the response when
+  // it succeeded, nullopt when the retry policy says to try again; throws otherwise.
+  std::optional<HttpResponse> judge(const ServiceInfo& service, std::string_view operation,
+                                    bool json_errors, int attempt,
+                                    std::optional<HttpResponse> response,
+                                    const NetworkError* network_error);
+  // Sleeps the backoff before the attempt after `attempt`.
+  void wait_before_attempt(int attempt);
   HttpResponse send_signed(const ServiceInfo& service, std::string_view operation,
                            HeaderList headers, std::string body, bool json_errors,
-                           std::string_view path = {});
+                           std::string_view path = {}, int first_attempt = 1);
 
   SessionOptions options_;
   std::string region_;

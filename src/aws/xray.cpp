@@ -20,8 +20,17 @@ std::size_t XRayClient::put_trace_segments(const std::vector<std::string>& docum
 }
 
 std::size_t XRayClient::put_trace_segments_body(std::string body) {
-  const auto response =
-      session_.call_rest_json_text(kXRay, "PutTraceSegments", "/TraceSegments", std::move(body));
+  auto call = start_put_trace_segments_body(std::move(body));
+  return finish_put_trace_segments(call);
+}
+
+Session::PendingCall XRayClient::start_put_trace_segments_body(std::string body) {
+  return session_.start_rest_json_text(kXRay, "PutTraceSegments", "/TraceSegments",
+                                       std::move(body));
+}
+
+std::size_t XRayClient::finish_put_trace_segments(Session::PendingCall& call) {
+  const auto response = session_.finish_rest_json(call);
   const auto* unprocessed = response.as_object().if_contains("UnprocessedTraceSegments");
   return unprocessed != nullptr && unprocessed->is_array() ? unprocessed->as_array().size() : 0;
 }

@@ -31,6 +31,10 @@ class XRayClient {
   // The same with the request body already rendered ({"TraceSegmentDocuments":[...]}, at most
   // kMaxSegmentsPerCall documents: the caller keeps to it, as telemetry::SegmentSender does).
   std::size_t put_trace_segments_body(std::string body);
+  // put_trace_segments_body in two halves, so that one thread can have several calls in flight:
+  // start writes the call, finish waits for its answer and returns what the whole call would.
+  Session::PendingCall start_put_trace_segments_body(std::string body);
+  std::size_t finish_put_trace_segments(Session::PendingCall& call);
 
  private:
   Session& session_;

@@ -8,7 +8,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <boost/json.hpp>
+#include <chrono>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -46,7 +48,8 @@ struct Reply {
   std::string body;
 };
 
-// Serves queued replies in order on 127.0.0.1 (keep-alive connections, one request at a time).
+// Serves queued replies in order on 127.0.0.1: keep-alive connections, each on its own thread
+// (a client may have several calls in flight), one request at a time on each.
 class StandIn {
  public:
   StandIn() {
@@ -59,12 +62,17 @@ class StandIn {
     ::getsockname(fd_, reinterpret_cast<sockaddr*>(&address), &size);
     port = ntohs(address.sin_port);
     ::listen(fd_, 8);
-    thread_ = std::thread([this] { serve(); });
+    thread_ = std::thread([this] { accept_all(); });
   }
   ~StandIn() {
     ::shutdown(fd_, SHUT_RDWR);
     ::close(fd_);
     thread_.join();
+    {
+      std::lock_guard lock(mutex_);
+      for (const int connection : connections_) ::shutdown(connection, SHUT_RDWR);
+    }
+    for (auto& thread : connection_threads_) thread.join();
   }
   void push(Reply reply) {
     std::lock_guard lock(mutex_);
@@ -77,52 +85,59 @@ class StandIn {
   std::uint16_t port = 0;
 
  private:
-  void serve() {
+  void accept_all() {
     for (;;) {
       const int connection = ::accept(fd_, nullptr, nullptr);
       if (connection < 0) return;
-      std::string buffer;
-      char chunk[4096];
-      for (;;) {
-        auto end = buffer.find("\r\n\r\n");
-        while (end == std::string::npos) {
-          const auto n = ::read(connection, chunk, sizeof chunk);
-          if (n <= 0) break;
-          buffer.append(chunk, static_cast<std::size_t>(n));
-          end = buffer.find("\r\n\r\n");
-        }
-        if (end == std::string::npos) break;
-        Recorded request{.head = buffer.substr(0, end + 2), .body = {}};
-        const auto length = std::stoul("0" + request.header("Content-Length"));
-        while (buffer.size() < end + 4 + length) {
-          const auto n = ::read(connection, chunk, sizeof chunk);
-          if (n <= 0) break;
-          buffer.append(chunk, static_cast<std::size_t>(n));
-        }
-        request.body = buffer.substr(end + 4, length);
-        buffer.erase(0, end + 4 + length);
-        Reply reply{500, "{}"};
-        {
-          std::lock_guard lock(mutex_);
-          requests_.push_back(request);
-          if (!replies_.empty()) {
-            reply = replies_.front();
-            replies_.pop_front();
-          }
-        }
-        const auto response = "HTTP/1.1 " + std::to_string(reply.status) +
-                              " X\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: " +
-                              std::to_string(reply.body.size()) + "\r\n\r\n" + reply.body;
-        if (::write(connection, response.data(), response.size()) < 0) break;
-      }
-      ::close(connection);
+      std::lock_guard lock(mutex_);
+      connections_.push_back(connection);
+      connection_threads_.emplace_back([this, connection] { serve(connection); });
     }
+  }
+  void serve(int connection) {
+    std::string buffer;
+    char chunk[4096];
+    for (;;) {
+      auto end = buffer.find("\r\n\r\n");
+      while (end == std::string::npos) {
+        const auto n = ::read(connection, chunk, sizeof chunk);
+        if (n <= 0) break;
+        buffer.append(chunk, static_cast<std::size_t>(n));
+        end = buffer.find("\r\n\r\n");
+      }
+      if (end == std::string::npos) break;
+      Recorded request{.head = buffer.substr(0, end + 2), .body = {}};
+      const auto length = std::stoul("0" + request.header("Content-Length"));
+      while (buffer.size() < end + 4 + length) {
+        const auto n = ::read(connection, chunk, sizeof chunk);
+        if (n <= 0) break;
+        buffer.append(chunk, static_cast<std::size_t>(n));
+      }
+      request.body = buffer.substr(end + 4, length);
+      buffer.erase(0, end + 4 + length);
+      Reply reply{500, "{}"};
+      {
+        std::lock_guard lock(mutex_);
+        requests_.push_back(request);
+        if (!replies_.empty()) {
+          reply = replies_.front();
+          replies_.pop_front();
+        }
+      }
+      const auto response = "HTTP/1.1 " + std::to_string(reply.status) +
+                            " X\r\nContent-Type: application/x-amz-json-1.1\r\nContent-Length: " +
+                            std::to_string(reply.body.size()) + "\r\n\r\n" + reply.body;
+      if (::write(connection, response.data(), response.size()) < 0) break;
+    }
+    ::close(connection);
   }
   int fd_ = -1;
   std::thread thread_;
   std::mutex mutex_;
   std::deque<Reply> replies_;
   std::vector<Recorded> requests_;
+  std::vector<int> connections_;
+  std::vector<std::thread> connection_threads_;
 };
 
 class ClientRequests : public ::testing::Test {
@@ -338,6 +353,55 @@ TEST_F(ClientRequests, ARetriedCallSendsTheSameBody) {
   EXPECT_EQ(requests[1].body, body);
   EXPECT_EQ(requests[1].header("Content-Length"), std::to_string(body.size()));
   EXPECT_NE(requests[1].header("Authorization"), "");
+}
+
+// The sender's thread keeps several calls in flight: each start has written its call (the
+// stand-in has all three) before any answer is read.
+TEST_F(ClientRequests, SeveralPutTraceSegmentsCallsAreInFlightAtOnce) {
+  for (int i = 0; i < 3; ++i) server.push({200, R"({"UnprocessedTraceSegments": []})"});
+  XRayClient xray(*session);
+  std::vector<Session::PendingCall> calls;
+  for (int i = 0; i < 3; ++i) {
+    calls.push_back(xray.start_put_trace_segments_body(R"({"TraceSegmentDocuments":["{\"id\":\")" +
+                                                       std::to_string(i) + R"(\"}"]})"));
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (server.requests().size() < 3 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  ASSERT_EQ(server.requests().size(), 3u) << "every call is written before any answer is read";
+  for (auto& call : calls) EXPECT_EQ(xray.finish_put_trace_segments(call), 0u);
+  std::vector<std::string> bodies;
+  for (const auto& request : server.requests()) bodies.push_back(request.body);
+  std::sort(bodies.begin(), bodies.end());
+  EXPECT_EQ(bodies.front(), R"({"TraceSegmentDocuments":["{\"id\":\"0\"}"]})");
+  EXPECT_EQ(bodies.back(), R"({"TraceSegmentDocuments":["{\"id\":\"2\"}"]})");
+}
+
+// A call that cannot even be written (nothing listens) does not throw from start: finish makes
+// the policy's further attempts and throws the one-line error naming the call and the endpoint.
+TEST_F(ClientRequests, AnUnreachableEndpointFailsInFinishNamingTheCall) {
+  int free_port = 0;
+  {
+    StandIn taken;  // a free port, freed again
+    free_port = taken.port;
+  }
+  SessionOptions options;
+  options.region = "us-east-1";
+  options.endpoint_url = "http://127.0.0.1:" + std::to_string(free_port);
+  options.retry.max_attempts = 2;
+  options.retry.base = std::chrono::milliseconds(1);
+  Session unreachable(options);
+  XRayClient xray(unreachable);
+  auto call = xray.start_put_trace_segments_body(R"({"TraceSegmentDocuments":[]})");
+  try {
+    xray.finish_put_trace_segments(call);
+    FAIL() << "expected NetworkError";
+  } catch (const NetworkError& error) {
+    const std::string message = error.what();
+    EXPECT_NE(message.find("xray PutTraceSegments failed"), std::string::npos) << message;
+    EXPECT_NE(message.find("127.0.0.1:" + std::to_string(free_port)), std::string::npos) << message;
+  }
 }
 
 TEST_F(ClientRequests, XRayErrorsAndOversizedBatchesThrow) {

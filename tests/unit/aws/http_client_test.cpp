@@ -67,5 +67,43 @@ TEST(HttpClient, ARefusedConnectionIsANetworkErrorNamingTheEndpoint) {
   }
 }
 
+// start only writes; the deadline (timeouts.request, counted from start) also covers the read
+// that finish makes, so a peer that takes the request and never answers fails there.
+TEST(HttpClient, FinishTimesOutOnAPeerThatNeverAnswers) {
+  SilentListener listener;
+  HttpClient client;
+  auto in_flight = client.start(
+      {.method = "POST",
+       .url = parse_url("http://127.0.0.1:" + std::to_string(listener.port), "t"),
+       .target = "/",
+       .headers = {},
+       .body = "{}"},
+      {.connect = std::chrono::milliseconds(500), .request = std::chrono::milliseconds(200)});
+  EXPECT_EQ(in_flight.request().body, "{}");  // kept, to send again
+  try {
+    client.finish(in_flight);
+    FAIL() << "expected a timeout";
+  } catch (const NetworkError& error) {
+    EXPECT_NE(std::string(error.what()).find("read: timed out"), std::string::npos) << error.what();
+  }
+}
+
+// A start that fails leaves the caller its request, body included, to send again.
+TEST(HttpClient, AStartThatCannotConnectLeavesTheCallerItsRequest) {
+  int port = 0;
+  {
+    SilentListener listener;
+    port = listener.port;
+  }
+  HttpClient client;
+  HttpRequest request{.method = "POST",
+                      .url = parse_url("http://127.0.0.1:" + std::to_string(port), "t"),
+                      .target = "/",
+                      .headers = {},
+                      .body = std::string(20000, 'x')};
+  EXPECT_THROW(client.start(std::move(request)), NetworkError);
+  EXPECT_EQ(request.body, std::string(20000, 'x'));  // NOLINT(bugprone-use-after-move)
+}
+
 }  // namespace
 }  // namespace slipway::aws
