@@ -67,18 +67,26 @@ int wait_for_signal(const sigset_t& signals, std::optional<std::chrono::millisec
 std::unique_ptr<RequestTracer> make_tracer(const Config& config, telemetry::Registry& registry,
                                            std::unique_ptr<aws::Session>& session) {
   if (!config.xray_tracing) return nullptr;
+  const telemetry::SenderOptions sender{.capacity = config.xray_queue_capacity,
+                                        .batch_size = aws::kMaxSegmentsPerCall,
+                                        .flush_interval = config.xray_flush_interval};
   aws::SessionOptions options;
   options.timeouts = {.connect = std::chrono::milliseconds(1000),
                       .request = std::chrono::milliseconds(3000)};
   options.retry.max_attempts = 2;
+  // A kept-alive connection for each call in flight: with fewer, each round would open and close
+  // the rest.
+  options.connections.max_idle_per_endpoint = sender.max_batches_in_flight;
   session = std::make_unique<aws::Session>(std::move(options));
   return std::make_unique<RequestTracer>(
-      config.service_name, config.xray_sampling,
-      telemetry::SenderOptions{.capacity = config.xray_queue_capacity,
-                               .batch_size = aws::kMaxSegmentsPerCall,
-                               .flush_interval = config.xray_flush_interval},
-      [client = aws::XRayClient(*session)](const telemetry::SegmentBatch& batch) mutable {
-        return client.put_trace_segments_body(std::string(batch.body));
+      config.service_name, config.xray_sampling, sender,
+      [client = aws::XRayClient(*session)](
+          telemetry::SegmentBatch batch) mutable -> telemetry::BatchReceipt {
+        auto call = client.start_put_trace_segments_body(std::move(batch.body));
+        // Redeemed by the sender's thread while this sink, and so `client`, lives.
+        return [&client, call = std::move(call)]() mutable {
+          return client.finish_put_trace_segments(call);
+        };
       },
       registry);
 }

@@ -6,7 +6,6 @@
 #include <atomic>
 #include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
-#include <condition_variable>
 #include <future>
 #include <mutex>
 #include <stdexcept>
@@ -32,6 +31,16 @@ std::uint64_t dropped(const Registry& registry, std::string_view reason) {
   return std::stoull(text.substr(at + key.size()));
 }
 
+// A sink whose answers are ready at once: `deliver` gets each batch and says how many of its
+// documents were refused.
+template <typename Deliver>
+SegmentBatchSink answered_at_once(Deliver deliver) {
+  return [deliver](SegmentBatch batch) mutable -> BatchReceipt {
+    const std::size_t refused = deliver(batch);
+    return [refused] { return refused; };
+  };
+}
+
 TEST(SegmentSender, DeliversRenderedDocumentsInBatches) {
   Registry registry;
   std::mutex mutex;
@@ -40,15 +49,18 @@ TEST(SegmentSender, DeliversRenderedDocumentsInBatches) {
   {
     SegmentSender sender(
         "app", {.capacity = 100, .batch_size = 4, .flush_interval = 10s},
-        [&](const SegmentBatch& batch) -> std::size_t {
-          // The body is what PutTraceSegments takes: each document a JSON string in an array.
+        answered_at_once([&](const SegmentBatch& batch) -> std::size_t {
+          // The body is what PutTraceSegments takes: each document a JSON
+          // string in an array.
           const auto sent = boost::json::parse(batch.body).at("TraceSegmentDocuments").as_array();
           EXPECT_EQ(sent.size(), batch.documents);
           std::lock_guard lock(mutex);
           batch_sizes.push_back(batch.documents);
-          for (const auto& document : sent) documents.emplace_back(document.as_string());
+          for (const auto& document : sent) {
+            documents.emplace_back(document.as_string());
+          }
           return 0;
-        },
+        }),
         registry);
     for (int i = 0; i < 10; ++i) ASSERT_TRUE(sender.submit(request_record(200)));
     sender.flush();
@@ -69,16 +81,18 @@ TEST(SegmentSender, DropsAndCountsWhenTheQueueIsFull) {
   {
     SegmentSender sender(
         "app", {.capacity = 3, .batch_size = 1, .flush_interval = 10s, .max_batches_in_flight = 2},
-        [&](const SegmentBatch& batch) -> std::size_t {
-          released.wait();  // the receiver is stuck: the queue fills
-          delivered += static_cast<int>(batch.documents);
-          return 0;
+        [&](SegmentBatch batch) -> BatchReceipt {
+          return [&, documents = batch.documents] {
+            released.wait();  // the receiver does not answer: the queue fills
+            delivered += static_cast<int>(documents);
+            return std::size_t{0};
+          };
         },
         registry);
     int accepted = 0;
     for (int i = 0; i < 20; ++i) accepted += sender.submit(request_record(200)) ? 1 : 0;
-    // At most the queue's capacity plus the two batches (of one) in delivery.
-    EXPECT_LE(accepted, 5);
+    // At most the queue's capacity plus what the thread took from it (at most a full queue).
+    EXPECT_LE(accepted, 6);
     EXPECT_EQ(dropped(registry, "queue_full"), static_cast<std::uint64_t>(20 - accepted));
     release.set_value();
     sender.flush();
@@ -86,80 +100,78 @@ TEST(SegmentSender, DropsAndCountsWhenTheQueueIsFull) {
   }
 }
 
-// One call's round trip must not bound the rate: a receiver that answers only once two batches
-// are in it at the same time sees them both (with one batch in flight it would wait out the
-// deadline and see one).
+// One call's round trip must not bound the rate: the thread hands over every batch of a round
+// before it waits for the first answer (one call at a time would have handed over one).
 TEST(SegmentSender, SeveralBatchesAreInFlightAtOnce) {
   Registry registry;
-  std::mutex mutex;
-  std::condition_variable both_inside;
-  int inside = 0;
-  int most_inside = 0;
+  std::atomic<int> handed_over{0};
+  std::atomic<int> handed_over_at_first_answer{-1};
   {
     SegmentSender sender(
         "app",
         {.capacity = 100, .batch_size = 1, .flush_interval = 10s, .max_batches_in_flight = 3},
-        [&](const SegmentBatch&) -> std::size_t {
-          std::unique_lock lock(mutex);
-          most_inside = std::max(most_inside, ++inside);
-          both_inside.notify_all();
-          both_inside.wait_for(lock, 5s, [&] { return most_inside >= 2; });
-          --inside;
-          return 0;
+        [&](SegmentBatch) -> BatchReceipt {
+          ++handed_over;
+          return [&] {
+            int unset = -1;
+            handed_over_at_first_answer.compare_exchange_strong(unset, handed_over.load());
+            return std::size_t{0};
+          };
         },
         registry);
     sender.submit(request_record(200));
     sender.submit(request_record(200));
     sender.flush();
   }
-  EXPECT_EQ(most_inside, 2);
+  EXPECT_EQ(handed_over_at_first_answer.load(), 2);
   EXPECT_NE(registry.render_prometheus().find("trace_segments_sent_total 2\n"), std::string::npos);
 }
 
 TEST(SegmentSender, NeverMoreBatchesInFlightThanAllowed) {
   Registry registry;
-  std::mutex mutex;
-  std::condition_variable changed;
-  int inside = 0;
-  int most_inside = 0;
+  int outstanding = 0;  // handed over, not answered yet (only the sender's thread touches it)
+  int most_outstanding = 0;
   {
     SegmentSender sender(
         "app",
         {.capacity = 100, .batch_size = 1, .flush_interval = 10s, .max_batches_in_flight = 2},
-        [&](const SegmentBatch&) -> std::size_t {
-          std::unique_lock lock(mutex);
-          most_inside = std::max(most_inside, ++inside);
-          changed.notify_all();
-          // Holds each call until a second one is in (or briefly, for the last one).
-          changed.wait_for(lock, 200ms, [&] { return inside >= 2; });
-          --inside;
-          return 0;
+        [&](SegmentBatch) -> BatchReceipt {
+          most_outstanding = std::max(most_outstanding, ++outstanding);
+          return [&] {
+            --outstanding;
+            return std::size_t{0};
+          };
         },
         registry);
     for (int i = 0; i < 8; ++i) sender.submit(request_record(200));
     sender.flush();
   }
-  EXPECT_EQ(most_inside, 2);
+  EXPECT_EQ(most_outstanding, 2);
   EXPECT_NE(registry.render_prometheus().find("trace_segments_sent_total 8\n"), std::string::npos);
 }
 
+// A batch that cannot be handed over, one whose answer refuses a document, and one whose answer
+// never comes (the receipt throws) are each counted for what they are.
 TEST(SegmentSender, CountsFailedAndRefusedDeliveries) {
   Registry registry;
-  std::atomic<int> calls{0};
+  int calls = 0;  // only the sender's thread touches it
   SegmentSender sender(
       "app", {.capacity = 100, .batch_size = 2, .flush_interval = 10s},
-      [&](const SegmentBatch&) -> std::size_t {
-        if (calls++ == 0) throw std::runtime_error("xray unreachable");
-        return 1;  // the receiver refused one document of the batch
+      [&](SegmentBatch) -> BatchReceipt {
+        const int call = calls++;
+        if (call == 0) throw std::runtime_error("xray unreachable");
+        return [call]() -> std::size_t {
+          if (call == 2) throw std::runtime_error("xray did not answer");
+          return 1;  // the receiver refused one document of the batch
+        };
       },
       registry);
-  sender.submit(request_record(500));
-  sender.submit(request_record(500));
-  sender.flush();
-  sender.submit(request_record(500));
-  sender.submit(request_record(500));
-  sender.flush();
-  EXPECT_EQ(dropped(registry, "send_failed"), 2u);
+  for (int round = 0; round < 3; ++round) {
+    sender.submit(request_record(500));
+    sender.submit(request_record(500));
+    sender.flush();
+  }
+  EXPECT_EQ(dropped(registry, "send_failed"), 4u);
   EXPECT_EQ(dropped(registry, "rejected"), 1u);
   EXPECT_NE(registry.render_prometheus().find("trace_segments_sent_total 1\n"), std::string::npos);
 }
@@ -171,7 +183,7 @@ TEST(SegmentSender, StoppingWhileDeliveryFailsDropsTheRestInsteadOfWaiting) {
     // Batches of 10 and a long interval: the five below wake no delivery before the stop.
     SegmentSender sender(
         "app", {.capacity = 100, .batch_size = 10, .flush_interval = 60s},
-        [&](const SegmentBatch&) -> std::size_t {
+        [&](SegmentBatch) -> BatchReceipt {
           ++calls;
           throw std::runtime_error("xray unreachable");
         },
