@@ -123,6 +123,21 @@ class Server:
             ticks += int(fields[11]) + int(fields[12])  # utime, stime (fields 14, 15 of stat)
         return ticks / os.sysconf("SC_CLK_TCK")
 
+    def thread_cpu_seconds(self, name):
+        """CPU time so far of the server's threads called `name` (the service names its X-Ray
+        sender "xray-sender"), in seconds."""
+        ticks = 0
+        for pid in process_tree(self.proc.pid):
+            for tid in os.listdir(f"/proc/{pid}/task"):
+                try:
+                    if read(f"/proc/{pid}/task/{tid}/comm").strip() != name:
+                        continue
+                    fields = read(f"/proc/{pid}/task/{tid}/stat").rsplit(")", 1)[1].split()
+                except OSError:
+                    continue  # the thread ended meanwhile
+                ticks += int(fields[11]) + int(fields[12])
+        return ticks / os.sysconf("SC_CLK_TCK")
+
     def stop(self):
         if self.proc and self.proc.poll() is None:
             os.killpg(self.proc.pid, signal.SIGTERM)
@@ -307,12 +322,15 @@ def markdown(report):
         lines.append(f"| {name} | {m['rss_kib'] / 1024:.2f} MiB | {m['peak_rss_kib'] / 1024:.2f} MiB | "
                      f"{m['pss_kib'] / 1024:.2f} MiB | {m['processes']} | {start} | {samples} |")
     if report.get("tracing"):
-        lines += ["", "| path | tracing | requests/s vs tracing off | p99 vs tracing off | segments sent | dropped (queue full / send failed / rejected) |",
-                  "|---|---|---:|---:|---:|---|"]
+        lines += ["", "| path | tracing | requests/s vs tracing off | run by run (median) | p99 vs tracing off "
+                  "| sender CPU per segment | segments sent | dropped (queue full / send failed / rejected) |",
+                  "|---|---|---:|---:|---:|---:|---:|---|"]
         for path in paths:
             for name, t in report["tracing"]["ratios"].get(path, {}).items():
                 c = report["tracing"]["counters"].get(name, {})
-                lines.append(f"| `{path}` | {name} | {t['rps']:.3f}× | {t['p99']:.2f}× | {c.get('sent_total', 0)} | "
+                sender = f"{t['sender_us_per_segment']:.2f} µs" if t.get("sender_us_per_segment") else "—"
+                lines.append(f"| `{path}` | {name} | {t['rps']:.3f}× | {t['rps_paired']:.3f}× | {t['p99']:.2f}× | {sender} | "
+                             f"{c.get('sent_total', 0)} | "
                              f"{c.get('dropped_queue_full', 0)} / {c.get('dropped_send_failed', 0)} / {c.get('dropped_rejected', 0)} |")
     if report.get("goals"):
         lines += ["", "| goal (issue 2) | measured | met |", "|---|---|---|"]
@@ -430,7 +448,10 @@ def main():
                 f.write(XRAY_SINK_CONF.replace("{dir}", nginx_dir).replace("{port}", str(port)))
             return ["nginx", "-e", os.path.join(nginx_dir, "xray-sink-error.log"), "-p", nginx_dir, "-c", conf]
         sink = Server("xray-sink", sink_command, dict(os.environ), args.workdir)
-        sink.start(args.client_cpu, pid_dir, 0, ready_path="/TraceSegments", ready_method="POST")
+        # At the servers' and wrk's nice value: a stand-in for a remote service must answer as
+        # promptly as one would. At nice 0 beside wrk at -10 it got a tenth of its CPU, and the
+        # service's sender waited for its answers (and dropped segments meanwhile).
+        sink.start(args.client_cpu, pid_dir, args.nice, ready_path="/TraceSegments", ready_method="POST")
         log(f"X-Ray sink (nginx) on 127.0.0.1:{sink.port} (pid {sink.proc.pid})")
     if args.access_log is not None:
         slipway_env["ACCESS_LOG"] = args.access_log
@@ -503,8 +524,16 @@ def main():
             for path in paths:
                 for server in under_test.values():
                     cpu_before = server.cpu_seconds()
+                    if server.name in tracing:
+                        sender_before = server.thread_cpu_seconds("xray-sender")
+                        sent_before = trace_counters(server.port).get("sent_total", 0)
                     r = wrk(server.port, path, args, args.duration)
                     r["server_cpu_s"] = server.cpu_seconds() - cpu_before
+                    if server.name in tracing:
+                        # What each delivered segment cost the sending thread (rendering, signing,
+                        # the call); the segments still queued at the end are few against a run's.
+                        r["sender_cpu_s"] = server.thread_cpu_seconds("xray-sender") - sender_before
+                        r["segments_sent"] = trace_counters(server.port).get("sent_total", 0) - sent_before
                     # Requests per CPU-second of the server: what the server does with the CPU it
                     # gets, so less sensitive than requests/s to other load on a shared machine.
                     r["requests_per_cpu_s"] = r["requests"] / r["server_cpu_s"] if r["server_cpu_s"] else None
@@ -557,7 +586,15 @@ def main():
             if tracing:
                 report["tracing"]["ratios"][path] = {
                     name: {"rps": report["results"][name][path]["rps_median"] / s["rps_median"],
-                           "p99": report["results"][name][path]["p99_ms_median"] / s["p99_ms_median"]}
+                           "p99": report["results"][name][path]["p99_ms_median"] / s["p99_ms_median"],
+                           # Run i of the traced server against run i of tracing off: they ran
+                           # back to back, so a machine that is slower for a while slows both.
+                           "rps_paired": statistics.median(
+                               t["rps"] / o["rps"] for t, o in zip(report["results"][name][path]["runs"], s["runs"])),
+                           "sender_us_per_segment": statistics.median(
+                               1e6 * r["sender_cpu_s"] / r["segments_sent"]
+                               for r in report["results"][name][path]["runs"] if r.get("segments_sent"))
+                           if any(r.get("segments_sent") for r in report["results"][name][path]["runs"]) else None}
                     for name in tracing}
     report["goals"] = goals(report)
     report["machine"]["loadavg_end"] = read("/proc/loadavg").split()[:3]
