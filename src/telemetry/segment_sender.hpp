@@ -12,6 +12,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <cstddef>
+#include <exception>
 #include <functional>
 #include <mutex>
 #include <span>
@@ -26,7 +27,8 @@
 namespace slipway::telemetry {
 
 struct SenderOptions {
-  std::size_t capacity = 1000;  // queued segments at most (the memory bound)
+  // Queued segments at most (the memory bound; the thread holds as many again while it delivers).
+  std::size_t capacity = 1000;
   std::size_t batch_size = 50;  // documents per call, as the X-Ray daemon sends them
   std::chrono::milliseconds flush_interval{1000};  // a partial batch waits at most this long
   // Batches handed to the sink before the first of their answers is awaited. The thread wakes
