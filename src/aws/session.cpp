@@ -83,6 +83,11 @@ std::string one_line(std::string text) {
   return text;
 }
 
+// The headers of every REST-JSON call (X-Ray's), before signing adds its own.
+HeaderList rest_json_headers() {
+  return {{"Content-Type", "application/json"}};
+}
+
 }  // namespace
 
 std::string resolve_region(const std::optional<std::string>& flag,
@@ -272,8 +277,7 @@ Session::PendingCall Session::start_rest_json_text(const ServiceInfo& service,
                    .in_flight = std::nullopt,
                    .start_error = std::nullopt,
                    .body = {}};
-  auto request =
-      signed_request(service, path, {{"Content-Type", "application/json"}}, std::move(body));
+  auto request = signed_request(service, path, rest_json_headers(), std::move(body));
   ++requests_sent_;
   try {
     call.in_flight.emplace(http_.start(std::move(request), options_.timeouts));
@@ -302,10 +306,9 @@ boost::json::value Session::finish_rest_json(PendingCall& call) {
   // The second and later attempts, one at a time, as call_rest_json_text makes them.
   if (call.in_flight) call.body = std::move(call.in_flight->request().body);
   wait_before_attempt(1);
-  return parse_json_response(
-      service, call.operation,
-      send_signed(service, call.operation, {{"Content-Type", "application/json"}},
-                  std::move(call.body), true, call.path, 2));
+  return parse_json_response(service, call.operation,
+                             send_signed(service, call.operation, rest_json_headers(),
+                                         std::move(call.body), true, call.path, 2));
 }
 
 boost::json::value Session::call_json(const ServiceInfo& service, std::string_view operation,
@@ -327,10 +330,9 @@ boost::json::value Session::call_rest_json(const ServiceInfo& service, std::stri
 boost::json::value Session::call_rest_json_text(const ServiceInfo& service,
                                                 std::string_view operation, std::string_view path,
                                                 std::string body) {
-  HeaderList headers{{"Content-Type", "application/json"}};
   return parse_json_response(
       service, operation,
-      send_signed(service, operation, std::move(headers), std::move(body), true, path));
+      send_signed(service, operation, rest_json_headers(), std::move(body), true, path));
 }
 
 void Session::call_json_pages(const ServiceInfo& service, std::string_view operation,

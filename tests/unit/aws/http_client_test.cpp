@@ -46,18 +46,25 @@ TEST(HttpClient, ASilentPeerTimesOutAsANetworkError) {
   }
 }
 
+// A loopback port nothing listens on: taken, then freed.
+int refused_port() {
+  SilentListener listener;
+  return listener.port;
+}
+
+// A request to 127.0.0.1:`port`.
+HttpRequest loopback_request(std::string method, int port, std::string body = {}) {
+  return {.method = std::move(method),
+          .url = parse_url("http://127.0.0.1:" + std::to_string(port), "t"),
+          .target = "/",
+          .headers = {},
+          .body = std::move(body)};
+}
+
 TEST(HttpClient, ARefusedConnectionIsANetworkErrorNamingTheEndpoint) {
-  int port = 0;
-  {
-    SilentListener listener;  // take a free port, then free it
-    port = listener.port;
-  }
+  const int port = refused_port();
   HttpClient client;
-  HttpRequest request{.method = "GET",
-                      .url = parse_url("http://127.0.0.1:" + std::to_string(port), "t"),
-                      .target = "/",
-                      .headers = {},
-                      .body = {}};
+  const auto request = loopback_request("GET", port);
   try {
     client.send(request);
     FAIL();
@@ -90,17 +97,8 @@ TEST(HttpClient, FinishTimesOutOnAPeerThatNeverAnswers) {
 
 // A start that fails leaves the caller its request, body included, to send again.
 TEST(HttpClient, AStartThatCannotConnectLeavesTheCallerItsRequest) {
-  int port = 0;
-  {
-    SilentListener listener;
-    port = listener.port;
-  }
   HttpClient client;
-  HttpRequest request{.method = "POST",
-                      .url = parse_url("http://127.0.0.1:" + std::to_string(port), "t"),
-                      .target = "/",
-                      .headers = {},
-                      .body = std::string(20000, 'x')};
+  auto request = loopback_request("POST", refused_port(), std::string(20000, 'x'));
   EXPECT_THROW(client.start(std::move(request)), NetworkError);
   EXPECT_EQ(request.body, std::string(20000, 'x'));  // NOLINT(bugprone-use-after-move)
 }
