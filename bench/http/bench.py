@@ -17,6 +17,7 @@ import resource
 import shutil
 import signal
 import socket
+import ssl
 import statistics
 import subprocess
 import sys
@@ -81,7 +82,7 @@ class Server:
         self.proc = None
         self.port = None
 
-    def start(self, cpu, pid_dir, nice, ready_path="/healthz", ready_method="GET"):
+    def start(self, cpu, pid_dir, nice, ready_path="/healthz", ready_method="GET", ready_tls=None):
         self.port = free_port()
         env = dict(self.env, PORT=str(self.port))
         self.stdout_path = os.path.join(self.workdir, f"{self.name}.stdout")
@@ -97,7 +98,7 @@ class Server:
         while time.monotonic() < deadline:
             if self.proc.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.proc.returncode}; output in {self.stdout_path}")
-            if http_status(self.port, ready_path, ready_method) == 200:
+            if http_status(self.port, ready_path, ready_method, ready_tls) == 200:
                 return
             time.sleep(0.02)
         raise TimeoutError(f"{self.name} did not answer 200 on {ready_path} within 15 s")
@@ -190,9 +191,11 @@ def process_tree(pid):
     return pids
 
 
-def http_status(port, path, method="GET"):
+def http_status(port, path, method="GET", tls=None):
+    """The status of one request to 127.0.0.1:port, over TLS when `tls` (an ssl.SSLContext)."""
     try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as s:
+        with socket.create_connection(("127.0.0.1", port), timeout=1) as plain:
+            s = tls.wrap_socket(plain, server_hostname="127.0.0.1") if tls else plain
             s.sendall(f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n"
                       f"Connection: close\r\n\r\n".encode())
             line = s.recv(64).split(b"\r\n", 1)[0].split(b" ")
@@ -249,7 +252,8 @@ def slipway_identity(app):
 
 # A stand-in for AWS X-Ray for the tracing runs: nginx answering PutTraceSegments with "nothing
 # unprocessed" (it reads and discards the body), so what is measured is the service's own cost of
-# tracing (sampling, recording, rendering, signing, sending), not moto's speed. Pinned with wrk.
+# tracing (sampling, recording, rendering, signing, encrypting, sending), not moto's speed. It
+# speaks HTTPS, as X-Ray's endpoints do, unless --xray-http. Pinned with wrk.
 XRAY_SINK_CONF = """\
 worker_processes 1;
 daemon off;
@@ -267,11 +271,36 @@ http {
   scgi_temp_path {dir}/sink_scgi;
   default_type application/json;
   server {
-    listen 127.0.0.1:{port};
+    listen 127.0.0.1:{port}{ssl};
     location = /TraceSegments { return 200 '{"UnprocessedTraceSegments":[]}'; }
   }
 }
 """
+
+# The CA bundle the release image trusts (podman_engine copies it into the image).
+SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+
+
+def make_sink_certificate(directory):
+    """A self-signed certificate for the X-Ray stand-in (127.0.0.1), and a trust store for the
+    service: the system's CA bundle, which the release image ships, plus that certificate. So the
+    service pays for TLS as it would against X-Ray: a handshake per connection, every call
+    encrypted, and the whole bundle loaded into its memory. Returns (cert, key, trust store)."""
+    cert, key = os.path.join(directory, "xray-sink.crt"), os.path.join(directory, "xray-sink.key")
+    made = subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                           "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                           "-keyout", key, "-out", cert], capture_output=True, text=True)
+    if made.returncode != 0:
+        fail(f"cannot make the X-Ray stand-in's certificate: {made.stderr.strip().splitlines()[-1]}: "
+             "install openssl (`make deps`), or run with --xray-http")
+    if not os.path.exists(SYSTEM_CA_BUNDLE):
+        fail(f"{SYSTEM_CA_BUNDLE} is missing: install ca-certificates (`make deps`), or run with --xray-http")
+    trust_store = os.path.join(directory, "xray-trust.pem")
+    with open(trust_store, "w") as out:
+        out.write(read(SYSTEM_CA_BUNDLE))
+        out.write(read(cert))
+    return cert, key, trust_store
+
 
 # Tracing variants of the service: X-Ray tracing on at a sampling rate, sending to the sink.
 TRACING_SERVERS = {"slipway-trace5": "5%", "slipway-trace100": "100%"}
@@ -295,7 +324,10 @@ def markdown(report):
              f"nice {report['config']['nice']}; "
              f"wrk -t{report['config']['threads']} -c{report['config']['connections']} -d{report['config']['duration_s']}s, "
              f"{report['config']['runs']} runs per server and path (medians); "
-             f"load average at start {report['machine']['loadavg_start']}, at end {report['machine']['loadavg_end']}.", ""]
+             f"load average at start {report['machine']['loadavg_start']}, at end {report['machine']['loadavg_end']}."
+             + (" X-Ray stand-in: nginx over " + ("plain HTTP" if report["config"].get("xray_http") else
+                "HTTPS, the service trusting the system CA bundle plus its certificate (as the release image does)")
+                + "." if any(name in TRACING_SERVERS for name in servers) else ""), ""]
     header = ("| path | server | requests/s (median) | p99 ms (median) | requests per server CPU-second (median) "
               "| server CPU share | wrk CPU share | requests/s of each run | errors |")
     lines += [header, "|---|---|---:|---:|---:|---:|---:|---|---:|"]
@@ -389,6 +421,9 @@ def main():
     p.add_argument("--nice", type=int, default=0,
                    help="run servers, wrk and the start-up poller at this nice value (e.g. -10, as root) so other "
                         "work on a shared machine does not take their CPUs; the report shows each server's CPU share")
+    p.add_argument("--xray-http", action="store_true",
+                   help="the X-Ray stand-in speaks plain HTTP (as in every result up to 20261130T225839Z) instead of "
+                        "HTTPS, which X-Ray's endpoints require")
     p.add_argument("--access-log", default=None,
                    help="ACCESS_LOG for slipway (default: unset, i.e. the service's own default)")
     p.add_argument("--out", default=os.path.join(HERE, "results"), help="directory for the .md and .json results")
@@ -441,18 +476,34 @@ def main():
         slipway_env.pop(name)
     tracing = [name for name in servers if name in TRACING_SERVERS]
     sink = None
+    sink_tls = None  # the ssl.SSLContext that trusts the stand-in, when it speaks TLS
+    trust_store = None
+    if tracing and not args.xray_http:
+        cert, key, trust_store = make_sink_certificate(nginx_dir)
+        sink_tls = ssl.create_default_context(cafile=cert)
     if tracing:
         def sink_command(port):
             conf = os.path.join(nginx_dir, f"xray-sink-{port}.conf")
+            listen_tls = f" ssl; ssl_certificate {cert}; ssl_certificate_key {key}" if sink_tls else ""
             with open(conf, "w") as f:
-                f.write(XRAY_SINK_CONF.replace("{dir}", nginx_dir).replace("{port}", str(port)))
+                f.write(XRAY_SINK_CONF.replace("{dir}", nginx_dir).replace("{port}", str(port))
+                        .replace("{ssl}", listen_tls))
             return ["nginx", "-e", os.path.join(nginx_dir, "xray-sink-error.log"), "-p", nginx_dir, "-c", conf]
         sink = Server("xray-sink", sink_command, dict(os.environ), args.workdir)
         # At the servers' and wrk's nice value: a stand-in for a remote service must answer as
         # promptly as one would. At nice 0 beside wrk at -10 it got a tenth of its CPU, and the
         # service's sender waited for its answers (and dropped segments meanwhile).
-        sink.start(args.client_cpu, pid_dir, args.nice, ready_path="/TraceSegments", ready_method="POST")
-        log(f"X-Ray sink (nginx) on 127.0.0.1:{sink.port} (pid {sink.proc.pid})")
+        sink.start(args.client_cpu, pid_dir, args.nice, ready_path="/TraceSegments", ready_method="POST",
+                   ready_tls=sink_tls)
+        log(f"X-Ray sink (nginx, {'HTTPS' if sink_tls else 'plain HTTP'}) on 127.0.0.1:{sink.port} "
+            f"(pid {sink.proc.pid})")
+    sink_env = {}
+    if sink:
+        scheme = "https" if sink_tls else "http"
+        sink_env = dict(AWS_ENDPOINT_URL_XRAY=f"{scheme}://127.0.0.1:{sink.port}", AWS_REGION="us-east-1",
+                        AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_EC2_METADATA_DISABLED="true")
+        if trust_store:
+            sink_env["SSL_CERT_FILE"] = trust_store
     if args.access_log is not None:
         slipway_env["ACCESS_LOG"] = args.access_log
     else:
@@ -462,10 +513,7 @@ def main():
         # the same binary with the access log off, to show what logging costs
         "slipway-nolog": (lambda port: [args.app], dict(slipway_env, ACCESS_LOG="off")),
         **{name: (lambda port: [args.app],
-                  dict(slipway_env, XRAY_TRACING="on", XRAY_SAMPLING_RATE=rate,
-                       AWS_ENDPOINT_URL_XRAY=f"http://127.0.0.1:{sink.port}", AWS_REGION="us-east-1",
-                       AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench",
-                       AWS_EC2_METADATA_DISABLED="true"))
+                  dict(slipway_env, XRAY_TRACING="on", XRAY_SAMPLING_RATE=rate, **sink_env))
            for name, rate in TRACING_SERVERS.items() if name in servers},
         "nginx": (nginx_command, dict(os.environ)),
         "node": (lambda port: ["node", os.path.join(HERE, "node_server.js")], dict(os.environ, BIND_ADDRESS="127.0.0.1")),
@@ -487,7 +535,8 @@ def main():
         "when": datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         "servers": servers, "paths": paths,
         "config": {k: getattr(args, k) for k in ("runs", "duration", "warmup", "connections", "threads", "starts",
-                                                 "server_cpu", "client_cpu", "access_log", "nice")},
+                                                 "server_cpu", "client_cpu", "access_log", "nice",
+                                                 "xray_http")},
         "machine": {"cpu": next((l.split(":", 1)[1].strip() for l in read("/proc/cpuinfo").splitlines()
                                  if l.startswith("model name")), platform.processor()),
                     "cpus": os.cpu_count(), "kernel": platform.release(),
