@@ -10,6 +10,7 @@ import http.client
 import http.server
 import json
 import os
+import shutil
 import ssl
 import subprocess
 import tempfile
@@ -220,6 +221,19 @@ class Transport(unittest.TestCase):
                 # Trusted (OpenSSL reads SSL_CERT_FILE as its bundle): the call goes through.
                 env = self.moto.env(AWS_ENDPOINT_URL=by_name, SSL_CERT_FILE=cert)
                 result = run_slipway(["secrets", "get", self.arn], env)
+                self.assertEqual(result.returncode, 0, result.stderr)
+                self.assertEqual(result.stdout, "transport-value-1\n")
+                # Trusted through a directory of certificates named by subject hash
+                # (SSL_CERT_DIR, as the release image ships them): the call goes through.
+                cert_dir = os.path.join(tmp, "certs")
+                os.mkdir(cert_dir)
+                subject_hash = subprocess.run(["openssl", "x509", "-hash", "-noout", "-in", cert],
+                                              check=True, capture_output=True, text=True,
+                                              timeout=60).stdout.strip()
+                shutil.copy(cert, os.path.join(cert_dir, f"{subject_hash}.0"))
+                by_dir = self.moto.env(AWS_ENDPOINT_URL=by_name, SSL_CERT_DIR=cert_dir)
+                by_dir.pop("SSL_CERT_FILE", None)
+                result = run_slipway(["secrets", "get", self.arn], by_dir)
                 self.assertEqual(result.returncode, 0, result.stderr)
                 self.assertEqual(result.stdout, "transport-value-1\n")
                 # Trusted, same server, but the address is not the certificate's name: refused.

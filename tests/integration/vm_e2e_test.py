@@ -8,7 +8,9 @@ in `podman save`), and the secret reaches the replica's environment."""
 
 import json
 import os
+import re
 import signal
+import tarfile
 import unittest
 
 import boto3
@@ -76,6 +78,23 @@ class VmEndToEnd(unittest.TestCase):
         os.remove(archive)
         inspected = json.loads(vm.podman("image", "inspect", built_a["image"]).stdout)[0]
         self.assertEqual(inspected["Labels"]["org.opencontainers.image.revision"], a)
+        # TLS trusts the CA certificates as a directory of hash-named files, which OpenSSL
+        # reads one at a time as chains need them, not as a bundle parsed whole (~1 MiB kept).
+        env = dict(e.split("=", 1) for e in inspected["Config"]["Env"])
+        self.assertEqual(env.get("SSL_CERT_DIR"), "/etc/ssl/certs")
+        self.assertNotIn("SSL_CERT_FILE", env)
+        container = vm.podman("create", built_a["image"]).stdout.strip()
+        try:
+            exported = os.path.join(s.dir, "rootfs.tar")
+            vm.podman("export", "-o", exported, container)
+            with tarfile.open(exported) as rootfs:
+                certs = [n for n in rootfs.getnames() if n.startswith("etc/ssl/certs/")]
+            os.remove(exported)
+        finally:
+            vm.podman("rm", container, check=False)
+        hashed = [n for n in certs if re.fullmatch(r"etc/ssl/certs/[0-9a-f]{8}\.\d+", n)]
+        self.assertGreater(len(hashed), 10, certs[:5])
+        self.assertEqual(len(hashed), len(certs), "only hash-named certificates")
         # The image ships the stripped binary; its symbols stay beside it, in app.debug.
         self.assertLess(inspected["Size"], 8_000_000, "image size (was 10.8 MB unstripped)")
         self.assertTrue(os.path.exists(vm.release_app_binary() + ".debug"))
