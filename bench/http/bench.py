@@ -277,15 +277,17 @@ http {
 }
 """
 
-# The CA bundle the release image trusts (podman_engine copies it into the image).
-SYSTEM_CA_BUNDLE = "/etc/ssl/certs/ca-certificates.crt"
+# Where the system keeps its CA certificates under hashed names (HASH.N), which podman_engine
+# copies into the release image's /etc/ssl/certs (SSL_CERT_DIR).
+SYSTEM_CERT_DIR = "/etc/ssl/certs"
 
 
 def make_sink_certificate(directory):
-    """A self-signed certificate for the X-Ray stand-in (127.0.0.1), and a trust store for the
-    service: the system's CA bundle, which the release image ships, plus that certificate. So the
-    service pays for TLS as it would against X-Ray: a handshake per connection, every call
-    encrypted, and the whole bundle loaded into its memory. Returns (cert, key, trust store)."""
+    """A self-signed certificate for the X-Ray stand-in (127.0.0.1), and the service's trust
+    settings as the release image has them: a directory of the system's CA certificates, one file
+    each named by subject hash, plus the stand-in's, and no bundle file. So the service pays for
+    TLS as it would against X-Ray: a handshake per connection, every call encrypted, the CAs
+    looked up as the image looks them up. Returns (cert, key, environment for the service)."""
     cert, key = os.path.join(directory, "xray-sink.crt"), os.path.join(directory, "xray-sink.key")
     made = subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
                            "-nodes", "-days", "2", "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
@@ -293,13 +295,24 @@ def make_sink_certificate(directory):
     if made.returncode != 0:
         fail(f"cannot make the X-Ray stand-in's certificate: {made.stderr.strip().splitlines()[-1]}: "
              "install openssl (`make deps`), or run with --xray-http")
-    if not os.path.exists(SYSTEM_CA_BUNDLE):
-        fail(f"{SYSTEM_CA_BUNDLE} is missing: install ca-certificates (`make deps`), or run with --xray-http")
-    trust_store = os.path.join(directory, "xray-trust.pem")
-    with open(trust_store, "w") as out:
-        out.write(read(SYSTEM_CA_BUNDLE))
-        out.write(read(cert))
-    return cert, key, trust_store
+    hashed = [n for n in os.listdir(SYSTEM_CERT_DIR) if re.fullmatch(r"[0-9a-f]{8}\.\d+", n)] \
+        if os.path.isdir(SYSTEM_CERT_DIR) else []
+    if not hashed:
+        fail(f"no CA certificates named HASH.N in {SYSTEM_CERT_DIR}: install ca-certificates (`make deps`), "
+             "or run with --xray-http")
+    cert_dir = os.path.join(directory, "xray-trust")
+    os.makedirs(cert_dir, exist_ok=True)
+    for name in hashed:
+        shutil.copy(os.path.join(SYSTEM_CERT_DIR, name), os.path.join(cert_dir, name))
+    subject_hash = subprocess.run(["openssl", "x509", "-hash", "-noout", "-in", cert],
+                                  capture_output=True, text=True, check=True).stdout.strip()
+    n = 0
+    while os.path.exists(os.path.join(cert_dir, f"{subject_hash}.{n}")):
+        n += 1
+    shutil.copy(cert, os.path.join(cert_dir, f"{subject_hash}.{n}"))
+    # The image has no bundle file; here OpenSSL's default one (/usr/lib/ssl/cert.pem) would be read
+    # as well, so SSL_CERT_FILE names one that does not exist.
+    return cert, key, {"SSL_CERT_DIR": cert_dir, "SSL_CERT_FILE": os.path.join(directory, "no-bundle.pem")}
 
 
 # Tracing variants of the service: X-Ray tracing on at a sampling rate, sending to the sink.
@@ -326,7 +339,8 @@ def markdown(report):
              f"{report['config']['runs']} runs per server and path (medians); "
              f"load average at start {report['machine']['loadavg_start']}, at end {report['machine']['loadavg_end']}."
              + (" X-Ray stand-in: nginx over " + ("plain HTTP" if report["config"].get("xray_http") else
-                "HTTPS, the service trusting the system CA bundle plus its certificate (as the release image does)")
+                "HTTPS, the service trusting the system's CAs plus its certificate as the release image does "
+                "(SSL_CERT_DIR)")
                 + "." if any(name in TRACING_SERVERS for name in servers) else ""), ""]
     header = ("| path | server | requests/s (median) | p99 ms (median) | requests per server CPU-second (median) "
               "| server CPU share | wrk CPU share | requests/s of each run | errors |")
@@ -477,9 +491,9 @@ def main():
     tracing = [name for name in servers if name in TRACING_SERVERS]
     sink = None
     sink_tls = None  # the ssl.SSLContext that trusts the stand-in, when it speaks TLS
-    trust_store = None
+    trust_env = {}
     if tracing and not args.xray_http:
-        cert, key, trust_store = make_sink_certificate(nginx_dir)
+        cert, key, trust_env = make_sink_certificate(nginx_dir)
         sink_tls = ssl.create_default_context(cafile=cert)
     if tracing:
         def sink_command(port):
@@ -502,8 +516,7 @@ def main():
         scheme = "https" if sink_tls else "http"
         sink_env = dict(AWS_ENDPOINT_URL_XRAY=f"{scheme}://127.0.0.1:{sink.port}", AWS_REGION="us-east-1",
                         AWS_ACCESS_KEY_ID="bench", AWS_SECRET_ACCESS_KEY="bench", AWS_EC2_METADATA_DISABLED="true")
-        if trust_store:
-            sink_env["SSL_CERT_FILE"] = trust_store
+        sink_env.update(trust_env)
     if args.access_log is not None:
         slipway_env["ACCESS_LOG"] = args.access_log
     else:
