@@ -33,7 +33,7 @@ bool is_hashed_certificate_name(const std::string& name) {
 // The system's CA certificates, one file each under its hashed name, as OpenSSL reads a
 // certificate directory (SSL_CERT_DIR): it then loads only the CA a peer's chain ends at, when
 // that chain is verified. The service used to read the whole bundle (~140 certificates) at its
-// first TLS connection, which kept about 1 MiB of its memory (bench/http/README.md).
+// first TLS connection, which kept about 0.9 MiB of its memory (bench/http/README.md).
 void stage_ca_certificates(const fs::path& to) {
   const fs::path system_dir = "/etc/ssl/certs";  // Debian's, with the HASH.N links
   fs::create_directories(to);
