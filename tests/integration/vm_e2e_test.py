@@ -79,7 +79,7 @@ class VmEndToEnd(unittest.TestCase):
         inspected = json.loads(vm.podman("image", "inspect", built_a["image"]).stdout)[0]
         self.assertEqual(inspected["Labels"]["org.opencontainers.image.revision"], a)
         # TLS trusts the CA certificates as a directory of hash-named files, which OpenSSL
-        # reads one at a time as chains need them, not as a bundle parsed whole (~1 MiB kept).
+        # reads one at a time as chains need them, not as a bundle parsed whole (~0.9 MiB kept).
         env = dict(e.split("=", 1) for e in inspected["Config"]["Env"])
         self.assertEqual(env.get("SSL_CERT_DIR"), "/etc/ssl/certs")
         self.assertNotIn("SSL_CERT_FILE", env)
