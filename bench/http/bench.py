@@ -583,8 +583,12 @@ def main():
                     wrk(server.port, path, args, args.warmup)
         runs = {name: {path: [] for path in paths} for name in servers}
         for i in range(args.runs):
+            # Each round starts one server later: in a fixed order the same server would always
+            # run first (after a change of path) and the same pairs always back to back.
+            start = i % len(under_test)
+            order = list(under_test.values())[start:] + list(under_test.values())[:start]
             for path in paths:
-                for server in under_test.values():
+                for server in order:
                     cpu_before = server.cpu_seconds()
                     if server.name in tracing:
                         sender_before = server.thread_cpu_seconds("xray-sender")
