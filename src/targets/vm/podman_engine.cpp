@@ -1,9 +1,9 @@
 #include "targets/vm/podman_engine.hpp"
 
-#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
+#include <string_view>
 
 #include "core/errors.hpp"
 #include "core/private_files.hpp"
@@ -20,14 +20,14 @@ std::string trim(std::string text) {
   return text;
 }
 
+// Where Debian keeps the CA certificates: the bundle, and a HASH.N link to each certificate.
+constexpr const char* kSystemCertDir = "/etc/ssl/certs";
+
 // "HASH.N": OpenSSL's name for a CA certificate in a certificate directory (8 hex digits of the
 // subject name's hash, then a counter for names that collide).
-bool is_hashed_certificate_name(const std::string& name) {
-  const auto dot = name.find('.');
-  const auto is_hex = [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); };
-  return dot == 8 && name.size() > 9 &&
-         std::all_of(name.begin(), name.begin() + 8, is_hex) &&
-         std::all_of(name.begin() + 9, name.end(), [](char c) { return c >= '0' && c <= '9'; });
+bool is_hashed_certificate_name(std::string_view name) {
+  return name.size() > 9 && name.find_first_not_of("0123456789abcdef") == 8 && name[8] == '.' &&
+         name.find_first_not_of("0123456789", 9) == std::string_view::npos;
 }
 
 // The system's CA certificates, one file each under its hashed name, as OpenSSL reads a
@@ -35,18 +35,17 @@ bool is_hashed_certificate_name(const std::string& name) {
 // that chain is verified. The service used to read the whole bundle (~140 certificates) at its
 // first TLS connection, which kept about 0.9 MiB of its memory (bench/http/README.md).
 void stage_ca_certificates(const fs::path& to) {
-  const fs::path system_dir = "/etc/ssl/certs";  // Debian's, with the HASH.N links
   fs::create_directories(to);
   std::size_t staged = 0;
-  std::error_code ec;
-  for (const auto& entry : fs::directory_iterator(system_dir, ec)) {
+  std::error_code unreadable;  // reported below, as no certificates
+  for (const auto& entry : fs::directory_iterator(kSystemCertDir, unreadable)) {
     const auto name = entry.path().filename().string();
     if (!is_hashed_certificate_name(name)) continue;
     fs::copy_file(entry.path(), to / name);  // the file a link points at, not the link
     ++staged;
   }
   if (staged == 0) {
-    throw EngineError("no CA certificates in " + system_dir.string() +
+    throw EngineError("no CA certificates in " + std::string(kSystemCertDir) +
                       " (files named HASH.0): install ca-certificates (make deps), which also "
                       "writes them");
   }
@@ -220,9 +219,10 @@ std::string PodmanEngine::build_image(const ImageBuild& build) {
   fs::create_directories(context_dir);
   fs::copy_file(build.binary, context_dir / "app");
   stage_ca_certificates(context_dir / "certs");
-  // Still staged for Containerfiles written against earlier contexts; deploy/Containerfile does
-  // not copy it.
-  fs::copy_file("/etc/ssl/certs/ca-certificates.crt", context_dir / "ca-certificates.crt");
+  // Still staged for a --containerfile written against earlier contexts; deploy/Containerfile
+  // does not copy it.
+  fs::copy_file(fs::path(kSystemCertDir) / "ca-certificates.crt",
+                context_dir / "ca-certificates.crt");
   std::ofstream(context_dir / "passwd")
       << "root:x:0:0:root:/:/sbin/nologin\napp:x:65532:65532:app:/:/sbin/nologin\n";
   std::ofstream(context_dir / "group") << "root:x:0:\napp:x:65532:\n";
