@@ -1,28 +1,31 @@
 #include "aws/http_client.hpp"
 
-#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <atomic>
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
-#include <boost/asio/connect.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <boost/beast/ssl.hpp>
 #include <cctype>
+#include <cerrno>
 #include <charconv>
+#include <cstdint>
 #include <deque>
 #include <map>
 #include <mutex>
 #include <optional>
+#include <utility>
 #include <vector>
 
+#include "aws/deadline_socket.hpp"
 #include "aws/errors.hpp"
 
 namespace slipway::aws {
@@ -140,13 +143,18 @@ std::string HttpResponse::header(std::string_view name) const {
 
 namespace {
 
-// One kept-alive connection with its own io_context, so whoever holds it runs its operations on
-// its own thread without sharing a loop with other callers.
+// The executor TLS streams are made with (see DeadlineSocket). Never run and never destroyed:
+// a connection may be closed as late as the static destructors run.
+asio::io_context::executor_type unused_executor() {
+  static auto* context = new asio::io_context(1);  // NOLINT(cppcoreguidelines-owning-memory)
+  return context->get_executor();
+}
+
+// One kept-alive connection.
 struct Connection {
   std::string key;  // scheme://host:port
-  asio::io_context context{1};
-  std::optional<beast::tcp_stream> plain;
-  std::optional<beast::ssl_stream<beast::tcp_stream>> tls;
+  std::optional<DeadlineSocket> plain;
+  std::optional<beast::ssl_stream<DeadlineSocket>> tls;
   std::chrono::steady_clock::time_point idle_since;
 
   ~Connection() {
@@ -159,14 +167,12 @@ struct Connection {
   Connection(const Connection&) = delete;
   Connection& operator=(const Connection&) = delete;
 
-  beast::tcp_stream& lowest() { return tls ? beast::get_lowest_layer(*tls) : *plain; }
+  DeadlineSocket& socket() { return tls ? tls->next_layer() : *plain; }
 
   // False when the peer closed (or reset) the connection, or sent something unasked while it was
   // idle: either way it cannot carry the next exchange. A zero-timeout poll, no read.
   bool looks_open() {
-    auto& socket = lowest().socket();
-    if (!socket.is_open()) return false;
-    pollfd check{.fd = socket.native_handle(), .events = POLLIN, .revents = 0};
+    pollfd check{.fd = socket().fd(), .events = POLLIN, .revents = 0};
     return ::poll(&check, 1, 0) == 0;
   }
 };
@@ -273,48 +279,65 @@ std::uint64_t HttpClient::tls_sessions_resumed() const noexcept {
 
 namespace {
 
-// Runs `operation` (an awaitable) to completion on the connection's own loop.
-template <typename Awaitable>
-void run_on(Connection& connection, Awaitable operation) {
-  std::exception_ptr error;
-  connection.context.restart();
-  asio::co_spawn(connection.context, std::move(operation),
-                 [&](std::exception_ptr e) { error = e; });
-  connection.context.run();
-  if (error) std::rethrow_exception(error);
+// A socket connected to one of `endpoints` (tried in turn) before `deadline`, or throws.
+DeadlineSocket connect_socket(const Url& url, const std::vector<tcp::endpoint>& endpoints,
+                              std::chrono::steady_clock::time_point deadline) {
+  boost::system::error_code ec = asio::error::host_not_found;
+  for (const auto& endpoint : endpoints) {
+    // Non-blocking, to wait for the connect with a deadline. Kept open between calls: not for
+    // the programs this process starts.
+    const int fd = ::socket(endpoint.protocol().family(),
+                            SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_TCP);
+    if (fd < 0) {
+      ec.assign(errno, boost::system::system_category());
+      continue;
+    }
+    DeadlineSocket socket(fd, unused_executor());
+    socket.expires_at(deadline);
+    ec = {};
+    if (::connect(fd, endpoint.data(), static_cast<socklen_t>(endpoint.size())) != 0) {
+      if (errno != EINPROGRESS) {
+        ec.assign(errno, boost::system::system_category());
+      } else if (socket.wait(POLLOUT, ec)) {
+        int error = 0;
+        socklen_t size = sizeof error;
+        ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &error, &size);
+        if (error != 0) ec.assign(error, boost::system::system_category());
+      }
+    }
+    if (!ec) {
+      // Requests are small and go out in more than one write under TLS; Nagle's delay would
+      // hold the last one back.
+      const int on = 1;
+      ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof on);
+      return socket;
+    }
+    if (ec == beast::error::timeout) break;
+  }
+  fail(url, "connect", ec);
 }
 
-asio::awaitable<void> open_connection(Connection& connection, const Url& url,
-                                      const HttpTimeouts& timeouts, asio::ssl::context* tls,
-                                      SSL_SESSION* session, bool& resumed) {
-  auto executor = co_await asio::this_coro::executor;
-  beast::tcp_stream stream(executor);
-  stream.expires_after(timeouts.connect);
+void open_connection(Connection& connection, const Url& url, const HttpTimeouts& timeouts,
+                     asio::ssl::context* tls, SSL_SESSION* session, bool& resumed) {
+  const auto deadline = std::chrono::steady_clock::now() + timeouts.connect;
+  std::vector<tcp::endpoint> endpoints;
   boost::system::error_code ec;
   const auto address = asio::ip::make_address(url.host, ec);
   if (!ec) {
-    // An address needs no resolver (whose first use starts a thread).
-    auto [connect_ec] = co_await stream.async_connect(tcp::endpoint(address, url.port),
-                                                      asio::as_tuple(asio::use_awaitable));
-    if (connect_ec) fail(url, "connect", connect_ec);
+    endpoints.emplace_back(address, url.port);
   } else {
-    tcp::resolver resolver(executor);
-    auto [resolve_ec, endpoints] = co_await resolver.async_resolve(
-        url.host, std::to_string(url.port), asio::as_tuple(asio::use_awaitable));
-    if (resolve_ec) fail(url, "resolve", resolve_ec);
-    auto [connect_ec, endpoint] =
-        co_await stream.async_connect(endpoints, asio::as_tuple(asio::use_awaitable));
-    if (connect_ec) fail(url, "connect", connect_ec);
+    // getaddrinfo, bounded by the resolver's own timeouts (resolv.conf), not by the deadline.
+    tcp::resolver resolver(unused_executor());
+    const auto results = resolver.resolve(url.host, std::to_string(url.port), ec);
+    if (ec) fail(url, "resolve", ec);
+    for (const auto& result : results) endpoints.push_back(result.endpoint());
   }
-  // Kept open between calls: not for the programs this process starts. Requests are small and
-  // go out in more than one write under TLS; Nagle's delay would hold the last one back.
-  ::fcntl(stream.socket().native_handle(), F_SETFD, FD_CLOEXEC);
-  stream.socket().set_option(tcp::no_delay(true), ec);
+  auto socket = connect_socket(url, endpoints, deadline);
   if (!tls) {
-    connection.plain.emplace(std::move(stream));
-    co_return;
+    connection.plain.emplace(std::move(socket));
+    return;
   }
-  auto& tls_stream = connection.tls.emplace(std::move(stream), *tls);
+  auto& tls_stream = connection.tls.emplace(std::move(socket), *tls);
   // SNI, and the name the certificate must carry.
   // SSL_set_tlsext_host_name is a macro with a C cast; this is its expansion.
   if (SSL_ctrl(tls_stream.native_handle(), SSL_CTRL_SET_TLSEXT_HOSTNAME, TLSEXT_NAMETYPE_host_name,
@@ -324,10 +347,8 @@ asio::awaitable<void> open_connection(Connection& connection, const Url& url,
   tls_stream.set_verify_callback(asio::ssl::host_name_verification(url.host));
   // Resuming the endpoint's last session skips the certificate exchange and its verification.
   if (session != nullptr) SSL_set_session(tls_stream.native_handle(), session);
-  beast::get_lowest_layer(tls_stream).expires_after(timeouts.connect);
-  auto [handshake_ec] = co_await tls_stream.async_handshake(asio::ssl::stream_base::client,
-                                                            asio::as_tuple(asio::use_awaitable));
-  if (handshake_ec) fail(url, "TLS handshake", handshake_ec);
+  tls_stream.handshake(asio::ssl::stream_base::client, ec);
+  if (ec) fail(url, "TLS handshake", ec);
   resumed = SSL_session_reused(tls_stream.native_handle()) == 1;
 }
 
@@ -340,34 +361,32 @@ struct Exchange {
   HttpResponse response;
 };
 
-// Writes `request`, under a deadline that also covers reading its response.
+// Writes `request` before the socket's deadline (set by the caller; it also covers reading the
+// response).
 template <typename Stream>
-asio::awaitable<void> write_request(Stream& stream, beast::tcp_stream& lowest, HttpRequest& request,
-                                    const HttpTimeouts& timeouts, Exchange& out) {
+void write_request(Stream& stream, HttpRequest& request, Exchange& out) {
   auto beast_request = to_beast(request);
-  lowest.expires_after(timeouts.request);
-  auto [write_ec, written] =
-      co_await http::async_write(stream, beast_request, asio::as_tuple(asio::use_awaitable));
+  boost::system::error_code ec;
+  http::write(stream, beast_request, ec);
   request.body = std::move(beast_request.body());
-  if (write_ec) {
-    out.error = write_ec;
+  if (ec) {
+    out.error = ec;
     out.step = "write";
   }
 }
 
 template <typename Stream>
-asio::awaitable<void> read_response(Stream& stream, beast::tcp_stream& lowest, Exchange& out) {
+void read_response(Stream& stream, Exchange& out) {
   beast::flat_buffer buffer;
   http::response_parser<http::string_body> parser;
   parser.body_limit(64 * 1024 * 1024);
-  auto [read_ec, read] =
-      co_await http::async_read(stream, buffer, parser, asio::as_tuple(asio::use_awaitable));
-  lowest.expires_never();
-  if (read_ec) {
-    out.error = read_ec;
+  boost::system::error_code ec;
+  http::read(stream, buffer, parser, ec);
+  if (ec) {
+    out.error = ec;
     out.step = "read";
     out.response_started = parser.got_some() || buffer.size() > 0;
-    co_return;
+    return;
   }
   // Bytes beyond the response would be read as the next one's start.
   out.reusable = parser.keep_alive() && buffer.size() == 0;
@@ -413,18 +432,16 @@ InFlightRequest HttpClient::start(HttpRequest&& request, const HttpTimeouts& tim
       connection->key = key;
       bool resumed = false;
       const auto session = tls ? impl_->session_for(key) : nullptr;
-      run_on(*connection,
-             open_connection(*connection, request.url, timeouts, tls, session.get(), resumed));
+      open_connection(*connection, request.url, timeouts, tls, session.get(), resumed);
       ++impl_->opened;
       if (resumed) ++impl_->resumed;
     }
     Exchange result;
+    connection->socket().expires_at(std::chrono::steady_clock::now() + timeouts.request);
     if (connection->tls) {
-      run_on(*connection,
-             write_request(*connection->tls, connection->lowest(), request, timeouts, result));
+      write_request(*connection->tls, request, result);
     } else {
-      run_on(*connection,
-             write_request(*connection->plain, *connection->plain, request, timeouts, result));
+      write_request(*connection->plain, request, result);
     }
     if (result.error) {
       // The server closed a kept-alive connection as we wrote to it: nothing was answered, so
@@ -449,9 +466,9 @@ HttpResponse HttpClient::finish(InFlightRequest& in_flight) {
   auto& connection = *state.connection;
   Exchange result;
   if (connection.tls) {
-    run_on(connection, read_response(*connection.tls, connection.lowest(), result));
+    read_response(*connection.tls, result);
   } else {
-    run_on(connection, read_response(*connection.plain, *connection.plain, result));
+    read_response(*connection.plain, result);
   }
   if (result.error) {
     state.connection.reset();  // a connection that failed is never reused

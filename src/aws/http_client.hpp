@@ -1,6 +1,8 @@
 #pragma once
-// The outbound HTTP(S) transport: Boost.Beast over Asio, OpenSSL for TLS (docs/architecture.md
-// says why the outbound client is Beast too). Synchronous for callers; every step has a deadline.
+// The outbound HTTP(S) transport: Boost.Beast and Asio's TLS stream (OpenSSL), used
+// synchronously over a socket that waits by poll(2) until a deadline (docs/architecture.md says
+// why the outbound client is Beast too, and why synchronous). Every step after name resolution
+// has a deadline.
 // TLS verifies the peer against the system CA bundle and the host name. Connections are kept
 // alive and reused (a bounded idle pool per endpoint), and TLS sessions are resumed, because a
 // caller like the X-Ray segment sender calls the same endpoint many times a second. No Asio or
@@ -51,7 +53,9 @@ struct HttpResponse {
 };
 
 struct HttpTimeouts {
-  std::chrono::milliseconds connect{3000};   // DNS + TCP + TLS handshake
+  // TCP connect + TLS handshake. Name resolution (getaddrinfo) is bounded by the resolver's own
+  // timeouts (resolv.conf) instead.
+  std::chrono::milliseconds connect{3000};
   std::chrono::milliseconds request{15000};  // write request + read response
 };
 

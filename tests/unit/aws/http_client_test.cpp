@@ -95,6 +95,23 @@ TEST(HttpClient, FinishTimesOutOnAPeerThatNeverAnswers) {
   }
 }
 
+// A peer that accepts but never reads: once the socket buffers are full the write waits, and
+// the deadline must end that wait too (a request larger than both buffers).
+TEST(HttpClient, AWriteToAPeerThatNeverReadsTimesOut) {
+  SilentListener listener;
+  HttpClient client;
+  auto request = loopback_request("POST", listener.port, std::string(64 * 1024 * 1024, 'x'));
+  try {
+    client.start(std::move(request), {.connect = std::chrono::milliseconds(500),
+                                      .request = std::chrono::milliseconds(300)});
+    FAIL() << "expected a timeout";
+  } catch (const NetworkError& error) {
+    EXPECT_NE(std::string(error.what()).find("write: timed out"), std::string::npos)
+        << error.what();
+  }
+  EXPECT_EQ(request.body.size(), 64U * 1024 * 1024);  // NOLINT(bugprone-use-after-move)
+}
+
 // A start that fails leaves the caller its request, body included, to send again.
 TEST(HttpClient, AStartThatCannotConnectLeavesTheCallerItsRequest) {
   HttpClient client;
