@@ -64,7 +64,7 @@ void SegmentSender::flush() {
   std::unique_lock lock(mutex_);
   flush_requested_ = true;
   wake_.notify_all();
-  idle_.wait(lock, [&] { return queue_.empty() && !delivering_; });
+  idle_.wait(lock, [&] { return queue_.empty() && !delivering_ && !unanswered_calls_; });
   // Done: the request must not outlive it. The thread clears it only when it next finds the
   // queue empty, and a segment submitted before that would leave alone, as a batch of one.
   flush_requested_ = false;
@@ -75,6 +75,7 @@ void SegmentSender::run(std::stop_token stop) {
   pthread_setname_np(pthread_self(), "xray-sender");
   std::vector<SegmentRecord> taken;
   for (;;) {
+    bool rounds_follow = false;  // woken by a full round: the next one is coming
     {
       std::unique_lock lock(mutex_);
       // Wakes for a round of full batches, a flush or stop; otherwise sends what is queued on
@@ -87,38 +88,38 @@ void SegmentSender::run(std::stop_token stop) {
         dropped_send_failed_.inc(queue_.size());
         queue_.clear();
       }
-      if (queue_.empty()) {
+      if (queue_.empty() && unanswered_.empty()) {
         flush_requested_ = false;
         idle_.notify_all();
         if (stop.stop_requested()) return;
         continue;
       }
+      rounds_follow = queue_.size() >= wake_at_ && !flush_requested_ && !stop.stop_requested();
       taken.swap(queue_);
       delivering_ = true;
     }
     deliver(taken, stop);
+    // A wake for anything but a full round (a flush, stop, the flush interval: traffic slowed)
+    // may be the last for a while: its answers are read now, so nothing waits for the next.
+    if (!rounds_follow) collect();
     taken.clear();
     std::lock_guard lock(mutex_);
     delivering_ = false;
-    if (queue_.empty()) idle_.notify_all();
+    unanswered_calls_ = !unanswered_.empty();
+    if (queue_.empty() && !unanswered_calls_) idle_.notify_all();
   }
 }
 
 void SegmentSender::deliver(std::span<const SegmentRecord> records, std::stop_token stop) {
-  struct InFlight {
-    BatchReceipt receipt;
-    std::size_t documents;
-  };
-  std::vector<InFlight> in_flight;
-  in_flight.reserve(options_.max_batches_in_flight);
   while (!records.empty()) {
     if (stop.stop_requested() && failing_) {
       dropped_send_failed_.inc(records.size());  // as run() does with the queue
       return;
     }
-    // Hand over a round of batches, then collect their answers: the first answers arrive while
-    // the later batches are rendered and written, so the thread seldom waits for one.
-    while (in_flight.size() < options_.max_batches_in_flight && !records.empty()) {
+    // The previous round's answers first: its connections carry the next round. They arrived
+    // while the thread rendered and wrote the rest of the round, or slept.
+    collect();
+    while (unanswered_.size() < options_.max_batches_in_flight && !records.empty()) {
       const auto count = std::min(records.size(), options_.batch_size);
       SegmentBatch batch{.body = {}, .documents = count};
       batch.body.reserve(body_size_hint_);
@@ -126,20 +127,23 @@ void SegmentSender::deliver(std::span<const SegmentRecord> records, std::stop_to
       records = records.subspan(count);
       body_size_hint_ = batch.body.size() + batch.body.size() / 8;
       try {
-        in_flight.push_back({.receipt = sink_(std::move(batch)), .documents = count});
+        unanswered_.push_back({.receipt = sink_(std::move(batch)), .documents = count});
       } catch (const std::exception& e) {
         failed(count, e);
       }
     }
-    for (auto& call : in_flight) {
-      try {
-        delivered(call.documents, call.receipt());
-      } catch (const std::exception& e) {
-        failed(call.documents, e);
-      }
-    }
-    in_flight.clear();
   }
+}
+
+void SegmentSender::collect() {
+  for (auto& call : unanswered_) {
+    try {
+      delivered(call.documents, call.receipt());
+    } catch (const std::exception& e) {
+      failed(call.documents, e);
+    }
+  }
+  unanswered_.clear();
 }
 
 void SegmentSender::delivered(std::size_t documents, std::size_t refused) {

@@ -5,9 +5,10 @@
 // not the service's request rate, would otherwise bound how many segments per second reach X-Ray.
 // It is one thread, woken once per round of batches, because at a full sampling rate every wake
 // and every wait for an answer is a context switch on the CPU that serves the requests
-// (docs/service.md, Tracing). When the queue is full, or a batch cannot be delivered, segments are
-// dropped and counted in trace_segments_dropped_total{reason}: tracing must never slow or stop
-// the service.
+// (docs/service.md, Tracing). For the same reason, while rounds follow each other, the answers
+// to a round are read at the next wake, by when they have arrived, not waited for. When the queue
+// is full, or a batch cannot be delivered, segments are dropped and counted in
+// trace_segments_dropped_total{reason}: tracing must never slow or stop the service.
 
 #include <chrono>
 #include <condition_variable>
@@ -27,7 +28,8 @@
 namespace slipway::telemetry {
 
 struct SenderOptions {
-  // Queued segments at most (the memory bound; the thread holds as many again while it delivers).
+  // Queued segments at most (the memory bound; the thread holds as many again while it delivers,
+  // and the last round's calls, max_batches_in_flight bodies, until it reads their answers).
   std::size_t capacity = 1000;
   std::size_t batch_size = 50;  // documents per call, as the X-Ray daemon sends them
   std::chrono::milliseconds flush_interval{1000};  // a partial batch waits at most this long
@@ -71,9 +73,19 @@ class SegmentSender {
   void flush();
 
  private:
+  // A call handed to the sink whose answer is not read yet.
+  struct Unanswered {
+    BatchReceipt receipt;
+    std::size_t documents = 0;
+  };
+
   void run(std::stop_token stop);
-  // Renders `records` into batches and delivers them, max_batches_in_flight at a time.
+  // Renders `records` into batches and hands them to the sink, max_batches_in_flight at a time,
+  // reading the answers to one round before it writes the next. The last round's calls are left
+  // in unanswered_.
   void deliver(std::span<const SegmentRecord> records, std::stop_token stop);
+  // Reads the answers to the calls in unanswered_ and counts them.
+  void collect();
   void delivered(std::size_t documents, std::size_t refused);
   void failed(std::size_t documents, const std::exception& error);
 
@@ -94,12 +106,14 @@ class SegmentSender {
   // both vectors keep their storage, so a record costs no allocation once they have grown.
   std::vector<SegmentRecord> queue_;
   bool flush_requested_ = false;
-  bool delivering_ = false;  // the thread holds records it has not delivered or dropped yet
+  bool delivering_ = false;        // the thread holds records it has not delivered or dropped yet
+  bool unanswered_calls_ = false;  // unanswered_ is not empty (for flush, under the lock)
 
   // The thread's own: whether the last delivery failed (log once per failure streak), and the
   // size of the last body (the next one is reserved at that size).
   bool failing_ = false;
   std::size_t body_size_hint_ = 0;
+  std::vector<Unanswered> unanswered_;
   std::jthread thread_;  // last: started after every member it uses
 };
 
