@@ -48,31 +48,28 @@ class DeadlineSocket {
   bool wait(short events, boost::system::error_code& ec) const;
 
   // Beast's SyncReadStream and SyncWriteStream: at least one byte, or an error (the peer's end of
-  // the stream is boost::asio::error::eof).
+  // the stream is boost::asio::error::eof); an empty buffer sequence moves nothing.
   template <typename MutableBuffers>
   std::size_t read_some(const MutableBuffers& buffers, boost::system::error_code& ec) {
     Gather gather(buffers);
-    return transfer(POLLIN, ec, [&] { return ::recvmsg(fd_, &gather.message, MSG_DONTWAIT); });
+    return transfer(gather, POLLIN, ec,
+                    [&] { return ::recvmsg(fd_, &gather.message, MSG_DONTWAIT); });
   }
   template <typename ConstBuffers>
   std::size_t write_some(const ConstBuffers& buffers, boost::system::error_code& ec) {
     Gather gather(buffers);
-    return transfer(POLLOUT, ec,
+    return transfer(gather, POLLOUT, ec,
                     [&] { return ::sendmsg(fd_, &gather.message, MSG_DONTWAIT | MSG_NOSIGNAL); });
   }
   template <typename MutableBuffers>
   std::size_t read_some(const MutableBuffers& buffers) {
     boost::system::error_code ec;
-    const auto done = read_some(buffers, ec);
-    if (ec) throw boost::system::system_error(ec);
-    return done;
+    return or_throw(read_some(buffers, ec), ec);
   }
   template <typename ConstBuffers>
   std::size_t write_some(const ConstBuffers& buffers) {
     boost::system::error_code ec;
-    const auto done = write_some(buffers, ec);
-    if (ec) throw boost::system::system_error(ec);
-    return done;
+    return or_throw(write_some(buffers, ec), ec);
   }
 
  private:
@@ -96,20 +93,24 @@ class DeadlineSocket {
     }
   };
 
-  // Makes `call` (a non-blocking recvmsg or sendmsg) until it moves bytes, waiting for `events`
-  // in between.
+  static std::size_t or_throw(std::size_t done, const boost::system::error_code& ec) {
+    if (ec) throw boost::system::system_error(ec);
+    return done;
+  }
+
+  // Makes `call` (a non-blocking recvmsg or sendmsg of `gather`) until it moves bytes, waiting
+  // for `events` in between. Nothing asked is nothing done, as in Asio.
   template <typename Call>
-  std::size_t transfer(short events, boost::system::error_code& ec, Call call) {
+  std::size_t transfer(const Gather& gather, short events, boost::system::error_code& ec,
+                       Call call) {
+    ec = {};
+    if (gather.message.msg_iovlen == 0) return 0;
     for (;;) {
       const auto done = call();
-      if (done > 0) {
-        ec = {};
-        return static_cast<std::size_t>(done);
-      }
+      if (done > 0) return static_cast<std::size_t>(done);
       if (done == 0) {
-        // Nothing asked (an empty sequence), or on a read the peer's end of the stream.
-        ec = events == POLLIN ? boost::system::error_code(boost::asio::error::eof)
-                              : boost::system::error_code();
+        // Only a read returns 0 for a non-empty buffer: the peer's end of the stream.
+        ec = boost::asio::error::eof;
         return 0;
       }
       if (errno == EINTR) continue;
