@@ -26,7 +26,6 @@ import bisect
 import os
 import re
 import shutil
-import signal
 import ssl
 import subprocess
 import sys
@@ -35,7 +34,7 @@ import time
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 sys.path.insert(0, HERE)
-from bench import REPO, XRAY_SINK_CONF, free_port, http_status, make_sink_certificate  # noqa: E402
+from bench import REPO, XRAY_SINK_CONF, free_port, http_status, make_sink_certificate, stop_group  # noqa: E402
 
 # The paths production sees: the application's routes, the balancer's health check, Prometheus's
 # scrape, and a miss.
@@ -177,13 +176,7 @@ class Profiled:
             time.sleep(0.2)
 
     def stop(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=120)
-            except subprocess.TimeoutExpired:
-                os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait()
+        stop_group(self.proc, timeout=120)  # valgrind writes its profile on exit
         self.log.close()
 
 
@@ -214,9 +207,7 @@ class Sink:
                     AWS_ACCESS_KEY_ID="profile", AWS_SECRET_ACCESS_KEY="profile", AWS_EC2_METADATA_DISABLED="true")
 
     def stop(self):
-        if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            self.proc.wait(timeout=10)
+        stop_group(self.proc, timeout=10)
 
 
 def profile(app, env, workdir, name, seconds):

@@ -76,7 +76,7 @@ class DeadlineSocket {
   // A buffer sequence as one sendmsg's or recvmsg's iovec array: its first 64 buffers (the
   // callers loop over what is left).
   struct Gather {
-    std::array<iovec, 64> parts{};
+    std::array<iovec, 64> parts;  // only the first msg_iovlen are set: no 1 KB fill per call
     msghdr message{};
     template <typename Buffers>
     explicit Gather(const Buffers& buffers) {
